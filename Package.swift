@@ -1,0 +1,49 @@
+// swift-tools-version:6.1
+// The feature service: market data in, feature vectors and training datasets out.
+// Module map (dependencies point right-to-left):
+//   feature-service → FeatureServer → FeatureEngine → OrderBook → MarketData
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "feature-service",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "feature-service", targets: ["feature-service"]),
+        .library(name: "FeatureEngine", targets: ["FeatureEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // Pure core: no I/O, no clocks, no randomness.
+        .target(name: "MarketData", swiftSettings: strict),
+        .target(name: "OrderBook", dependencies: ["MarketData"], swiftSettings: strict),
+        .target(
+            name: "FeatureEngine",
+            dependencies: ["MarketData", "OrderBook", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
+        // Edges: files, processes, servers.
+        .target(name: "FeatureServer", dependencies: ["MarketData", "FeatureEngine"], swiftSettings: strict),
+        .executableTarget(
+            name: "feature-service",
+            dependencies: ["FeatureServer", "FeatureEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "FeatureBenchmarks",
+            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "FeatureServer"],
+            path: "Benchmarks/FeatureBenchmarks",
+            swiftSettings: strict),
+
+        .testTarget(name: "MarketDataTests", dependencies: ["MarketData"], swiftSettings: strict),
+        .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "MarketData"], swiftSettings: strict),
+        .testTarget(name: "FeatureEngineTests", dependencies: ["FeatureEngine", "OrderBook", "MarketData"], swiftSettings: strict),
+        .testTarget(name: "FeatureServerTests", dependencies: ["FeatureServer", "FeatureEngine", "MarketData"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,331 @@
+public import MarketData
+public import OrderBook
+import Foundation  // sin, cos, log, sqrt (libm)
+
+/// Everything the engine knows about one symbol, and the feature values it implies.
+///
+/// Pure: `apply` changes state from an event alone, `vector(at:)` reads without changing
+/// anything. Events must come in `(recvTs, seq)` order; then the vector as of any
+/// `T >= lastRecvTs` depends only on the events, never on when or how often it is read.
+public struct SymbolFeatureState: Sendable {
+    public let plan: FeaturePlan
+    public private(set) var book: L2Book
+    public private(set) var lastRecvTs: Nanos = .min
+    public private(set) var eventCount: Int = 0
+
+    private var trades: SlidingSums
+    private var bookFlow: SlidingSums?
+    private var mids: MidHistory?
+    private var grid: GridMids?
+
+    // Perpetual state, merged from ticker and funding messages.
+    private var fundingRate: Double?
+    private var nextFundingTimeMs: Int64?
+    private var markPrice: Double?
+    private var indexPrice: Double?
+    private var openInterest: Double?
+
+    // Position state.
+    private var positionSize: Double = 0
+    private var lastEntryPrice: Double?
+
+    // Scratch for churn thresholds (before the update), one per churn level count per side.
+    private var thresholdsBefore: [Double?] = []
+    private var bookLanes: [Double] = []
+
+    public init(plan: FeaturePlan) {
+        self.plan = plan
+        let trackingDepth = plan.churnLevels.max() ?? 0
+        book = L2Book(changeTrackingDepth: trackingDepth)
+        trades = SlidingSums(laneCount: FeaturePlan.tradeLaneCount, lengths: plan.tradeWindows)
+        if !plan.bookWindows.isEmpty {
+            bookFlow = SlidingSums(laneCount: 1 + plan.churnLevels.count, lengths: plan.bookWindows)
+            bookLanes = [Double](repeating: 0, count: 1 + plan.churnLevels.count)
+            thresholdsBefore = [Double?](repeating: nil, count: 2 * plan.churnLevels.count)
+        }
+        if let lookback = plan.midLookback { mids = MidHistory(lookback: lookback) }
+        if plan.gridCapacity > 0 { grid = GridMids(capacity: plan.gridCapacity) }
+    }
+
+    /// The mid price now: nil while the book is out of sync or a side is empty.
+    public var currentMid: Double? {
+        guard book.isSynced, let bid = book.bids.bestPrice, let ask = book.asks.bestPrice else { return nil }
+        return (bid + ask) / 2
+    }
+
+    /// Applies one event. Returns the book outcome for book events (nil otherwise), or
+    /// throws nothing: an event older than the last one is a caller bug and is refused.
+    @discardableResult
+    public mutating func apply(_ event: MarketEvent) -> BookApplyOutcome? {
+        precondition(event.recvTs >= lastRecvTs, "events must be applied in recv_ts order")
+        let midBefore = currentMid ?? .nan
+        grid?.advance(before: event.recvTs, currentMid: midBefore, isFirstEvent: eventCount == 0)
+        lastRecvTs = event.recvTs
+        eventCount += 1
+        switch event.body {
+        case .book(let update):
+            return applyBook(update, at: event.recvTs)
+        case .trade(let trade):
+            let size = trade.size
+            let buy = trade.side == .buy
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: FeaturePlan.tradeLaneCount) { lanes in
+                lanes[0] = size
+                lanes[1] = trade.price * size
+                lanes[2] = buy ? size : -size
+                lanes[3] = buy ? size : 0
+                lanes[4] = buy ? 0 : size
+                trades.append(time: event.recvTs, lanes: UnsafeBufferPointer(lanes))
+            }
+        case .ticker(let ticker):
+            if let value = ticker.fundingRate { fundingRate = value }
+            if let value = ticker.nextFundingTimeMs { nextFundingTimeMs = value }
+            if let value = ticker.markPrice { markPrice = value }
+            if let value = ticker.indexPrice { indexPrice = value }
+            if let value = ticker.openInterest { openInterest = value }
+        case .funding(let funding):
+            if let value = funding.fundingRate { fundingRate = value }
+            if let value = funding.nextFundingTimeMs { nextFundingTimeMs = value }
+        case .position(let position):
+            positionSize = position.size
+            if let entry = position.entryPrice { lastEntryPrice = entry }
+        case .kline, .execution:
+            break
+        }
+        return nil
+    }
+
+    private mutating func applyBook(_ update: BookUpdate, at time: Nanos) -> BookApplyOutcome {
+        let syncedBefore = book.isSynced
+        let topBefore = book.top
+        if bookFlow != nil && syncedBefore {
+            for (index, levels) in plan.churnLevels.enumerated() {
+                thresholdsBefore[2 * index] = book.bids.rankThresholdKey(levels: levels)
+                thresholdsBefore[2 * index + 1] = book.asks.rankThresholdKey(levels: levels)
+            }
+        }
+        let outcome = book.apply(update)
+        if bookFlow != nil {
+            // A book event contributes only when the book was in sync before and after it.
+            var anyNonZero = false
+            for lane in bookLanes.indices { bookLanes[lane] = 0 }
+            if syncedBefore && book.isSynced {
+                if let before = topBefore, let after = book.top {
+                    let e = ofiContribution(before: before, after: after)
+                    bookLanes[0] = e
+                    anyNonZero = anyNonZero || e != 0
+                }
+                for (index, levels) in plan.churnLevels.enumerated() {
+                    let bidAfter = book.bids.rankThresholdKey(levels: levels)
+                    let askAfter = book.asks.rankThresholdKey(levels: levels)
+                    var count = 0
+                    for change in book.changes {
+                        let side = change.isBid ? book.bids : book.asks
+                        let before = change.isBid ? thresholdsBefore[2 * index] : thresholdsBefore[2 * index + 1]
+                        let after = change.isBid ? bidAfter : askAfter
+                        if side.isAmongBest(price: change.price, presentSize: change.before, threshold: before)
+                            || side.isAmongBest(price: change.price, presentSize: change.after, threshold: after) {
+                            count += 1
+                        }
+                    }
+                    bookLanes[1 + index] = Double(count)
+                    anyNonZero = anyNonZero || count != 0
+                }
+            }
+            // All-zero items change no sum; skipping them keeps quiet books cheap.
+            if anyNonZero {
+                bookLanes.withUnsafeBufferPointer { bookFlow!.append(time: time, lanes: $0) }
+            }
+        }
+        let midAfter = currentMid ?? .nan
+        mids?.record(time: time, mid: midAfter)
+        return outcome
+    }
+
+    /// Cont–Kukanov–Stoikov order-flow imbalance of one event (features.md §3).
+    private func ofiContribution(before: (bid: Double, bidSize: Double, ask: Double, askSize: Double),
+                                 after: (bid: Double, bidSize: Double, ask: Double, askSize: Double)) -> Double {
+        var e = 0.0
+        if after.bid >= before.bid { e += after.bidSize }
+        if after.bid <= before.bid { e -= before.bidSize }
+        if after.ask <= before.ask { e -= after.askSize }
+        if after.ask >= before.ask { e += before.askSize }
+        return e
+    }
+
+    /// The feature vector as of `time` (>= ``lastRecvTs``), values in registry order.
+    public func values(at time: Nanos) -> [Double?] {
+        var out: [Double?] = []
+        out.reserveCapacity(plan.features.count)
+        let synced = book.isSynced
+        let bid = synced ? book.bids.bestPrice : nil
+        let ask = synced ? book.asks.bestPrice : nil
+        var mid: Double?
+        if let bid, let ask { mid = (bid + ask) / 2 }
+        var tradeCuts: [SlidingSums.Cut?] = Array(repeating: nil, count: plan.tradeWindows.count)
+        var bookCuts: [SlidingSums.Cut?] = Array(repeating: nil, count: plan.bookWindows.count)
+        func tradeCut(_ window: Int) -> SlidingSums.Cut {
+            if let cut = tradeCuts[window] { return cut }
+            let cut = trades.cut(window, at: time)
+            tradeCuts[window] = cut
+            return cut
+        }
+        func bookSum(_ window: Int, lane: Int) -> Double {
+            guard let flow = bookFlow else { return 0 }
+            let cut = bookCuts[window] ?? flow.cut(window, at: time)
+            bookCuts[window] = cut
+            return flow.sum(cut, lane: lane)
+        }
+        for feature in plan.features {
+            var value: Double?
+            switch feature {
+            case .mid: value = mid
+            case .spreadAbs: if let bid, let ask { value = ask - bid }
+            case .spreadRel: if let bid, let ask, let mid { value = (ask - bid) / mid }
+            case .microprice:
+                if let bid, let ask {
+                    let qb = book.bids.size(rank: 0)
+                    let qa = book.asks.size(rank: 0)
+                    value = (bid * qa + ask * qb) / (qb + qa)
+                }
+            case .depth(let isBid, let levels):
+                if synced { value = (isBid ? book.bids : book.asks).depth(levels: levels) }
+            case .depthImbalance(let levels):
+                if synced {
+                    let b = book.bids.depth(levels: levels)
+                    let a = book.asks.depth(levels: levels)
+                    if b + a != 0 { value = (b - a) / (b + a) }
+                }
+            case .slope(let isBid, let levels):
+                if let mid {
+                    let side = isBid ? book.bids : book.asks
+                    let depth = side.depth(levels: levels)
+                    let distance = abs(side.price(rank: min(levels, side.count) - 1) - mid)
+                    if distance != 0 { value = depth / distance }
+                }
+            case .ofi(let window):
+                value = bookSum(window, lane: 0)
+            case .churn(let window, let lane, let seconds):
+                value = bookSum(window, lane: lane) / seconds
+            case .vwap(let window):
+                let cut = tradeCut(window)
+                if cut.count > 0 {
+                    value = trades.sum(cut, lane: FeaturePlan.TradeLane.notional.rawValue)
+                        / trades.sum(cut, lane: FeaturePlan.TradeLane.size.rawValue)
+                }
+            case .volume(let window):
+                value = trades.sum(tradeCut(window), lane: FeaturePlan.TradeLane.size.rawValue)
+            case .signedVolume(let window):
+                value = trades.sum(tradeCut(window), lane: FeaturePlan.TradeLane.signedSize.rawValue)
+            case .tradeCount(let window):
+                value = Double(tradeCut(window).count)
+            case .buySellRatio(let window):
+                let cut = tradeCut(window)
+                let sell = trades.sum(cut, lane: FeaturePlan.TradeLane.sellSize.rawValue)
+                if sell != 0 { value = trades.sum(cut, lane: FeaturePlan.TradeLane.buySize.rawValue) / sell }
+            case .netAggressorPressure(let window):
+                let cut = tradeCut(window)
+                if cut.count > 0 {
+                    let buy = trades.sum(cut, lane: FeaturePlan.TradeLane.buySize.rawValue)
+                    let sell = trades.sum(cut, lane: FeaturePlan.TradeLane.sellSize.rawValue)
+                    value = (buy - sell) / (buy + sell)
+                }
+            case .ret(let window, let isLog):
+                if let mid, let past = mids?.mid(asOf: time &- window), !past.isNaN {
+                    value = isLog ? Foundation.log(mid / past) : mid / past - 1
+                }
+            case .volatility(let window):
+                value = volatility(at: time, window: window, mid: mid)
+            case .zscore(let window):
+                value = zscore(at: time, window: window, mid: mid)
+            case .fundingRate: value = fundingRate
+            case .timeToFunding:
+                if let next = nextFundingTimeMs {
+                    value = Double(next &* Time.nanosPerMilli &- time) / Double(Time.nanosPerSecond)
+                }
+            case .basis:
+                if let mark = markPrice, let index = indexPrice { value = (mark - index) / index }
+            case .openInterest: value = openInterest
+            case .timeOfDay(let isSin):
+                let hour = Double(time - Time.floorDiv(time, Time.nanosPerDay) * Time.nanosPerDay) / 3.6e12
+                let angle = 2 * Double.pi * hour / 24
+                value = isSin ? Foundation.sin(angle) : Foundation.cos(angle)
+            case .dayOfWeek(let isSin):
+                // The epoch was a Thursday: Monday 00:00 is 3 days before a multiple of a week.
+                let week = 7 * Time.nanosPerDay
+                let shifted = time &+ 3 * Time.nanosPerDay
+                let day = Double(shifted - Time.floorDiv(shifted, week) * week) / Double(Time.nanosPerDay)
+                let angle = 2 * Double.pi * day / 7
+                value = isSin ? Foundation.sin(angle) : Foundation.cos(angle)
+            case .positionSize: value = positionSize
+            case .entryPrice: value = positionSize == 0 ? nil : lastEntryPrice
+            case .unrealizedPnl:
+                if positionSize == 0 { value = 0 } else if let mid, let entry = lastEntryPrice { value = positionSize * (mid - entry) }
+            case .exposure:
+                if positionSize == 0 { value = 0 } else if let mid { value = abs(positionSize) * mid }
+            }
+            // The contract never allows NaN or infinity: an undefined value is null.
+            if let v = value, !v.isFinite { value = nil }
+            out.append(value)
+        }
+        return out
+    }
+
+    /// Grid points G with `time - window < G <= time`, as grid indices (seconds).
+    private func gridRange(at time: Nanos, window: Nanos) -> ClosedRange<Int64>? {
+        let first = Time.floorDiv(time &- window, Time.nanosPerSecond) + 1
+        let last = Time.floorDiv(time, Time.nanosPerSecond)
+        return first <= last ? first...last : nil
+    }
+
+    private func volatility(at time: Nanos, window: Nanos, mid: Double?) -> Double? {
+        guard let grid, let range = gridRange(at: time, window: window) else { return nil }
+        let current = mid ?? .nan
+        var returns: [Double] = []
+        returns.reserveCapacity(range.count)
+        var previous = grid.mid(at: range.lowerBound - 1, currentMid: current)
+        for g in range {
+            let m = grid.mid(at: g, currentMid: current)
+            if !m.isNaN && !previous.isNaN { returns.append(Foundation.log(m / previous)) }
+            previous = m
+        }
+        guard returns.count >= 2 else { return nil }
+        return Statistics.populationStandardDeviation(returns)
+    }
+
+    private func zscore(at time: Nanos, window: Nanos, mid: Double?) -> Double? {
+        guard let grid, let mid, let range = gridRange(at: time, window: window) else { return nil }
+        var points: [Double] = []
+        points.reserveCapacity(range.count)
+        for g in range {
+            let m = grid.mid(at: g, currentMid: mid)
+            if !m.isNaN { points.append(m) }
+        }
+        guard points.count >= 2 else { return nil }
+        let sd = Statistics.populationStandardDeviation(points)
+        guard sd != 0 else { return nil }
+        return (mid - Statistics.mean(points)) / sd
+    }
+}
+
+/// Small, careful statistics over short arrays.
+enum Statistics {
+    static func mean(_ values: [Double]) -> Double {
+        var sum = 0.0
+        for v in values { sum += v }
+        return sum / Double(values.count)
+    }
+
+    /// Two-pass population standard deviation; exactly 0 when all values are equal
+    /// (a one-pass formula, or even a rounded mean, would leave a tiny non-zero residue).
+    static func populationStandardDeviation(_ values: [Double]) -> Double {
+        guard let first = values.first else { return 0 }
+        if values.allSatisfy({ $0 == first }) { return 0 }
+        let m = mean(values)
+        var squares = 0.0
+        for v in values {
+            let d = v - m
+            squares += d * d
+        }
+        return (squares / Double(values.count)).squareRoot()
+    }
+}

@@ -1,0 +1,98 @@
+import MarketData
+
+/// The mid price as of any instant within a lookback: a list of `(time, mid)` changes, with
+/// NaN standing for "no mid" (out of sync or a side empty). Entries are evicted only when new
+/// ones are recorded (event time), so reads are pure.
+struct MidHistory: Sendable {
+    let lookback: Nanos
+    private var times: [Int64] = []
+    private var mids: [Double] = []
+    private var head = 0
+
+    init(lookback: Nanos) { self.lookback = lookback }
+
+    /// Records the mid after an event at `time` (non-decreasing).
+    mutating func record(time: Nanos, mid: Double) {
+        if head < times.count {
+            let last = times.count - 1
+            if mids[last].bitPattern == mid.bitPattern || (mids[last].isNaN && mid.isNaN) { return }
+            if times[last] == time {
+                // Same instant: only the final state of that instant is visible to readers.
+                mids[last] = mid
+                if last > head, mids[last - 1].bitPattern == mid.bitPattern || (mids[last - 1].isNaN && mid.isNaN) {
+                    times.removeLast()
+                    mids.removeLast()
+                }
+                return
+            }
+        } else if mid.isNaN {
+            return  // nothing known before is the same as NaN
+        }
+        times.append(time)
+        mids.append(mid)
+        // Keep the last entry at or before `time - lookback`: reads down to that instant need it.
+        let horizon = time &- lookback
+        while head + 1 < times.count && times[head + 1] <= horizon { head += 1 }
+        if head > 4096 && head * 2 > times.count {
+            times.removeFirst(head)
+            mids.removeFirst(head)
+            head = 0
+        }
+    }
+
+    /// The mid as of `instant` (NaN when unknown), for `instant >= lastTime - lookback`.
+    func mid(asOf instant: Nanos) -> Double {
+        var low = head
+        var high = times.count
+        while low < high {
+            let middle = (low + high) >> 1
+            if times[middle] <= instant { low = middle + 1 } else { high = middle }
+        }
+        return low == head ? .nan : mids[low - 1]
+    }
+}
+
+/// The mid at every 1 s grid point within a lookback, for the grid-based kinds
+/// (`volatility`, `zscore`). Grid point G holds the mid as of G; points not recorded yet
+/// (no event since them) read the current mid, so reads are pure.
+struct GridMids: Sendable {
+    private var tags: [Int64]
+    private var mids: [Double]
+    private(set) var lastRecorded: Int64 = .min  // grid index (seconds)
+
+    init(capacity: Int) {
+        tags = [Int64](repeating: .min, count: max(capacity, 1))
+        mids = [Double](repeating: .nan, count: max(capacity, 1))
+    }
+
+    var capacity: Int { tags.count }
+
+    /// Before applying an event at `time`, records `currentMid` for every grid point `G < time`
+    /// not recorded yet (the state as of all of them is the current one).
+    mutating func advance(before time: Nanos, currentMid: Double, isFirstEvent: Bool) {
+        let upTo = Time.floorDiv(time &- 1, Time.nanosPerSecond)
+        if isFirstEvent {
+            lastRecorded = upTo  // nothing was known before the first event
+            return
+        }
+        guard upTo > lastRecorded else { return }
+        let from = max(lastRecorded + 1, upTo - Int64(capacity) + 1)
+        var g = from
+        while g <= upTo {
+            let slot = Int(g.remainderReportingOverflow(dividingBy: Int64(capacity)).partialValue)
+            let index = slot < 0 ? slot + capacity : slot
+            tags[index] = g
+            mids[index] = currentMid
+            g += 1
+        }
+        lastRecorded = upTo
+    }
+
+    /// The mid at grid index `g` (seconds); NaN when unknown.
+    func mid(at g: Int64, currentMid: Double) -> Double {
+        if g > lastRecorded { return lastRecorded == .min ? .nan : currentMid }
+        let slot = Int(g.remainderReportingOverflow(dividingBy: Int64(capacity)).partialValue)
+        let index = slot < 0 ? slot + capacity : slot
+        return tags[index] == g ? mids[index] : .nan
+    }
+}

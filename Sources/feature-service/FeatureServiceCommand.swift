@@ -1,0 +1,117 @@
+import ArgumentParser
+import FeatureEngine
+import FeatureServer
+import Foundation
+
+@main
+struct FeatureServiceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "feature-service",
+        abstract: "Market data in, feature vectors and training datasets out.",
+        discussion: """
+            Computes the features of the Feature Registry (YAML) from Bybit v5 market data \
+            republished by the gateway. See README.md for the full picture.
+            """,
+        subcommands: [Replay.self, Registry.self])
+}
+
+/// Reads a registry file, or the bundled default.
+func loadRegistry(_ path: String?) throws -> FeatureRegistry {
+    guard let path else { return FeatureRegistry.bundledDefault }
+    guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("cannot read registry file '\(path)'") }
+    do {
+        return try FeatureRegistry.parse(String(decoding: data, as: UTF8.self))
+    } catch {
+        throw ValidationError("registry '\(path)' rejected:\n\(error.description)")
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+struct Replay: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Turn a recording into feature vectors (no storage).",
+        discussion: """
+            A recording is JSON Lines, one gateway envelope per line, with an optional top-level \
+            integer recv_ts (ns). Without it the event's time is its received_at, made \
+            non-decreasing. Vectors are written at every grid point (multiples of --every \
+            seconds) from each symbol's first event to its last, one row per symbol and grid \
+            point: columns ts_ns, symbol, then every registry feature in registry order. \
+            Malformed lines are reported with their line numbers and skipped; a summary is \
+            printed to standard error at the end.
+            """)
+
+    @Option(name: .long, help: "Recording to read (JSON Lines; '-' for standard input).")
+    var input: String
+
+    @Option(name: .long, help: "File to write ('-' for standard output).")
+    var output: String
+
+    @Option(name: .long, help: "Output format: csv or jsonl.")
+    var format: String = "csv"
+
+    @Option(name: .long, help: "Feature registry file (YAML or JSON). Default: the bundled registry.")
+    var registry: String?
+
+    @Option(name: .long, help: "Emit a vector every N seconds (grid points that are multiples of N s).")
+    var every: Int = 1
+
+    @Option(name: .long, help: "Only this symbol (repeat for several). Default: all symbols.")
+    var symbol: [String] = []
+
+    func run() throws {
+        guard let format = VectorFormat(rawValue: format) else { throw ValidationError("--format must be csv or jsonl") }
+        guard every > 0 else { throw ValidationError("--every must be a positive number of seconds") }
+        let registry = try loadRegistry(self.registry)
+        let runner = ReplayRunner(options: .init(input: input, output: output, format: format, registry: registry,
+                                                 everySeconds: every, symbols: symbol.isEmpty ? nil : Set(symbol)))
+        do {
+            let summary = try runner.run(report: printError)
+            printError(summary.description)
+        } catch let error as CLIError {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+struct Registry: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Feature registry tools.",
+        subcommands: [Validate.self, Show.self])
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a registry file and list every problem.",
+            discussion: "Exits 0 and prints the version and content hash when valid; exits 1 listing every problem otherwise.")
+
+        @Argument(help: "Registry file (YAML or JSON).")
+        var file: String
+
+        func run() throws {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read '\(file)'") }
+            do {
+                let registry = try FeatureRegistry.parse(String(decoding: data, as: UTF8.self))
+                print("valid: version \(registry.version), \(registry.features.count) features, sha256 \(registry.contentHash)")
+            } catch {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the bundled default registry's features.")
+        func run() throws {
+            let registry = FeatureRegistry.bundledDefault
+            print("version \(registry.version), sha256 \(registry.contentHash)")
+            for feature in registry.features {
+                var parts = [feature.kind.rawValue]
+                if let window = feature.window { parts.append("window \(MarketDataFormat.duration(window))") }
+                if let levels = feature.levels { parts.append("levels \(levels)") }
+                print("  \(feature.name): \(parts.joined(separator: ", "))")
+            }
+        }
+    }
+}

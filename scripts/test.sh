@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite, as a new user or CI runs it: `scripts/test.sh`.
+# Installs what the tests need, builds with zero warnings in our own code, runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup-test-env.sh
+export FEATURE_SERVICE_PYTHON="$PWD/.venv/bin/python"
+
+echo "== build (warnings in Sources/ or Tests/ fail the run)"
+log=$(mktemp)
+swift build --build-tests 2>&1 | tee "$log" | grep -E "error:|warning:" || true
+if grep -E "^$PWD/(Sources|Tests|Benchmarks)/.*warning:" "$log" >/dev/null; then
+  echo "FAIL: compiler warnings in project code" >&2
+  exit 1
+fi
+if grep -q "error:" "$log"; then exit 1; fi
+
+echo "== swift test"
+swift test --skip-build 2>&1
