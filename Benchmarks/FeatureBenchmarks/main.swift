@@ -1,1 +1,83 @@
-print("placeholder")
+// Engine benchmarks: `swift run -c release FeatureBenchmarks [events]`.
+// Prints events/s of the feature engine (default registry, offline: grid vectors at every
+// second) over a realistic mix (book deltas 60 %, trades 35 %, ticker/kline 5 %), the order
+// book's cost per delta, and envelope decoding throughput.
+import FeatureEngine
+import FeatureServer
+import Foundation
+import MarketData
+import OrderBook
+
+let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 2_000_000 : 2_000_000
+let start: Nanos = 1_733_011_200_000_000_000
+
+func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+print("generating \(count) events (1 symbol, 70 events/s, 200-level book)...")
+var simulator = MarketSimulator(seed: 42, symbols: [("BTCUSDT", 96_000, 0.1)], start: start, eventsPerSecond: 70, depth: 200)
+var stamper = Stamper()
+var events: [MarketEvent] = []
+events.reserveCapacity(count)
+var byType: [EventType: Int] = [:]
+for _ in 0..<count {
+    let (time, event) = simulator.nextEvent()
+    let stamped = stamper.stamp(event, at: time)
+    byType[stamped.type, default: 0] += 1
+    events.append(stamped)
+}
+let span = Double(events.last!.recvTs - events.first!.recvTs) / 1e9
+print("mix: " + EventType.allCases.compactMap { t in byType[t].map { "\(t.rawValue) \(String(format: "%.1f", Double($0) * 100 / Double(count)))%" } }.joined(separator: ", ")
+      + String(format: "; span %.1f h of market time", span / 3600))
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+// 1. Feature engine, default registry, grid vectors at every second.
+let registry = FeatureRegistry.bundledDefault
+var engineRates: [Double] = []
+var vectorCount = 0
+for _ in 0..<5 {
+    var engine = FeatureEngine(registry: registry)
+    var vectors = 0
+    let t0 = now()
+    for event in events { engine.apply(event) { _ in vectors += 1 } }
+    let elapsed = now() - t0
+    vectorCount = vectors
+    engineRates.append(Double(count) / elapsed)
+}
+print(String(format: "engine (default registry, %d features): median %.2f M events/s, best %.2f M events/s (%d grid vectors per run)",
+             registry.features.count, median(engineRates) / 1e6, engineRates.max()! / 1e6, vectorCount))
+
+// 2. Order book alone: cost per delta.
+let bookUpdates: [BookUpdate] = events.compactMap { if case .book(let update) = $0.body { update } else { nil } }
+var bookCosts: [Double] = []
+for _ in 0..<5 {
+    var book = L2Book()
+    let t0 = now()
+    for update in bookUpdates { book.apply(update) }
+    let elapsed = now() - t0
+    precondition(book.isSynced)
+    bookCosts.append(elapsed / Double(bookUpdates.count) * 1e9)
+}
+print(String(format: "order book apply: median %.1f ns per update (%d updates, 200 levels a side)", median(bookCosts), bookUpdates.count))
+
+// 3. Order book with change tracking (what book_churn needs).
+bookCosts = []
+for _ in 0..<5 {
+    var book = L2Book(changeTrackingDepth: 10)
+    let t0 = now()
+    for update in bookUpdates { book.apply(update) }
+    bookCosts.append((now() - t0) / Double(bookUpdates.count) * 1e9)
+}
+print(String(format: "order book apply with change tracking: median %.1f ns per update", median(bookCosts)))
+
+// 4. Envelope decoding (JSON -> events), the ingest edge.
+let envelopes: [[UInt8]] = events.prefix(200_000).map { Array(GatewayEnvelope.encode($0, eventId: "bench").utf8) }
+var decodeRates: [Double] = []
+for _ in 0..<3 {
+    let t0 = now()
+    var decoded = 0
+    for body in envelopes { if let message = try? EnvelopeDecoder.decode(body) { decoded += message.events.count } }
+    precondition(decoded == envelopes.count)
+    decodeRates.append(Double(envelopes.count) / (now() - t0))
+}
+print(String(format: "envelope decoding: median %.0f k envelopes/s", median(decodeRates) / 1e3))
