@@ -11,7 +11,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "feature-service",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "feature-service", targets: ["feature-service"]),
         .library(name: "FeatureEngine", targets: ["FeatureEngine"]),
@@ -28,8 +28,10 @@ let package = Package(
             name: "FeatureEngine",
             dependencies: ["MarketData", "OrderBook", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // Storage: durable ingest, Parquet partitions, ordered replay, retention.
+        .target(name: "RawStore", dependencies: ["MarketData"], swiftSettings: strict),
         // Edges: files, processes, servers.
-        .target(name: "FeatureServer", dependencies: ["MarketData", "FeatureEngine"], swiftSettings: strict),
+        .target(name: "FeatureServer", dependencies: ["MarketData", "FeatureEngine", "RawStore"], swiftSettings: strict),
         .executableTarget(
             name: "feature-service",
             dependencies: ["FeatureServer", "FeatureEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData"], swiftSettings: strict),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "FeatureEngineTests", dependencies: ["FeatureEngine", "OrderBook", "MarketData"], swiftSettings: strict),
+        .testTarget(name: "RawStoreTests", dependencies: ["RawStore", "MarketData"], swiftSettings: strict),
         .testTarget(name: "FeatureServerTests", dependencies: ["FeatureServer", "FeatureEngine", "MarketData"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
