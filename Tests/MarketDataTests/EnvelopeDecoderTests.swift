@@ -177,3 +177,24 @@ import Testing
         #expect(out == "null")
     }
 }
+
+@Suite struct DuplicateFilterTests {
+    @Test func aRedeliveredMessageIsRecognisedAndAFreshOneIsNot() throws {
+        var filter = DuplicateFilter(capacity: 2)
+        let delta = UnstampedEvent(symbol: "BTCUSDT", exchTsMs: 5, body: .book(BookUpdate(isSnapshot: false, updateId: 10, bids: [], asks: [])))
+        let next = UnstampedEvent(symbol: "BTCUSDT", exchTsMs: 6, body: .book(BookUpdate(isSnapshot: false, updateId: 11, bids: [], asks: [])))
+        let trade = UnstampedEvent(symbol: "BTCUSDT", body: .trade(Trade(price: 1, size: 1, side: .buy, tradeId: "x")))
+        #expect(!filter.isDuplicate(delta))
+        #expect(filter.isDuplicate(delta))
+        #expect(!filter.isDuplicate(next))
+        #expect(!filter.isDuplicate(trade))
+        // Capacity 2: the oldest key (delta) has been forgotten.
+        #expect(!filter.isDuplicate(delta))
+        // A restart snapshot reuses u = 1 but at another exchange time: not a duplicate.
+        let restart1 = UnstampedEvent(symbol: "BTCUSDT", exchTsMs: 100, body: .book(BookUpdate(isSnapshot: true, updateId: 1, bids: [], asks: [])))
+        var restart2 = restart1
+        restart2.exchTsMs = 200
+        #expect(!filter.isDuplicate(restart1))
+        #expect(!filter.isDuplicate(restart2))
+    }
+}
