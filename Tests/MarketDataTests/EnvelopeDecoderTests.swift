@@ -184,17 +184,17 @@ import Testing
         let delta = UnstampedEvent(symbol: "BTCUSDT", exchTsMs: 5, body: .book(BookUpdate(isSnapshot: false, updateId: 10, bids: [], asks: [])))
         let next = UnstampedEvent(symbol: "BTCUSDT", exchTsMs: 6, body: .book(BookUpdate(isSnapshot: false, updateId: 11, bids: [], asks: [])))
         let trade = UnstampedEvent(symbol: "BTCUSDT", body: .trade(Trade(price: 1, size: 1, side: .buy, tradeId: "x")))
-        #expect(!filter.isDuplicate(delta))
-        #expect(filter.isDuplicate(delta))
-        #expect(!filter.isDuplicate(next))
-        #expect(!filter.isDuplicate(trade))
+        let r15584 = filter.isDuplicate(delta); #expect(!r15584)
+        let r83017 = filter.isDuplicate(delta); #expect(r83017)
+        let r57301 = filter.isDuplicate(next); #expect(!r57301)
+        let r97688 = filter.isDuplicate(trade); #expect(!r97688)
         // Capacity 2: the oldest key (delta) has been forgotten.
-        #expect(!filter.isDuplicate(delta))
+        let r55728 = filter.isDuplicate(delta); #expect(!r55728)
         // A restart snapshot reuses u = 1 but at another exchange time: not a duplicate.
         let restart1 = UnstampedEvent(symbol: "BTCUSDT", exchTsMs: 100, body: .book(BookUpdate(isSnapshot: true, updateId: 1, bids: [], asks: [])))
         var restart2 = restart1
         restart2.exchTsMs = 200
-        #expect(!filter.isDuplicate(restart1))
-        #expect(!filter.isDuplicate(restart2))
+        let r72236 = filter.isDuplicate(restart1); #expect(!r72236)
+        let r85770 = filter.isDuplicate(restart2); #expect(!r85770)
     }
 }
