@@ -181,20 +181,21 @@ import Testing
 @Suite struct DuplicateFilterTests {
     @Test func aRedeliveredMessageIsRecognisedAndAFreshOneIsNot() throws {
         var filter = DuplicateFilter(capacity: 2)
+        func duplicate(_ event: UnstampedEvent) -> Bool { filter.isDuplicate(event) }
         let delta = UnstampedEvent(symbol: "BTCUSDT", exchTsMs: 5, body: .book(BookUpdate(isSnapshot: false, updateId: 10, bids: [], asks: [])))
         let next = UnstampedEvent(symbol: "BTCUSDT", exchTsMs: 6, body: .book(BookUpdate(isSnapshot: false, updateId: 11, bids: [], asks: [])))
         let trade = UnstampedEvent(symbol: "BTCUSDT", body: .trade(Trade(price: 1, size: 1, side: .buy, tradeId: "x")))
-        let r15584 = filter.isDuplicate(delta); #expect(!r15584)
-        let r83017 = filter.isDuplicate(delta); #expect(r83017)
-        let r57301 = filter.isDuplicate(next); #expect(!r57301)
-        let r97688 = filter.isDuplicate(trade); #expect(!r97688)
+        #expect(!duplicate(delta))
+        #expect(duplicate(delta))
+        #expect(!duplicate(next))
+        #expect(!duplicate(trade))
         // Capacity 2: the oldest key (delta) has been forgotten.
-        let r55728 = filter.isDuplicate(delta); #expect(!r55728)
+        #expect(!duplicate(delta))
         // A restart snapshot reuses u = 1 but at another exchange time: not a duplicate.
         let restart1 = UnstampedEvent(symbol: "BTCUSDT", exchTsMs: 100, body: .book(BookUpdate(isSnapshot: true, updateId: 1, bids: [], asks: [])))
         var restart2 = restart1
         restart2.exchTsMs = 200
-        let r72236 = filter.isDuplicate(restart1); #expect(!r72236)
-        let r85770 = filter.isDuplicate(restart2); #expect(!r85770)
+        #expect(!duplicate(restart1))
+        #expect(!duplicate(restart2))
     }
 }
