@@ -1,0 +1,14 @@
+/// The seam between the store and its file format (Parquet in production): write a table
+/// whole, read it back by row group with time-range skipping.
+public protocol ColumnFileFormat: Sendable {
+    /// File name extension, without the dot.
+    var fileExtension: String { get }
+    /// Writes a complete file atomically (temporary name, fsync, rename): after a crash the
+    /// path either holds the whole file or nothing.
+    func write(path: String, schema: [ColumnSpec], columns: [ColumnData], metadata: [String: String]) throws
+    /// The row groups of `path` whose `recv_ts` range may overlap `[from, to)`, each as
+    /// columns in schema order (only row groups the statistics cannot rule out).
+    func readRowGroups(path: String, schema: [ColumnSpec], recvTsFrom from: Int64, to: Int64) throws -> [[ColumnData]]
+    /// The smallest and largest `recv_ts` in the file, from metadata (no data read).
+    func recvTsBounds(path: String) throws -> ClosedRange<Int64>?
+}

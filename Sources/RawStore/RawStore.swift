@@ -1,0 +1,228 @@
+import Foundation
+public import MarketData
+import Synchronization
+
+/// Durable storage of every accepted raw event, and its ordered replay.
+///
+/// Ingest path: ``append(_:)`` then ``sync()`` — once `sync` returns, the events survive
+/// `kill -9` and power loss (write-ahead log, group commit). Segments of the log are
+/// converted to Parquet partitions when they fill up or on ``flush()``; conversion is
+/// idempotent (file names derive from the segment), so a crash during it is repaired by
+/// converting again on the next open. Converted segments are kept briefly so that a restart
+/// can rebuild the duplicate filter and the per-symbol sequence counters.
+public final class RawStore: Sendable {
+    public struct Options: Sendable {
+        /// Roll the log to Parquet when its open segment reaches this size.
+        public var segmentBytes = 64 << 20
+        /// Converted segments kept for restart bookkeeping (duplicate filter).
+        public var keptConvertedSegments = 2
+        public init() {}
+    }
+
+    public let layout: PartitionLayout
+    public let format: any ColumnFileFormat
+    public let options: Options
+    private let wal: WriteAheadLog
+    private let conversion = Mutex<Checkpoint>(Checkpoint())
+
+    struct Checkpoint: Sendable {
+        var sequences: [String: SequencePoint] = [:]
+    }
+
+    /// The last stamp given to a symbol.
+    public struct SequencePoint: Sendable, Equatable, Codable {
+        public var recvTs: Int64
+        public var seq: Int64
+    }
+
+    /// Opens the store at `root`, recovering anything logged but not yet in Parquet.
+    public init(root: String, format: any ColumnFileFormat, options: Options = Options()) throws {
+        layout = PartitionLayout(root: root)
+        self.format = format
+        self.options = options
+        try FileSystem.createDirectory(layout.rawDirectory)
+        try FileSystem.createDirectory("\(layout.walDirectory)/converted")
+        wal = try WriteAheadLog(directory: layout.walDirectory)
+        if let data = FileManager.default.contents(atPath: checkpointPath),
+           let saved = try? JSONDecoder().decode([String: SequencePoint].self, from: data) {
+            conversion.withLock { $0.sequences = saved }
+        }
+        // Every segment but the new open one is sealed: convert what a crash left behind.
+        for segment in try WriteAheadLog.segments(in: layout.walDirectory) where segment != wal.openSegment {
+            try convert(segment)
+        }
+    }
+
+    private var checkpointPath: String { "\(layout.walDirectory)/sequences.json" }
+
+    /// Buffers events for the log (in stamping order); returns the record number to wait for.
+    @discardableResult
+    public func append(_ events: [MarketEvent]) -> UInt64 { wal.append(events) }
+
+    /// The durability point: everything appended before is on disk when this returns.
+    @discardableResult
+    public func sync() throws -> UInt64 {
+        let durable = try wal.sync()
+        if wal.openSegmentBytes >= options.segmentBytes { try flush() }
+        return durable
+    }
+
+    /// Seals the open log segment and converts it to Parquet now.
+    public func flush() throws {
+        guard let sealed = try wal.rotate() else { return }
+        try convert(sealed)
+    }
+
+    /// Per-symbol last stamps, for restoring the stamper after a restart.
+    public func sequencePoints() throws -> [String: SequencePoint] {
+        var points = conversion.withLock { $0.sequences }
+        for segment in try WriteAheadLog.segments(in: layout.walDirectory) {
+            for event in try WriteAheadLog.readSegment(segment.path).events { points[event.symbol] = SequencePoint(recvTs: event.recvTs, seq: event.seq) }
+        }
+        return points
+    }
+
+    /// Recently stored events (kept log segments), for rebuilding the duplicate filter.
+    public func recentEvents() throws -> [MarketEvent] {
+        let converted = try WriteAheadLog.segments(in: "\(layout.walDirectory)/converted")
+        let open = try WriteAheadLog.segments(in: layout.walDirectory)
+        return try (converted + open).flatMap { try WriteAheadLog.readSegment($0.path).events }
+    }
+
+    private func convert(_ segment: WriteAheadLog.Segment) throws {
+        let events = try WriteAheadLog.readSegment(segment.path).events
+        var groups: [String: (type: EventType, symbol: String, date: String, events: [MarketEvent])] = [:]
+        for event in events {
+            let date = Time.formatDate(event.recvTs)
+            let key = "\(event.type.rawValue)|\(event.symbol)|\(date)"
+            groups[key, default: (event.type, event.symbol, date, [])].events.append(event)
+        }
+        var directories: Set<String> = []
+        for key in groups.keys.sorted() {
+            let group = groups[key]!
+            let directory = layout.partitionDirectory(type: group.type, symbol: group.symbol, date: group.date)
+            try FileSystem.createDirectory(directory)
+            let path = layout.partFile(type: group.type, symbol: group.symbol, date: group.date, segment: segment.firstRecord,
+                                       fileExtension: format.fileExtension)
+            try format.write(path: path, schema: EventTables.schema(group.type), columns: EventTables.columns(group.type, group.events),
+                             metadata: ["feature_service.segment": String(segment.firstRecord), "feature_service.type": group.type.rawValue,
+                                        "feature_service.symbol": group.symbol])
+            directories.insert(directory)
+        }
+        for directory in directories { try FileSystem.syncDirectory(directory) }
+        try conversion.withLock { state in
+            for event in events { state.sequences[event.symbol] = SequencePoint(recvTs: event.recvTs, seq: event.seq) }
+            let data = try JSONEncoder().encode(state.sequences)
+            let temporary = checkpointPath + ".tmp"
+            try data.write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, checkpointPath) == 0 else { throw StoreError.io("rename \(temporary)", errno) }
+        }
+        // The Parquet files are durable: the segment moves aside (kept briefly, see Options).
+        let convertedDirectory = "\(layout.walDirectory)/converted"
+        let target = "\(convertedDirectory)/\((segment.path as NSString).lastPathComponent)"
+        guard rename(segment.path, target) == 0 else { throw StoreError.io("rename \(segment.path)", errno) }
+        try FileSystem.syncDirectory(layout.walDirectory)
+        let kept = try WriteAheadLog.segments(in: convertedDirectory)
+        for old in kept.dropLast(options.keptConvertedSegments) { try FileSystem.remove(old.path) }
+    }
+
+    /// Every stored event of `symbol` with `from <= recvTs < to`, all types merged in
+    /// `(recvTs, seq)` order, streamed row group by row group (bounded memory).
+    public func replay(symbol: String, from: Int64, to: Int64, types: Set<EventType> = Set(EventType.allCases)) throws -> StoreReplay {
+        guard from < to else { throw StoreError.invalidArgument("empty time range: from must be before to") }
+        var sources: [TypeCursor] = []
+        let firstDate = Time.formatDate(from)
+        let lastDate = Time.formatDate(to - 1)
+        for type in EventType.allCases where types.contains(type) {
+            var files: [String] = []
+            for date in try layout.dates(type: type, symbol: symbol) where date >= firstDate && date <= lastDate {
+                files += try layout.parts(type: type, symbol: symbol, date: date, fileExtension: format.fileExtension)
+            }
+            if !files.isEmpty { sources.append(TypeCursor(type: type, symbol: symbol, files: files, format: format, from: from, to: to)) }
+        }
+        return StoreReplay(cursors: sources)
+    }
+
+    /// The periods that hold data for `symbol` (file-level bounds, merged when less than
+    /// `mergeGap` apart), so that a request for an empty period can name the full ones.
+    public func coverage(symbol: String, mergeGap: Int64 = 60 * Time.nanosPerSecond) throws -> [ClosedRange<Int64>] {
+        var ranges: [ClosedRange<Int64>] = []
+        for type in EventType.allCases {
+            for date in try layout.dates(type: type, symbol: symbol) {
+                for file in try layout.parts(type: type, symbol: symbol, date: date, fileExtension: format.fileExtension) {
+                    if let bounds = try format.recvTsBounds(path: file) { ranges.append(bounds) }
+                }
+            }
+        }
+        ranges.sort { $0.lowerBound < $1.lowerBound }
+        var merged: [ClosedRange<Int64>] = []
+        for range in ranges {
+            if let last = merged.last, range.lowerBound <= last.upperBound + mergeGap {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        return merged
+    }
+}
+
+/// Reads one type's files of a symbol in order, one row group at a time.
+final class TypeCursor {
+    let type: EventType
+    let symbol: String
+    var files: ArraySlice<String>
+    let format: any ColumnFileFormat
+    let from: Int64
+    let to: Int64
+    var pendingGroups: [[ColumnData]] = []
+    var buffer: [MarketEvent] = []
+    var index = 0
+
+    init(type: EventType, symbol: String, files: [String], format: any ColumnFileFormat, from: Int64, to: Int64) {
+        self.type = type
+        self.symbol = symbol
+        self.files = files[...]
+        self.format = format
+        self.from = from
+        self.to = to
+    }
+
+    /// The next event in range, or nil when the type is exhausted.
+    func peek() throws -> MarketEvent? {
+        while index >= buffer.count {
+            if pendingGroups.isEmpty {
+                guard let file = files.popFirst() else { return nil }
+                pendingGroups = try format.readRowGroups(path: file, schema: EventTables.schema(type), recvTsFrom: from, to: to)
+                continue
+            }
+            let group = pendingGroups.removeFirst()
+            buffer = try EventTables.events(type, symbol: symbol, columns: group).filter { $0.recvTs >= from && $0.recvTs < to }
+            index = 0
+        }
+        return buffer[index]
+    }
+
+    func advance() { index += 1 }
+}
+
+/// An ordered replay: every type's events merged by `(recvTs, seq)`.
+/// Use as `while let event = try replay.next() { ... }`.
+public struct StoreReplay {
+    let cursors: [TypeCursor]
+
+    init(cursors: [TypeCursor]) { self.cursors = cursors }
+
+    /// The next event, nil at the end; throws on unreadable or corrupt files.
+    public mutating func next() throws -> MarketEvent? {
+        var best: (Int, MarketEvent)?
+        for (index, cursor) in cursors.enumerated() {
+            guard let event = try cursor.peek() else { continue }
+            if let current = best?.1, (current.recvTs, current.seq) <= (event.recvTs, event.seq) { continue }
+            best = (index, event)
+        }
+        guard let (index, event) = best else { return nil }
+        cursors[index].advance()
+        return event
+    }
+}
