@@ -1,0 +1,88 @@
+import Foundation
+public import MarketData
+public import RawStore
+
+/// `feature-service import`: stores a recording as if it had arrived live — duplicates
+/// dropped, events stamped after what the store already holds, written through the log
+/// (durable in batches), malformed lines kept in a dead-letter file.
+public struct Importer {
+    public struct Summary: Sendable, CustomStringConvertible {
+        public var lines = 0
+        public var stored = 0
+        public var duplicates = 0
+        public var malformed = 0
+        /// Events older than the symbol's last stored event, stamped at that instant instead.
+        public var clamped = 0
+        public var deadLetterFile: String?
+        public var description: String {
+            var out = "import summary: \(lines) lines, \(stored) events stored, \(duplicates) duplicates dropped, \(malformed) malformed"
+            if clamped > 0 { out += ", \(clamped) events older than stored data stamped at the last stored instant" }
+            if let deadLetterFile { out += "\nmalformed lines kept in \(deadLetterFile)" }
+            return out
+        }
+    }
+
+    /// Imports `input` into `store`, syncing every `batch` events; `onDurable` receives the
+    /// number of events durable so far after each sync (the crash test listens to it).
+    public static func run(input: String, store: RawStore, batch: Int = 10_000, onDurable: (Int) -> Void = { _ in }) throws -> Summary {
+        var summary = Summary()
+        let recording = try Recording.load(path: input, keepMalformedBodies: true)
+        summary.lines = recording.lineCount
+        summary.malformed = recording.malformed.count
+        if !recording.malformed.isEmpty {
+            summary.deadLetterFile = try DeadLetters.write(recording.malformed.map { ($0.line, $0.error, recording.malformedBodies[$0.line] ?? []) },
+                                                           directory: store.layout.deadLetterDirectory, source: input)
+        }
+        var filter = DuplicateFilter()
+        for event in try store.recentEvents() { filter.remember(event) }
+        let points = try store.sequencePoints()
+        var stamper = Stamper(lastRecvTs: points.mapValues(\.recvTs), lastSeq: points.mapValues(\.seq))
+        var pending: [MarketEvent] = []
+        pending.reserveCapacity(batch)
+        for event in recording.events {
+            let unstamped = UnstampedEvent(symbol: event.symbol, exchTsMs: event.exchTsMs, gatewayTs: event.gatewayTs,
+                                           traceId: event.traceId, body: event.body)
+            if filter.isDuplicate(unstamped) { summary.duplicates += 1; continue }
+            let stamped = stamper.stamp(unstamped, at: event.recvTs)
+            if stamped.recvTs != event.recvTs { summary.clamped += 1 }
+            pending.append(stamped)
+            if pending.count >= batch {
+                store.append(pending)
+                try store.sync()
+                summary.stored += pending.count
+                pending.removeAll(keepingCapacity: true)
+                onDurable(summary.stored)
+            }
+        }
+        if !pending.isEmpty {
+            store.append(pending)
+            try store.sync()
+            summary.stored += pending.count
+            onDurable(summary.stored)
+        }
+        try store.flush()
+        return summary
+    }
+}
+
+/// Malformed input is never dropped silently: each body is kept with its error.
+public enum DeadLetters {
+    /// Writes JSON Lines `{"line", "error", "trace_id", "body"}`; returns the file path.
+    public static func write(_ entries: [(line: Int, error: DecodeError, body: [UInt8])], directory: String, source: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let name = "import-\(UUID().uuidString.prefix(8))-\((source as NSString).lastPathComponent).jsonl"
+        let path = "\(directory)/\(name)"
+        var text = ""
+        for entry in entries {
+            text += "{\"line\":\(entry.line),\"error\":"
+            JSONText.appendString(entry.error.description, to: &text)
+            text += ",\"trace_id\":"
+            if let trace = entry.error.traceId { JSONText.appendString(trace, to: &text) } else { text += "null" }
+            text += ",\"body\":"
+            JSONText.appendString(String(decoding: entry.body, as: UTF8.self), to: &text)
+            text += "}\n"
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}
