@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeatureEngine
 import FeatureServer
+import RawStore
 import Foundation
 
 @main
@@ -12,7 +13,7 @@ struct FeatureServiceCommand: ParsableCommand {
             Computes the features of the Feature Registry (YAML) from Bybit v5 market data \
             republished by the gateway. See README.md for the full picture.
             """,
-        subcommands: [Replay.self, Registry.self])
+        subcommands: [Replay.self, ImportCommand.self, RetentionCommand.self, Registry.self])
 }
 
 /// Reads a registry file, or the bundled default.
@@ -113,5 +114,46 @@ struct Registry: ParsableCommand {
                 print("  \(feature.name): \(parts.joined(separator: ", "))")
             }
         }
+    }
+}
+
+struct RetentionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retention",
+        abstract: "Apply the raw-data retention policy.",
+        discussion: """
+            Archives (moves under --archive DIR, same layout) or deletes (--delete) the raw \
+            partitions whose date is more than --days days before today (UTC). Today's \
+            partitions are never touched. --dry-run lists what would be done.
+            """)
+
+    @Option(name: .long, help: "Data directory (env FEATURE_SERVICE_DATA_DIR, default ./data).")
+    var dataDir: String = ProcessInfo.processInfo.environment["FEATURE_SERVICE_DATA_DIR"] ?? "./data"
+
+    @Option(name: .long, help: "Retention period in days (env FEATURE_SERVICE_RETENTION_DAYS, default 90).")
+    var days: Int = Int(ProcessInfo.processInfo.environment["FEATURE_SERVICE_RETENTION_DAYS"] ?? "") ?? 90
+
+    @Option(name: .long, help: "Move expired partitions under this directory.")
+    var archive: String?
+
+    @Flag(name: .long, help: "Delete expired partitions.")
+    var delete = false
+
+    @Flag(name: .long, help: "Only list what would be archived or deleted.")
+    var dryRun = false
+
+    func validate() throws {
+        if (archive == nil) == !delete { throw ValidationError("choose exactly one of --archive DIR or --delete") }
+        if days < 1 { throw ValidationError("--days must be at least 1") }
+    }
+
+    func run() throws {
+        let retention = try Retention(layout: PartitionLayout(root: dataDir), days: days)
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        let expired = try retention.expired(now: now)
+        let verb = delete ? "delete" : "archive"
+        for partition in expired { print("\(dryRun ? "would \(verb)" : verb): \(partition.path)") }
+        if !dryRun { try retention.apply(delete ? .delete : .archive(root: archive!), to: expired) }
+        printError("\(expired.count) partition(s) older than \(days) days\(dryRun ? " (dry run, nothing changed)" : "")")
     }
 }

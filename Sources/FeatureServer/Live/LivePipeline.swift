@@ -1,0 +1,181 @@
+public import FeatureEngine
+public import MarketData
+import OrderBook
+public import RawStore
+
+/// The online path: message bodies in (from the broker, `POST /ingest`, a replay at pace or
+/// the simulated feed), feature vectors out.
+///
+/// For each message: decode (malformed bodies are counted and dead-lettered, never fatal),
+/// drop redelivered duplicates, stamp `recv_ts`/`seq`, append to the raw store's log, apply
+/// to the engine, and queue vectors for `features.live`: one per symbol at every 1 s grid
+/// point the clock passes, and optionally one per book update (throttled). The caller acks
+/// a message only after ``sync()`` covers it (the store's durability point).
+public actor LivePipeline {
+    public struct Configuration: Sendable {
+        public var registry: FeatureRegistry
+        /// Only these symbols (nil: all). Several instances split the symbols this way.
+        public var symbols: Set<String>?
+        /// Also publish a vector on every book update, at most once per this interval per symbol (nil: off).
+        public var bookUpdateThrottle: Nanos?
+        public init(registry: FeatureRegistry, symbols: Set<String>? = nil, bookUpdateThrottle: Nanos? = nil) {
+            self.registry = registry
+            self.symbols = symbols
+            self.bookUpdateThrottle = bookUpdateThrottle
+        }
+    }
+
+    /// What happened to one message body.
+    public enum Outcome: Sendable, Equatable {
+        /// Accepted: `events` new events (after duplicates and foreign symbols were dropped).
+        case accepted(events: Int)
+        case malformed(DecodeError)
+    }
+
+    /// Counters for metrics and health.
+    public struct Counters: Sendable {
+        public var eventsByType: [EventType: Int] = [:]
+        public var malformed = 0
+        public var duplicates = 0
+        public var otherSymbols = 0
+        public var desyncs = 0
+        public var outOfOrder = 0
+        public var vectorsPublished = 0
+        public var lastEventAt: [String: Nanos] = [:]
+    }
+
+    /// A vector ready for `features.live`, with the trace id of the message that triggered it.
+    public struct Publication: Sendable {
+        public var vector: FeatureVector
+        public var traceId: String?
+        /// The update that triggered it (book-update vectors), or nil for grid vectors.
+        public var trigger: Nanos?
+    }
+
+    public private(set) var configuration: Configuration
+    private var engine: FeatureEngine
+    private var stamper = Stamper()
+    private var filter = DuplicateFilter()
+    private let store: RawStore?
+    private let output: AsyncStream<Publication>.Continuation
+    /// Vectors to publish, in order.
+    public nonisolated let publications: AsyncStream<Publication>
+    public private(set) var counters = Counters()
+    private var lastBookPublication: [String: Nanos] = [:]
+    private var lastClosedGrid: Nanos = .min
+    private var desyncedSince: [String: Nanos] = [:]
+    /// Detection-to-restore times of book resyncs, ns (for metrics).
+    public private(set) var resyncDurations: [Nanos] = []
+    private var deadLetters: [(DecodeError, [UInt8])] = []
+
+    /// - Parameter store: where raw events go (nil for a pipeline without storage, e.g. tests).
+    public init(configuration: Configuration, store: RawStore?) throws {
+        self.configuration = configuration
+        self.store = store
+        engine = FeatureEngine(registry: configuration.registry)
+        (publications, output) = AsyncStream.makeStream(of: Publication.self, bufferingPolicy: .bufferingNewest(100_000))
+        if let store {
+            let points = try store.sequencePoints()
+            stamper = Stamper(lastRecvTs: points.mapValues(\.recvTs), lastSeq: points.mapValues(\.seq))
+            for event in try store.recentEvents() { filter.remember(event) }
+        }
+    }
+
+    /// Processes one message body received at `now` (ns, the service clock).
+    @discardableResult
+    public func ingest(_ body: some Collection<UInt8>, receivedAt now: Nanos) -> Outcome {
+        let message: DecodedMessage
+        do {
+            message = try EnvelopeDecoder.decode(body)
+        } catch {
+            counters.malformed += 1
+            deadLetters.append((error, Array(body)))
+            return .malformed(error)
+        }
+        var accepted: [MarketEvent] = []
+        for event in message.events {
+            if let symbols = configuration.symbols, !symbols.contains(event.symbol) { counters.otherSymbols += 1; continue }
+            if filter.isDuplicate(event) { counters.duplicates += 1; continue }
+            stamper.floor = lastClosedGrid
+            accepted.append(stamper.stamp(event, at: now))
+        }
+        guard !accepted.isEmpty else { return .accepted(events: 0) }
+        store?.append(accepted)
+        for event in accepted { apply(event) }
+        return .accepted(events: accepted.count)
+    }
+
+    private func apply(_ event: MarketEvent) {
+        var grid: [FeatureVector] = []
+        let outcome = engine.apply(event) { grid.append($0) }
+        for vector in grid { publish(vector, traceId: event.traceId, trigger: nil) }
+        counters.eventsByType[event.type, default: 0] += 1
+        counters.lastEventAt[event.symbol] = event.recvTs
+        switch outcome {
+        case .outOfOrder: counters.outOfOrder += 1
+        case .applied(let book?):
+            switch book {
+            case .desynced:
+                counters.desyncs += 1
+                if desyncedSince[event.symbol] == nil { desyncedSince[event.symbol] = event.recvTs }
+            case .snapshot:
+                if let since = desyncedSince.removeValue(forKey: event.symbol) { resyncDurations.append(event.recvTs - since) }
+                publishBookUpdate(event)
+            case .applied:
+                publishBookUpdate(event)
+            case .ignoredWhileOutOfSync:
+                break
+            }
+        case .applied(nil): break
+        }
+    }
+
+    private func publishBookUpdate(_ event: MarketEvent) {
+        guard let throttle = configuration.bookUpdateThrottle else { return }
+        if let last = lastBookPublication[event.symbol], event.recvTs - last < throttle { return }
+        lastBookPublication[event.symbol] = event.recvTs
+        if let vector = engine.vector(for: event.symbol, at: event.recvTs) {
+            publish(vector, traceId: event.traceId, trigger: event.gatewayTs)
+        }
+    }
+
+    private func publish(_ vector: FeatureVector, traceId: String?, trigger: Nanos?) {
+        counters.vectorsPublished += 1
+        output.yield(Publication(vector: vector, traceId: traceId, trigger: trigger))
+    }
+
+    /// The clock passed `now`: publish every symbol's grid vectors for grid points `< now`.
+    /// Events stamped afterwards get a later `recv_ts` (see `Stamper.floor`).
+    public func tick(now: Nanos) {
+        let through = Time.floorDiv(now - 1, Time.nanosPerSecond) * Time.nanosPerSecond
+        guard through > lastClosedGrid else { return }
+        lastClosedGrid = through
+        var grid: [FeatureVector] = []
+        engine.closeGrid(through: through) { grid.append($0) }
+        for vector in grid { publish(vector, traceId: nil, trigger: nil) }
+    }
+
+    /// The durability point for every message ingested so far.
+    @discardableResult
+    public func sync() throws -> UInt64 {
+        guard let store else { return 0 }
+        return try store.sync()
+    }
+
+    /// The vector of `symbol` computed from the live state at `now`, or nil for an unknown symbol.
+    public func latest(symbol: String, now: Nanos) -> FeatureVector? {
+        engine.vector(for: symbol, at: now)
+    }
+
+    /// Symbols seen so far.
+    public var symbols: [String] { engine.symbolNames }
+
+    /// Malformed bodies not yet written to the dead-letter store; clears the list.
+    public func takeDeadLetters() -> [(DecodeError, [UInt8])] {
+        defer { deadLetters.removeAll() }
+        return deadLetters
+    }
+
+    /// Ends the publication stream.
+    public func finish() { output.finish() }
+}
