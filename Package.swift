@@ -19,6 +19,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Pure core: no I/O, no clocks, no randomness.
@@ -31,10 +35,19 @@ let package = Package(
         // Storage: durable ingest, Parquet partitions, ordered replay, retention.
         .target(name: "RawStore", dependencies: ["MarketData"], swiftSettings: strict),
         // Edges: files, processes, servers.
-        .target(name: "FeatureServer", dependencies: ["MarketData", "FeatureEngine", "RawStore"], swiftSettings: strict),
+        .target(
+            name: "FeatureServer",
+            dependencies: [
+                "MarketData", "FeatureEngine", "RawStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "feature-service",
-            dependencies: ["FeatureServer", "FeatureEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["FeatureServer", "FeatureEngine", "RawStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         .executableTarget(
             name: "FeatureBenchmarks",
@@ -46,7 +59,11 @@ let package = Package(
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "FeatureEngineTests", dependencies: ["FeatureEngine", "OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "RawStoreTests", dependencies: ["RawStore", "MarketData"], swiftSettings: strict),
-        .testTarget(name: "FeatureServerTests", dependencies: ["FeatureServer", "FeatureEngine", "MarketData"], swiftSettings: strict),
+        .testTarget(
+            name: "FeatureServerTests",
+            dependencies: ["FeatureServer", "FeatureEngine", "MarketData", "RawStore",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -176,6 +176,22 @@ public actor LivePipeline {
         return deadLetters
     }
 
+    /// Puts a new registry in force. The engine is rebuilt by replaying every stored event
+    /// (so the state, and every later vector, is what an offline rebuild with this registry
+    /// computes); grid points already published are not published again.
+    public func reload(registry: FeatureRegistry) throws {
+        var fresh = FeatureEngine(registry: registry)
+        if let store {
+            try store.flush()
+            for symbol in try store.layout.symbols() where configuration.symbols?.contains(symbol) ?? true {
+                var replay = try store.replay(symbol: symbol, from: .min, to: .max)
+                while let event = try replay.next() { fresh.apply(event) }
+            }
+        }
+        engine = fresh
+        configuration.registry = registry
+    }
+
     /// Ends the publication stream.
     public func finish() { output.finish() }
 }
