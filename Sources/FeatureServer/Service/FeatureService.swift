@@ -1,0 +1,143 @@
+public import FeatureEngine
+import Foundation
+import Hummingbird
+public import Logging
+import MarketData
+public import RawStore
+import ServiceLifecycle
+
+/// `feature-service serve`: wires configuration, raw store, live pipeline, market data
+/// sources (simulated feed, recording replay, `POST /ingest`, broker), the grid clock,
+/// the HTTP API, and a graceful shutdown that flushes the store.
+public struct FeatureService: Sendable {
+    public let configuration: ServiceConfiguration
+    public let logger: Logger
+    public let format: any ColumnFileFormat
+
+    public init(configuration: ServiceConfiguration, format: any ColumnFileFormat, logger: Logger) {
+        self.configuration = configuration
+        self.format = format
+        self.logger = logger
+    }
+
+    /// The registry the service starts with.
+    public func initialRegistry() throws -> FeatureRegistry {
+        guard let path = configuration.registryPath else { return .bundledDefault }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigurationError("cannot read registry file '\(path)'") }
+        do { return try FeatureRegistry.parse(String(decoding: data, as: UTF8.self)) } catch {
+            throw ConfigurationError("registry '\(path)' rejected:\n\(error.description)")
+        }
+    }
+
+    /// Runs until SIGINT/SIGTERM.
+    public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let registry = try initialRegistry()
+        var apiKeys = configuration.apiKeys
+        if apiKeys.isEmpty {
+            let key = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+            apiKeys = [key]
+            logger.notice("no FEATURE_SERVICE_API_KEYS set: generated an API key for this run", metadata: ["api_key": .string(key)])
+            FileHandle.standardOutput.write(Data("API key for this run: \(key)\n".utf8))
+        }
+        if let url = configuration.amqpURL {
+            throw ConfigurationError("AMQP_URL is set (\(url)) but the broker adapter is not built yet; unset it to run on the simulated feed")
+        }
+        if let url = configuration.databaseURL, url.hasPrefix("postgres") {
+            logger.warning("DATABASE_URL is set but the PostgreSQL metadata store is not built yet; metadata stays in process")
+        }
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let store = try RawStore(root: configuration.dataDirectory, format: format)
+        let throttle = configuration.bookUpdateThrottleMs.map { Nanos($0) * Time.nanosPerMilli }
+        let pipeline = try LivePipeline(configuration: .init(registry: registry, symbols: configuration.symbols, bookUpdateThrottle: throttle),
+                                        store: store)
+        let latency = LatencyHistogram()
+        let context = ServiceContext(pipeline: pipeline, store: store, registryPath: configuration.registryPath, latency: latency,
+                                     startedAt: wallClockNanos())
+        let router = APIRoutes.router(context, apiKeys: apiKeys)
+        var services: [any Service] = [
+            BackgroundTask(name: "grid-clock") {
+                // Close grid points as soon as the clock passes them; durability every tick.
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(10))
+                    await pipeline.tick(now: wallClockNanos())
+                    try await pipeline.sync()
+                    for (error, body) in await pipeline.takeDeadLetters() {
+                        logger.warning("malformed message dead-lettered", metadata: ["error": .string(error.description),
+                                                                                     "trace_id": .string(error.traceId ?? "-")])
+                        try DeadLetterFile.append(error: error, body: body, directory: store.layout.deadLetterDirectory)
+                    }
+                }
+            },
+            BackgroundTask(name: "publisher") {
+                for await publication in pipeline.publications {
+                    let now = wallClockNanos()
+                    latency.observe(seconds: Double(now - (publication.trigger ?? publication.vector.ts)) / 1e9)
+                }
+            },
+            BackgroundTask(name: "retention") {
+                let retention = try Retention(layout: store.layout, days: configuration.retentionDays)
+                while !Task.isCancelled {
+                    let expired = try retention.expired(now: wallClockNanos())
+                    if !expired.isEmpty {
+                        try retention.apply(.delete, to: expired)
+                        logger.notice("retention deleted expired partitions", metadata: ["count": .stringConvertible(expired.count)])
+                    }
+                    try await Task.sleep(for: .seconds(3600))
+                }
+            },
+        ]
+        if let replay = configuration.replayFile {
+            services.append(BackgroundTask(name: "replay-feed") {
+                try await Feeds.replay(path: replay, speed: configuration.replaySpeed, into: pipeline, logger: logger)
+            })
+        } else if configuration.simulate {
+            services.append(BackgroundTask(name: "simulated-feed") {
+                try await Feeds.simulate(into: pipeline, symbols: configuration.symbols, logger: logger)
+            })
+        }
+        let port = configuration.port
+        let app = Application(router: router, configuration: .init(address: .hostname(configuration.host, port: port), serverName: "feature-service"),
+                              services: services, onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+                              logger: logger)
+        logger.notice("feature-service starting", metadata: ["port": .stringConvertible(port), "data_dir": .string(configuration.dataDirectory),
+                                                             "registry": .string("\(registry.version) \(registry.contentHash.prefix(12))")])
+        try await app.runService()
+        // Graceful shutdown: everything accepted is made durable and converted.
+        try await pipeline.sync()
+        try store.flush()
+        logger.notice("feature-service stopped; raw store flushed")
+    }
+}
+
+/// A named background loop run by the service group and cancelled on graceful shutdown.
+struct BackgroundTask: Service, CustomStringConvertible {
+    let name: String
+    let body: @Sendable () async throws -> Void
+    var description: String { name }
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            do { try await body() } catch is CancellationError {}
+        }
+    }
+}
+
+/// Appends malformed bodies to the dead-letter directory (one JSON line each).
+enum DeadLetterFile {
+    static func append(error: DecodeError, body: [UInt8], directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = "\(directory)/live-\(Time.formatDate(wallClockNanos())).jsonl"
+        var line = "{\"received_at\":\"\(Time.formatISO8601(wallClockNanos()))\",\"error\":"
+        JSONText.appendString(error.description, to: &line)
+        line += ",\"trace_id\":"
+        if let trace = error.traceId { JSONText.appendString(trace, to: &line) } else { line += "null" }
+        line += ",\"body\":"
+        JSONText.appendString(String(decoding: body, as: UTF8.self), to: &line)
+        line += "}\n"
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(line.utf8))
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+import MarketData
+
+/// Market data sources that need no broker.
+enum Feeds {
+    /// The built-in simulated market, in real time: a seeded generator of gateway envelopes
+    /// (book snapshot then deltas with continuous ids, trades, tickers with funding, klines).
+    static func simulate(into pipeline: LivePipeline, symbols: Set<String>?, logger: Logger) async throws {
+        let start = wallClockNanos()
+        let chosen = MarketSimulator.defaultSymbols.filter { symbols?.contains($0.0) ?? true }
+        guard !chosen.isEmpty else {
+            logger.warning("simulated feed: none of its symbols (BTCUSDT, ETHUSDT, SOLUSDT) is owned by this instance")
+            return
+        }
+        var simulator = MarketSimulator(seed: UInt64(truncatingIfNeeded: start), symbols: chosen, start: start, eventsPerSecond: 20, depth: 50)
+        logger.info("simulated feed started", metadata: ["symbols": .string(chosen.map(\.0).joined(separator: ","))])
+        var count = 0
+        while !Task.isCancelled {
+            let (time, event) = simulator.nextEvent()
+            let wait = time - wallClockNanos()
+            if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
+            var sent = event
+            let now = wallClockNanos()
+            sent.gatewayTs = now
+            sent.exchTsMs = now / Time.nanosPerMilli
+            count += 1
+            sent.traceId = "sim-\(count)"
+            let body = GatewayEnvelope.encode(sent, eventId: "sim-\(count)")
+            await pipeline.ingest(Array(body.utf8), receivedAt: wallClockNanos())
+        }
+    }
+
+    /// A recording played at `speed` times its recorded pace (0: as fast as possible).
+    static func replay(path: String, speed: Double, into pipeline: LivePipeline, logger: Logger) async throws {
+        var reader = try LineReader(path: path)
+        var first: (recorded: Nanos, wall: Nanos)?
+        var lines = 0
+        var malformed = 0
+        while let line = reader.next() {
+            lines += 1
+            if line.isEmpty { continue }
+            let recorded = (try? EnvelopeDecoder.decode(line)).flatMap { $0.recordedRecvTs ?? $0.events.first?.gatewayTs }
+            if speed > 0, let recorded {
+                if let first {
+                    let due = first.wall + Nanos(Double(recorded - first.recorded) / speed)
+                    let wait = due - wallClockNanos()
+                    if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
+                } else {
+                    first = (recorded, wallClockNanos())
+                }
+            }
+            if case .malformed = await pipeline.ingest(line, receivedAt: wallClockNanos()) { malformed += 1 }
+        }
+        logger.notice("replay finished", metadata: ["file": .string(path), "lines": .stringConvertible(lines), "malformed": .stringConvertible(malformed)])
+    }
+}

@@ -1,0 +1,68 @@
+public import Foundation
+public import Logging
+
+/// Everything `serve` needs, from environment variables (interfaces.md §9) and flags.
+/// Every setting has a default, so `serve` runs with none set.
+public struct ServiceConfiguration: Sendable {
+    public var host = "0.0.0.0"
+    public var port = 4500
+    /// Accepted API keys; when none are configured a random key is generated and printed.
+    public var apiKeys: [String] = []
+    public var dataDirectory = "./data"
+    /// Registry file; nil means the bundled default.
+    public var registryPath: String?
+    public var databaseURL: String?
+    public var amqpURL: String?
+    /// Symbols this instance owns (nil: all).
+    public var symbols: Set<String>?
+    public var retentionDays = 90
+    public var positionManagerURL: String?
+    public var logLevel: Logger.Level = .info
+    /// A recording to play instead of the simulated feed.
+    public var replayFile: String?
+    /// Replay pace multiplier (1 = recorded pace, 0 = as fast as possible).
+    public var replaySpeed = 1.0
+    /// Run the built-in simulated market (default when no broker and no replay is configured).
+    public var simulate = true
+    /// Publish a vector on every book update too, at most once per this many ms per symbol (nil: grid only).
+    public var bookUpdateThrottleMs: Int?
+
+    public init() {}
+
+    /// Reads the environment; unknown or malformed values are reported, not ignored.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
+        var c = ServiceConfiguration()
+        if let port = env["FEATURE_SERVICE_PORT"] {
+            guard let value = Int(port), (1...65535).contains(value) else { throw ConfigurationError("FEATURE_SERVICE_PORT must be 1-65535, got '\(port)'") }
+            c.port = value
+        }
+        if let keys = env["FEATURE_SERVICE_API_KEYS"] {
+            c.apiKeys = keys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        if let dir = env["FEATURE_SERVICE_DATA_DIR"], !dir.isEmpty { c.dataDirectory = dir }
+        if let registry = env["FEATURE_SERVICE_REGISTRY"], !registry.isEmpty { c.registryPath = registry }
+        if let url = env["DATABASE_URL"], !url.isEmpty { c.databaseURL = url }
+        if let url = env["AMQP_URL"], !url.isEmpty { c.amqpURL = url }
+        if let symbols = env["FEATURE_SERVICE_SYMBOLS"], !symbols.isEmpty, symbols != "all" {
+            c.symbols = Set(symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() })
+        }
+        if let days = env["FEATURE_SERVICE_RETENTION_DAYS"] {
+            guard let value = Int(days), value >= 1 else { throw ConfigurationError("FEATURE_SERVICE_RETENTION_DAYS must be a positive integer, got '\(days)'") }
+            c.retentionDays = value
+        }
+        if let url = env["POSITION_MANAGER_URL"], !url.isEmpty { c.positionManagerURL = url }
+        if let level = env["LOG_LEVEL"] {
+            guard let value = Logger.Level(rawValue: level.lowercased()) else {
+                throw ConfigurationError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
+            }
+            c.logLevel = value
+        }
+        return c
+    }
+}
+
+/// A configuration value that cannot be used.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
