@@ -129,6 +129,11 @@ public struct FeatureRegistry: Sendable, Equatable {
             if let feature = parseFeature(featureNode, index: index, into: &problems) {
                 check(feature, path: "features[\(index)] (\(feature.name))", seen: &seen, globalMaxDays: globalMaxDays, into: &problems)
                 features.append(feature)
+            } else if case .mapping(let map) = featureNode,
+                      let name = map.first(where: { $0.key.string == "name" }).flatMap({ scalarText($0.value) }), !name.isEmpty,
+                      !seen.insert(name).inserted {
+                // An entry with other problems still takes part in the duplicate check.
+                problems.append(RegistryProblem(path: "features[\(index)] (\(name)).name", message: "duplicate name '\(name)'"))
             }
         }
         guard problems.isEmpty else { throw RegistryValidationError(problems: problems) }
