@@ -31,6 +31,42 @@ struct SlidingSums: Sendable {
         var frontBase = 0  // absolute index of suffix's first row
         var suffix: [Double] = []  // (flip - frontBase) rows of laneCount
         var back: [Double]
+
+        mutating func evict(cutoff: Nanos, ts: [Int64], values: [Double], mask: Int, tail: Int, laneCount: Int) {
+            guard start < tail, ts[start & mask] <= cutoff else { return }
+            while start < tail && ts[start & mask] <= cutoff {
+                if start == flip { flipAll(values: values, mask: mask, tail: tail, laneCount: laneCount) }
+                start += 1
+            }
+            if start == tail {
+                // Empty: start over from exact zeros.
+                flip = tail
+                frontBase = tail
+                suffix.removeAll(keepingCapacity: true)
+                for lane in 0..<laneCount { back[lane] = 0 }
+            }
+        }
+
+        /// Moves the back into the front, computing suffix sums newest to oldest.
+        mutating func flipAll(values: [Double], mask: Int, tail: Int, laneCount: Int) {
+            let count = tail - start
+            frontBase = start
+            suffix.removeAll(keepingCapacity: true)
+            suffix.append(contentsOf: repeatElement(0, count: count * laneCount))
+            var row = count - 1
+            var absolute = tail - 1
+            while row >= 0 {
+                let source = (absolute & mask) * laneCount
+                for lane in 0..<laneCount {
+                    let value = values[source + lane]
+                    suffix[row * laneCount + lane] = row + 1 < count ? value + suffix[(row + 1) * laneCount + lane] : value
+                }
+                row -= 1
+                absolute -= 1
+            }
+            for lane in 0..<laneCount { back[lane] = 0 }
+            flip = tail
+        }
     }
 
     /// A window cut at some `T`: live items are `[first, end)`.
@@ -86,42 +122,8 @@ struct SlidingSums: Sendable {
     }
 
     private mutating func evict(_ index: Int, cutoff: Nanos) {
-        var window = windows[index]
-        while window.start < tail && ts[window.start & mask] <= cutoff {
-            if window.start == window.flip { flip(&window) }
-            window.start += 1
-        }
-        if window.start == tail && window.flip != tail {
-            window.flip = tail
-        }
-        if window.start == tail {
-            // Empty: start over from exact zeros.
-            window.frontBase = tail
-            window.suffix.removeAll(keepingCapacity: true)
-            for lane in 0..<laneCount { window.back[lane] = 0 }
-        }
-        windows[index] = window
-    }
-
-    /// Moves the back into the front, computing suffix sums newest to oldest.
-    private func flip(_ window: inout Window) {
-        let count = tail - window.start
-        window.frontBase = window.start
-        window.suffix.removeAll(keepingCapacity: true)
-        window.suffix.append(contentsOf: repeatElement(0, count: count * laneCount))
-        var row = count - 1
-        var absolute = tail - 1
-        while row >= 0 {
-            let source = (absolute & mask) * laneCount
-            for lane in 0..<laneCount {
-                let next = row + 1 < count ? window.suffix[(row + 1) * laneCount + lane] : 0
-                window.suffix[row * laneCount + lane] = row + 1 < count ? values[source + lane] + next : values[source + lane]
-            }
-            row -= 1
-            absolute -= 1
-        }
-        for lane in 0..<laneCount { window.back[lane] = 0 }
-        window.flip = tail
+        // The window is mutated in place: a local copy would make its arrays copy on write.
+        windows[index].evict(cutoff: cutoff, ts: ts, values: values, mask: mask, tail: tail, laneCount: laneCount)
     }
 
     /// The live items of window `index` at time `time` (>= the last appended item's time).
