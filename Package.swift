@@ -32,8 +32,13 @@ let package = Package(
             name: "FeatureEngine",
             dependencies: ["MarketData", "OrderBook", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
+        // Parquet: a standalone reader/writer (no dependency on the service), C codecs from Debian.
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", providers: [.apt(["libbrotli-dev"])]),
+        .target(name: "Parquet", dependencies: ["CZstd", "CSnappy", "CBrotli"], swiftSettings: strict),
         // Storage: durable ingest, Parquet partitions, ordered replay, retention.
-        .target(name: "RawStore", dependencies: ["MarketData"], swiftSettings: strict),
+        .target(name: "RawStore", dependencies: ["MarketData", "Parquet"], swiftSettings: strict),
         // Edges: files, processes, servers.
         .target(
             name: "FeatureServer",
@@ -58,6 +63,7 @@ let package = Package(
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData"], swiftSettings: strict),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "FeatureEngineTests", dependencies: ["FeatureEngine", "OrderBook", "MarketData"], swiftSettings: strict),
+        .testTarget(name: "ParquetTests", dependencies: ["Parquet"], swiftSettings: strict),
         .testTarget(name: "RawStoreTests", dependencies: ["RawStore", "MarketData"], swiftSettings: strict),
         .testTarget(
             name: "FeatureServerTests",

@@ -1,0 +1,263 @@
+/// Little-endian byte output.
+struct ByteSink {
+    var bytes: [UInt8] = []
+
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+    mutating func varint(_ value: UInt64) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(v & 0x7F) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+    mutating func zigzag(_ value: Int64) { varint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+}
+
+/// Bounds-checked little-endian reads over a byte range.
+struct ByteSource {
+    let bytes: UnsafeRawBufferPointer
+    var offset: Int
+    let end: Int
+
+    init(_ bytes: UnsafeRawBufferPointer, from: Int = 0, to: Int? = nil) {
+        self.bytes = bytes
+        offset = from
+        end = to ?? bytes.count
+    }
+
+    var remaining: Int { end - offset }
+
+    mutating func need(_ n: Int, _ what: @autoclosure () -> String) throws(ParquetError) {
+        guard n >= 0, remaining >= n else { throw .corrupt("\(what()): needs \(n) bytes, \(remaining) left") }
+    }
+
+    mutating func u8() throws(ParquetError) -> UInt8 {
+        try need(1, "byte")
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func fixed<T: FixedWidthInteger>(_ type: T.Type) throws(ParquetError) -> T {
+        let size = MemoryLayout<T>.size
+        try need(size, "\(T.self)")
+        var value: T = 0
+        withUnsafeMutableBytes(of: &value) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + size)])) }
+        offset += size
+        return T(littleEndian: value)
+    }
+
+    mutating func varint() throws(ParquetError) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = try u8()
+            result |= UInt64(b & 0x7F) << shift
+            if b & 0x80 == 0 { return result }
+            shift += 7
+            if shift > 63 { throw .corrupt("varint too long") }
+        }
+    }
+
+    mutating func zigzag() throws(ParquetError) -> Int64 {
+        let v = try varint()
+        return Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
+    }
+}
+
+/// Bit packing, least significant bit first (Parquet's order for RLE/bit-packed and delta).
+enum BitPacking {
+    static func pack(_ values: UnsafeBufferPointer<UInt64>, width: Int, into sink: inout ByteSink) {
+        guard width > 0 else { return }
+        let mask: UInt64 = width == 64 ? .max : (1 << UInt64(width)) - 1
+        var buffer: UInt64 = 0
+        var bits = 0  // always < 8 between values
+        for value in values {
+            let v = value & mask
+            if bits + width <= 64 {
+                buffer |= v << UInt64(bits)
+                bits += width
+            } else {
+                // The value straddles the 64-bit buffer: emit the full buffer, keep the rest.
+                buffer |= v << UInt64(bits)
+                for _ in 0..<8 {
+                    sink.bytes.append(UInt8(truncatingIfNeeded: buffer))
+                    buffer >>= 8
+                }
+                buffer = v >> UInt64(64 - bits)
+                bits = bits + width - 64
+            }
+            while bits >= 8 {
+                sink.bytes.append(UInt8(truncatingIfNeeded: buffer))
+                buffer >>= 8
+                bits -= 8
+            }
+        }
+        if bits > 0 { sink.bytes.append(UInt8(truncatingIfNeeded: buffer)) }
+    }
+
+    /// Unpacks `count` values of `width` bits from `source` (consuming ceil(count*width/8) bytes).
+    static func unpack(_ source: inout ByteSource, count: Int, width: Int, into out: inout [UInt64]) throws(ParquetError) {
+        guard width >= 0, width <= 64 else { throw .corrupt("bit width \(width) out of range") }
+        guard width > 0 else {
+            out.append(contentsOf: repeatElement(0, count: count))
+            return
+        }
+        let byteCount = (count * width + 7) / 8
+        try source.need(byteCount, "bit-packed run")
+        let base = source.offset
+        let mask: UInt64 = width == 64 ? .max : (1 << UInt64(width)) - 1
+        for k in 0..<count {
+            let bitStart = k * width
+            var value: UInt64 = 0
+            var gathered = 0
+            var byteIndex = bitStart >> 3
+            var bitOffset = bitStart & 7
+            while gathered < width {
+                let byte = UInt64(source.bytes[base + byteIndex]) >> UInt64(bitOffset)
+                value |= byte << UInt64(gathered)
+                gathered += 8 - bitOffset
+                bitOffset = 0
+                byteIndex += 1
+            }
+            out.append(value & mask)
+        }
+        source.offset += byteCount
+    }
+}
+
+/// The RLE / bit-packed hybrid (definition levels, dictionary indices, booleans).
+enum RLEHybrid {
+    static func encode(_ values: [UInt32], width: Int, into sink: inout ByteSink) {
+        let byteWidth = (width + 7) / 8
+        var literals: [UInt64] = []
+        func flush() {
+            guard !literals.isEmpty else { return }
+            sink.varint(UInt64(literals.count / 8) << 1 | 1)
+            literals.withUnsafeBufferPointer { BitPacking.pack($0, width: width, into: &sink) }
+            literals.removeAll(keepingCapacity: true)
+        }
+        var i = 0
+        let n = values.count
+        while i < n {
+            let v = values[i]
+            if i + 8 <= n, (i..<(i + 8)).allSatisfy({ values[$0] == v }) {
+                flush()
+                var j = i + 8
+                while j < n && values[j] == v { j += 1 }
+                sink.varint(UInt64(j - i) << 1)
+                for b in 0..<byteWidth { sink.bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(8 * b))) }
+                i = j
+            } else {
+                let end = min(i + 8, n)
+                for k in i..<end { literals.append(UInt64(values[k])) }
+                for _ in end..<(i + 8) { literals.append(0) }
+                i = end
+            }
+        }
+        flush()
+    }
+
+    static func decode(_ source: inout ByteSource, count: Int, width: Int) throws(ParquetError) -> [UInt32] {
+        guard width >= 0, width <= 32 else { throw .corrupt("RLE bit width \(width) out of range") }
+        var out: [UInt32] = []
+        out.reserveCapacity(count)
+        var scratch: [UInt64] = []
+        let byteWidth = (width + 7) / 8
+        while out.count < count {
+            let header = try source.varint()
+            if header & 1 == 0 {
+                let run = Int(clamping: header >> 1)
+                guard run > 0 else { throw .corrupt("empty RLE run") }
+                var value: UInt32 = 0
+                for b in 0..<byteWidth { value |= UInt32(try source.u8()) << UInt32(8 * b) }
+                out.append(contentsOf: repeatElement(value, count: min(run, count - out.count)))
+            } else {
+                let groups = Int(clamping: header >> 1)
+                guard groups > 0, groups <= (source.remaining * 8) / max(width * 8, 1) + 1 else { throw .corrupt("bit-packed run past the end") }
+                scratch.removeAll(keepingCapacity: true)
+                try BitPacking.unpack(&source, count: groups * 8, width: width, into: &scratch)
+                for v in scratch.prefix(count - out.count) { out.append(UInt32(truncatingIfNeeded: v)) }
+            }
+        }
+        return out
+    }
+}
+
+/// DELTA_BINARY_PACKED for INT32/INT64 (block of 128 values in 4 miniblocks of 32).
+enum DeltaBinaryPacked {
+    static let blockSize = 128
+    static let miniblocks = 4
+
+    static func encode(_ values: [Int64], into sink: inout ByteSink) {
+        sink.varint(UInt64(blockSize))
+        sink.varint(UInt64(miniblocks))
+        sink.varint(UInt64(values.count))
+        sink.zigzag(values.first ?? 0)
+        guard values.count > 1 else { return }
+        let perMiniblock = blockSize / miniblocks
+        var deltas = [Int64](repeating: 0, count: blockSize)
+        var packed = [UInt64](repeating: 0, count: perMiniblock)
+        var index = 1
+        while index < values.count {
+            let count = min(blockSize, values.count - index)
+            var minDelta = Int64.max
+            for k in 0..<count {
+                let d = values[index + k] &- values[index + k - 1]
+                deltas[k] = d
+                minDelta = min(minDelta, d)
+            }
+            sink.zigzag(minDelta)
+            var widths = [Int](repeating: 0, count: miniblocks)
+            for m in 0..<miniblocks {
+                let start = m * perMiniblock
+                guard start < count else { break }
+                var maxBits: UInt64 = 0
+                for k in start..<min(start + perMiniblock, count) { maxBits |= UInt64(bitPattern: deltas[k] &- minDelta) }
+                widths[m] = maxBits == 0 ? 0 : 64 - maxBits.leadingZeroBitCount
+            }
+            for m in 0..<miniblocks { sink.bytes.append(UInt8(widths[m])) }
+            for m in 0..<miniblocks {
+                let start = m * perMiniblock
+                guard start < count else { break }
+                for k in 0..<perMiniblock {
+                    packed[k] = start + k < count ? UInt64(bitPattern: deltas[start + k] &- minDelta) : 0
+                }
+                packed.withUnsafeBufferPointer { BitPacking.pack($0, width: widths[m], into: &sink) }
+            }
+            index += count
+        }
+    }
+
+    static func decode(_ source: inout ByteSource, expected: Int) throws(ParquetError) -> [Int64] {
+        let blockSize = Int(clamping: try source.varint())
+        let miniblocks = Int(clamping: try source.varint())
+        let total = Int(clamping: try source.varint())
+        guard blockSize > 0, blockSize % 128 == 0, miniblocks > 0, blockSize % miniblocks == 0, (blockSize / miniblocks) % 8 == 0 else {
+            throw .corrupt("delta header: block \(blockSize), miniblocks \(miniblocks)")
+        }
+        guard total <= expected else { throw .corrupt("delta page holds \(total) values, header says \(expected)") }
+        var out: [Int64] = []
+        out.reserveCapacity(total)
+        var last = try source.zigzag()
+        if total > 0 { out.append(last) }
+        let perMiniblock = blockSize / miniblocks
+        var scratch: [UInt64] = []
+        while out.count < total {
+            let minDelta = try source.zigzag()
+            var widths: [Int] = []
+            for _ in 0..<miniblocks { widths.append(Int(try source.u8())) }
+            for width in widths {
+                guard out.count < total else { break }
+                scratch.removeAll(keepingCapacity: true)
+                try BitPacking.unpack(&source, count: perMiniblock, width: width, into: &scratch)
+                for raw in scratch where out.count < total {
+                    last = last &+ minDelta &+ Int64(bitPattern: raw)
+                    out.append(last)
+                }
+            }
+        }
+        return out
+    }
+}
