@@ -175,7 +175,8 @@ public final class ParquetWriter {
         // Dictionary (with fallback to plain when it would be too large).
         var indices: [UInt32]?
         var dictionaryWidth = 0
-        if column.encoding == .rleDictionary || column.encoding == .plainDictionary, let (dictionary, ids) = present.dictionary(limit: options.dictionaryPageSizeLimit) {
+        if column.encoding == .rleDictionary || column.encoding == .plainDictionary, present.count > 0,
+           let (dictionary, ids) = present.dictionary(limit: options.dictionaryPageSizeLimit) {
             indices = ids
             dictionaryWidth = max(1, Int.bitWidth - (dictionary.count - 1).leadingZeroBitCount)
             let body = dictionary.plain()

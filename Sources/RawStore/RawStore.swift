@@ -131,8 +131,9 @@ public final class RawStore: Sendable {
     public func replay(symbol: String, from: Int64, to: Int64, types: Set<EventType> = Set(EventType.allCases)) throws -> StoreReplay {
         guard from < to else { throw StoreError.invalidArgument("empty time range: from must be before to") }
         var sources: [TypeCursor] = []
-        let firstDate = Time.formatDate(from)
-        let lastDate = Time.formatDate(to - 1)
+        // Open-ended ranges (.min / .max) cover every date partition.
+        let firstDate = from <= 0 ? "" : Time.formatDate(from)
+        let lastDate = to >= Int64.max / 2 ? "~" : Time.formatDate(to - 1)
         for type in EventType.allCases where types.contains(type) {
             var files: [String] = []
             for date in try layout.dates(type: type, symbol: symbol) where date >= firstDate && date <= lastDate {

@@ -144,3 +144,18 @@ func nullsZeroed(_ data: ParquetColumnData) -> ParquetColumnData.Values {
     case .bytes(let v): return .bytes(z(v, []))
     }
 }
+
+@Suite struct ParquetEdgeCaseTests {
+    @Test func anAllNullDictionaryColumnIsWrittenPlain() throws {
+        let schema = ParquetSchema([.string("s", optional: true), ParquetColumn(name: "d", type: .double, optional: true, encoding: .rleDictionary)])
+        let columns = [ParquetColumnData(.string(["", ""]), validity: [false, false]), ParquetColumnData(.double([0, 0]), validity: [false, false])]
+        let (path, reader) = try roundTrip(schema, columns, options: ParquetWriterOptions())
+        let read = try reader.readAll()
+        #expect(read[0].validity == [false, false])
+        #expect(read[1].validity == [false, false])
+        let expected = path + ".json"
+        try expectedJSON(schema, columns).write(toFile: expected, atomically: true, encoding: .utf8)
+        let (status, output) = try runInterop(["check", path, expected])
+        #expect(status == 0, "\(output)")
+    }
+}

@@ -96,7 +96,13 @@ def write(directory):
 
 def dataset(root, expected_path):
     expected = json.load(open(expected_path))
-    data = ds.dataset(root, format="parquet", partitioning="hive")
+    # Each event type has its own columns: the tree is one dataset under the union of the
+    # per-type schemas (they agree wherever names meet) plus the partition keys.
+    files = ds.dataset(root, format="parquet", partitioning="hive").files
+    unified = pa.unify_schemas([pq.read_schema(f) for f in files]
+                               + [pa.schema([("type", pa.string()), ("symbol", pa.string()), ("date", pa.string())])])
+    data = ds.dataset(root, format="parquet", partitioning=ds.partitioning(
+        pa.schema([("type", pa.string()), ("symbol", pa.string()), ("date", pa.string())]), flavor="hive"), schema=unified)
     problems = []
     for type_name, count in expected["rows_by_type"].items():
         table = data.to_table(filter=ds.field("type") == type_name)

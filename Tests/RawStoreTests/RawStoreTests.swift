@@ -1,0 +1,137 @@
+import Foundation
+import MarketData
+import Testing
+@testable import RawStore
+
+/// A few seconds of two symbols, every event type, stamped in order.
+func storedStream(start: Nanos = 1_764_028_800_000_000_000, count: Int = 400) -> [MarketEvent] {
+    var stamper = Stamper()
+    var events: [MarketEvent] = []
+    for i in 0..<count {
+        let symbol = i % 3 == 0 ? "ETHUSDT" : "BTCUSDT"
+        var template = sampleEvents[i % sampleEvents.count]
+        template.symbol = symbol
+        let unstamped = UnstampedEvent(symbol: symbol, exchTsMs: template.exchTsMs, gatewayTs: template.gatewayTs,
+                                       traceId: template.traceId, body: template.body)
+        // Several events share an instant now and then.
+        events.append(stamper.stamp(unstamped, at: start + Nanos(i / 2) * 25_000_000))
+    }
+    return events
+}
+
+func drain(_ replay: consuming StoreReplay) throws -> [MarketEvent] {
+    var replay = replay
+    var out: [MarketEvent] = []
+    while let event = try replay.next() { out.append(event) }
+    return out
+}
+
+@Suite struct RawStoreTests {
+    @Test func flushedEventsReplayMergedInRecvTsSeqOrder() throws {
+        let root = scratchDirectory()
+        let store = try RawStore(root: root, format: ParquetFormat())
+        let events = storedStream()
+        store.append(Array(events.prefix(150)))
+        try store.sync()
+        try store.flush()
+        store.append(Array(events.dropFirst(150)))
+        try store.sync()
+        try store.flush()
+        for symbol in ["BTCUSDT", "ETHUSDT"] {
+            let expected = events.filter { $0.symbol == symbol }
+            let replayed = try drain(try store.replay(symbol: symbol, from: .min, to: .max))
+            #expect(replayed == expected)
+        }
+        // A sub-range: [from, to) on recv_ts.
+        let from = events[100].recvTs
+        let to = events[200].recvTs
+        let window = try drain(try store.replay(symbol: "BTCUSDT", from: from, to: to))
+        #expect(window == events.filter { $0.symbol == "BTCUSDT" && $0.recvTs >= from && $0.recvTs < to })
+        #expect(try store.coverage(symbol: "BTCUSDT") == [events.first { $0.symbol == "BTCUSDT" }!.recvTs...events.last { $0.symbol == "BTCUSDT" }!.recvTs])
+        #expect(try store.layout.symbols() == ["BTCUSDT", "ETHUSDT"])
+    }
+
+    @Test func eventsLoggedButNotConvertedAreRecoveredOnOpen() throws {
+        let root = scratchDirectory()
+        let events = storedStream(count: 120)
+        do {
+            let store = try RawStore(root: root, format: ParquetFormat())
+            store.append(events)
+            try store.sync()  // durable in the log only: no flush, as after a crash
+        }
+        let reopened = try RawStore(root: root, format: ParquetFormat())
+        let replayed = try drain(try reopened.replay(symbol: "BTCUSDT", from: .min, to: .max))
+        #expect(replayed == events.filter { $0.symbol == "BTCUSDT" })
+        // Sequence counters continue where they stopped.
+        let points = try reopened.sequencePoints()
+        #expect(points["BTCUSDT"]?.seq == events.last { $0.symbol == "BTCUSDT" }!.seq)
+        #expect(try reopened.recentEvents().count == events.count)
+    }
+
+    @Test func pyarrowReadsTheTreeAsOneHivePartitionedDataset() throws {
+        let root = scratchDirectory()
+        let store = try RawStore(root: root, format: ParquetFormat())
+        let events = storedStream(count: 800)
+        store.append(events)
+        try store.sync()
+        try store.flush()
+        var rows: [String: Int] = [:]
+        for event in events {
+            if case .book(let book) = event.body { rows["orderbook", default: 0] += max(1, book.bids.count + book.asks.count) }
+            else { rows[event.type.rawValue, default: 0] += 1 }
+        }
+        let expected = "{\"rows_by_type\":{" + rows.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "},"
+            + "\"columns\":{\"orderbook\":[\"recv_ts\",\"seq\",\"exch_ts\",\"gateway_ts\",\"update_id\",\"is_snapshot\",\"side\",\"price\",\"size\",\"symbol\",\"date\"],"
+            + "\"trade\":[\"recv_ts\",\"trade_id\",\"price\",\"size\",\"side\"]}}"
+        let expectedPath = root + "/expected.json"
+        try expected.write(toFile: expectedPath, atomically: true, encoding: .utf8)
+        let (status, output) = try runPython(["scripts/interop/parquet_interop.py", "dataset", root + "/raw", expectedPath])
+        #expect(status == 0, "\(output)")
+    }
+
+    @Test func retentionArchivesOrDeletesOldPartitionsButNeverToday() throws {
+        let root = scratchDirectory()
+        let store = try RawStore(root: root, format: ParquetFormat())
+        let day = Time.nanosPerDay
+        let now = Time.parseISO8601("2026-11-25T12:00:00Z")!
+        var stamper = Stamper()
+        for offset in [100, 91, 89, 0] {
+            let event = UnstampedEvent(symbol: "BTCUSDT", body: .funding(FundingUpdate(fundingRate: 0.0001)))
+            store.append([stamper.stamp(event, at: now - Int64(offset) * day)])
+        }
+        try store.sync()
+        try store.flush()
+        let retention = try Retention(layout: store.layout, days: 90)
+        let expired = try retention.expired(now: now)
+        #expect(expired.map(\.date) == ["2026-08-17", "2026-08-26"])
+        let archive = scratchDirectory()
+        try retention.apply(.archive(root: archive), to: [expired[0]])
+        try retention.apply(.delete, to: [expired[1]])
+        #expect(try store.layout.dates(type: .funding, symbol: "BTCUSDT") == ["2026-08-28", "2026-11-25"])
+        #expect(FileManager.default.fileExists(atPath: archive + "/raw/type=funding/symbol=BTCUSDT/date=2026-08-17"))
+        #expect(throws: StoreError.self) { _ = try Retention(layout: store.layout, days: 0) }
+        // Even a one-day period keeps today.
+        #expect(try Retention(layout: store.layout, days: 1).expired(now: now).map(\.date) == ["2026-08-28"])
+    }
+}
+
+/// Runs the test Python (with pyarrow) from the package root.
+func runPython(_ arguments: [String]) throws -> (Int32, String) {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let python = ProcessInfo.processInfo.environment["FEATURE_SERVICE_PYTHON"] ?? root.appendingPathComponent(".venv/bin/python").path
+    guard FileManager.default.isExecutableFile(atPath: python) else {
+        Issue.record("no Python with pyarrow at \(python): run scripts/test.sh (it creates .venv) or set FEATURE_SERVICE_PYTHON")
+        return (-1, "")
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: python)
+    process.arguments = arguments
+    process.currentDirectoryURL = root
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
