@@ -52,7 +52,9 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "feature-service",
-            dependencies: ["FeatureServer", "FeatureEngine", "RawStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["FeatureServer", "FeatureEngine", "RawStore",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
             name: "FeatureBenchmarks",

@@ -5,7 +5,7 @@ import RawStore
 import Foundation
 
 @main
-struct FeatureServiceCommand: ParsableCommand {
+struct FeatureServiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "feature-service",
         abstract: "Market data in, feature vectors and training datasets out.",
@@ -13,7 +13,7 @@ struct FeatureServiceCommand: ParsableCommand {
             Computes the features of the Feature Registry (YAML) from Bybit v5 market data \
             republished by the gateway. See README.md for the full picture.
             """,
-        subcommands: [Replay.self, RetentionCommand.self, Registry.self])
+        subcommands: [Serve.self, Replay.self, ImportCommand.self, RetentionCommand.self, Registry.self])
 }
 
 /// Reads a registry file, or the bundled default.
@@ -155,5 +155,41 @@ struct RetentionCommand: ParsableCommand {
         for partition in expired { print("\(dryRun ? "would \(verb)" : verb): \(partition.path)") }
         if !dryRun { try retention.apply(delete ? .delete : .archive(root: archive!), to: expired) }
         printError("\(expired.count) partition(s) older than \(days) days\(dryRun ? " (dry run, nothing changed)" : "")")
+    }
+}
+
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Store a recording in the raw store, as if it had arrived live.",
+        discussion: """
+            Duplicates (same symbol, type and exchange ids) are dropped, events are stamped \
+            after what the store already holds, made durable in batches through the \
+            write-ahead log, then converted to Parquet partitions. Malformed lines are kept in \
+            a dead-letter file under the data directory.
+            """)
+
+    @Option(name: .long, help: "Recording to import (JSON Lines of gateway envelopes).")
+    var input: String
+
+    @Option(name: .long, help: "Data directory (env FEATURE_SERVICE_DATA_DIR, default ./data).")
+    var dataDir: String = ProcessInfo.processInfo.environment["FEATURE_SERVICE_DATA_DIR"] ?? "./data"
+
+    @Option(name: .long, help: "Events per durability batch (one fsync each).")
+    var batch: Int = 10_000
+
+    @Flag(name: .long, help: "Print 'durable N' on standard output after each batch is on disk.")
+    var reportDurable = false
+
+    func run() throws {
+        guard batch > 0 else { throw ValidationError("--batch must be positive") }
+        let store = try RawStore(root: dataDir, format: ParquetFormat())
+        let report = reportDurable
+        let summary = try Importer.run(input: input, store: store, batch: batch) { durable in
+            if report {
+                FileHandle.standardOutput.write(Data("durable \(durable)\n".utf8))
+            }
+        }
+        printError(summary.description)
     }
 }

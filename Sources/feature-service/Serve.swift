@@ -1,0 +1,60 @@
+import ArgumentParser
+import FeatureServer
+import Foundation
+import Logging
+import RawStore
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the service: HTTP API, ingest, raw store, live features.",
+        discussion: """
+            Runs on embedded defaults with no configuration at all: raw store and dead letters \\
+            under ./data, a built-in simulated market (BTCUSDT, ETHUSDT, SOLUSDT) as the feed, \\
+            the HTTP API on port 4500 with an API key printed at start-up. Market data can also \\
+            be pushed with POST /ingest or played from a recording with --replay.
+            Environment: FEATURE_SERVICE_PORT, FEATURE_SERVICE_API_KEYS, FEATURE_SERVICE_DATA_DIR, \\
+            FEATURE_SERVICE_REGISTRY, FEATURE_SERVICE_SYMBOLS, FEATURE_SERVICE_RETENTION_DAYS, \\
+            AMQP_URL, DATABASE_URL, POSITION_MANAGER_URL, LOG_LEVEL (flags override them).
+            """)
+
+    @Option(name: .long, help: "HTTP port (env FEATURE_SERVICE_PORT, default 4500).")
+    var port: Int?
+
+    @Option(name: .long, help: "Bind address (default 0.0.0.0).")
+    var host: String?
+
+    @Option(name: .long, help: "Data directory (env FEATURE_SERVICE_DATA_DIR, default ./data).")
+    var dataDir: String?
+
+    @Option(name: .long, help: "Feature registry file (env FEATURE_SERVICE_REGISTRY, default: bundled).")
+    var registry: String?
+
+    @Option(name: .long, help: "Play this recording (JSON Lines) instead of the simulated feed.")
+    var replay: String?
+
+    @Option(name: .long, help: "Replay pace: 1 = recorded pace, 10 = ten times faster, 0 = as fast as possible.")
+    var speed: Double = 1
+
+    @Flag(name: .long, help: "Do not run the simulated feed (data only from POST /ingest).")
+    var noSimulator = false
+
+    @Option(name: .long, help: "Also publish a vector on every book update, at most once per this many ms per symbol.")
+    var bookUpdateThrottleMs: Int?
+
+    func run() async throws {
+        var configuration: ServiceConfiguration
+        do { configuration = try ServiceConfiguration.fromEnvironment() } catch { throw ValidationError("\(error)") }
+        if let port { configuration.port = port }
+        if let host { configuration.host = host }
+        if let dataDir { configuration.dataDirectory = dataDir }
+        if let registry { configuration.registryPath = registry }
+        configuration.replayFile = replay
+        configuration.replaySpeed = speed
+        configuration.simulate = !noSimulator && replay == nil
+        configuration.bookUpdateThrottleMs = bookUpdateThrottleMs
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
+        let service = FeatureService(configuration: configuration, format: ParquetFormat(), logger: Logger(label: "feature-service"))
+        do { try await service.run() } catch let error as ConfigurationError { throw ValidationError(error.description) }
+    }
+}
