@@ -189,16 +189,43 @@ final class TypeCursor {
         self.to = to
     }
 
+    /// A book message whose rows may continue in the next row group (long form: one
+    /// message's rows can straddle a row-group boundary). Released once the next group is read.
+    var carry: MarketEvent?
+
     /// The next event in range, or nil when the type is exhausted.
     func peek() throws -> MarketEvent? {
         while index >= buffer.count {
-            if pendingGroups.isEmpty {
-                guard let file = files.popFirst() else { return nil }
+            if pendingGroups.isEmpty, let file = files.popFirst() {
                 pendingGroups = try format.readRowGroups(path: file, schema: EventTables.schema(type), recvTsFrom: from, to: to)
                 continue
             }
+            guard !pendingGroups.isEmpty else {
+                // Exhausted: release the held-back message, if any.
+                guard let last = carry else { return nil }
+                carry = nil
+                buffer = last.recvTs >= from && last.recvTs < to ? [last] : []
+                index = 0
+                if buffer.isEmpty { return nil }
+                continue
+            }
             let group = pendingGroups.removeFirst()
-            buffer = try EventTables.events(type, symbol: symbol, columns: group).filter { $0.recvTs >= from && $0.recvTs < to }
+            var events = try EventTables.events(type, symbol: symbol, columns: group)
+            if type == .orderbook {
+                if let previous = carry {
+                    if let first = events.first, first.recvTs == previous.recvTs, first.seq == previous.seq,
+                       case .book(var head) = previous.body, case .book(let tail) = first.body {
+                        head.bids += tail.bids
+                        head.asks += tail.asks
+                        events[0].body = .book(head)
+                        events[0].exchTsMs = previous.exchTsMs
+                    } else {
+                        events.insert(previous, at: 0)
+                    }
+                }
+                carry = events.popLast()
+            }
+            buffer = events.filter { $0.recvTs >= from && $0.recvTs < to }
             index = 0
         }
         return buffer[index]

@@ -135,3 +135,23 @@ func runPython(_ arguments: [String]) throws -> (Int32, String) {
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+@Suite struct RowGroupBoundaryTests {
+    @Test func aBookMessageStraddlingRowGroupsIsReassembled() throws {
+        let root = scratchDirectory()
+        // 7-row row groups; snapshots of 10 and 12 levels straddle them.
+        let store = try RawStore(root: root, format: ParquetFormat(rowGroupRows: 7))
+        var stamper = Stamper()
+        var events: [MarketEvent] = []
+        for i in 0..<6 {
+            let levels = (0..<(5 + i)).map { PriceLevel(price: 100 - Double($0), size: Double(i + 1)) }
+            let update = BookUpdate(isSnapshot: true, updateId: Int64(i + 1), bids: levels, asks: [PriceLevel(price: 101, size: 1)])
+            events.append(stamper.stamp(UnstampedEvent(symbol: "BTCUSDT", body: .book(update)), at: 1_000_000_000 + Int64(i)))
+        }
+        store.append(events)
+        try store.sync()
+        try store.flush()
+        #expect(try drain(try store.replay(symbol: "BTCUSDT", from: .min, to: .max)) == events)
+        #expect(try drain(try store.replay(symbol: "BTCUSDT", from: events[2].recvTs, to: events[4].recvTs)) == Array(events[2..<4]))
+    }
+}
