@@ -33,8 +33,20 @@ public struct Importer {
             summary.deadLetterFile = try DeadLetters.write(recording.malformed.map { ($0.line, $0.error, recording.malformedBodies[$0.line] ?? []) },
                                                            directory: store.layout.deadLetterDirectory, source: input)
         }
-        var filter = DuplicateFilter()
-        for event in try store.recentEvents() { filter.remember(event) }
+        // Duplicates are judged against what the store already holds over the recording's
+        // time span (so importing a file twice stores it once) and within the file itself.
+        var spans: [String: ClosedRange<Nanos>] = [:]
+        for event in recording.events {
+            let span = spans[event.symbol] ?? event.recvTs...event.recvTs
+            spans[event.symbol] = min(span.lowerBound, event.recvTs)...max(span.upperBound, event.recvTs)
+        }
+        var stored: [MarketEvent] = try store.recentEvents()
+        for (symbol, span) in spans {
+            var replay = try store.replay(symbol: symbol, from: span.lowerBound, to: span.upperBound + 1)
+            while let event = try replay.next() { stored.append(event) }
+        }
+        var filter = DuplicateFilter(capacity: max(200_000, stored.count + recording.events.count))
+        for event in stored { filter.remember(event) }
         let points = try store.sequencePoints()
         var stamper = Stamper(lastRecvTs: points.mapValues(\.recvTs), lastSeq: points.mapValues(\.seq))
         var pending: [MarketEvent] = []
