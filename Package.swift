@@ -58,7 +58,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "FeatureBenchmarks",
-            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "FeatureServer"],
+            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "FeatureServer", "RawStore"],
             path: "Benchmarks/FeatureBenchmarks",
             swiftSettings: strict),
 

@@ -7,8 +7,10 @@ import FeatureServer
 import Foundation
 import MarketData
 import OrderBook
+import RawStore
 
 let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 2_000_000 : 2_000_000
+let withStore = CommandLine.arguments.contains("--store")
 let start: Nanos = 1_733_011_200_000_000_000
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
@@ -81,3 +83,41 @@ for _ in 0..<3 {
     decodeRates.append(Double(envelopes.count) / (now() - t0))
 }
 print(String(format: "envelope decoding: median %.0f k envelopes/s", median(decodeRates) / 1e3))
+
+// 5. Raw store: durable ingest (log + fsync per batch, Parquet conversion included) and
+//    offline replay from Parquet through the engine.
+if withStore {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-store-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let store = try RawStore(root: root, format: ParquetFormat())
+    let batch = 1000
+    var t0 = now()
+    var index = 0
+    while index < events.count {
+        let end = min(index + batch, events.count)
+        store.append(Array(events[index..<end]))
+        try store.sync()
+        index = end
+    }
+    try store.flush()
+    let ingest = now() - t0
+    print(String(format: "store ingest, durable (fsync per %d events) incl. Parquet conversion: %.0f k events/s (%.1f s)",
+                 batch, Double(events.count) / ingest / 1e3, ingest))
+    var replayRates: [Double] = []
+    for _ in 0..<3 {
+        t0 = now()
+        var vectors = 0
+        let stats = try OfflineEngine.rebuild(store: store, symbol: "BTCUSDT", from: .min, to: .max, registry: registry) { _ in vectors += 1 }
+        replayRates.append(Double(stats.events) / (now() - t0))
+    }
+    print(String(format: "offline replay Parquet -> engine (default registry): median %.2f M events/s", median(replayRates) / 1e6))
+    var readRates: [Double] = []
+    for _ in 0..<3 {
+        t0 = now()
+        var replay = try store.replay(symbol: "BTCUSDT", from: .min, to: .max)
+        var n = 0
+        while try replay.next() != nil { n += 1 }
+        readRates.append(Double(n) / (now() - t0))
+    }
+    print(String(format: "store replay alone (Parquet -> events, merged): median %.2f M events/s", median(readRates) / 1e6))
+}
