@@ -164,7 +164,14 @@ public enum EventTables {
         return b.columns()
     }
 
-    /// Typed access to named columns for decoding rows.
+    /// A typed column with validity, read without per-row lookups.
+    struct Column<T> {
+        let values: [T]
+        let valid: [Bool]?
+        @inline(__always) subscript(row: Int) -> T? { valid.map { $0[row] } ?? true ? values[row] : nil }
+    }
+
+    /// Columns by name, resolved once per row group.
     struct Reader {
         let columns: [String: ColumnData]
         let rows: Int
@@ -176,21 +183,21 @@ public enum EventTables {
             rows = data.first?.count ?? 0
             guard data.allSatisfy({ $0.count == rows }) else { throw StoreError.corrupt("columns of different lengths") }
         }
-        func i(_ name: String, _ row: Int) -> Int64? {
-            guard case .int64(let v, let ok)? = columns[name] else { return nil }
-            return ok.map { $0[row] } ?? true ? v[row] : nil
+        func i(_ name: String) -> Column<Int64> {
+            if case .int64(let v, let ok)? = columns[name] { return Column(values: v, valid: ok) }
+            return Column(values: Array(repeating: 0, count: rows), valid: Array(repeating: false, count: rows))
         }
-        func d(_ name: String, _ row: Int) -> Double? {
-            guard case .double(let v, let ok)? = columns[name] else { return nil }
-            return ok.map { $0[row] } ?? true ? v[row] : nil
+        func d(_ name: String) -> Column<Double> {
+            if case .double(let v, let ok)? = columns[name] { return Column(values: v, valid: ok) }
+            return Column(values: Array(repeating: 0, count: rows), valid: Array(repeating: false, count: rows))
         }
-        func b(_ name: String, _ row: Int) -> Bool? {
-            guard case .bool(let v, let ok)? = columns[name] else { return nil }
-            return ok.map { $0[row] } ?? true ? v[row] : nil
+        func b(_ name: String) -> Column<Bool> {
+            if case .bool(let v, let ok)? = columns[name] { return Column(values: v, valid: ok) }
+            return Column(values: Array(repeating: false, count: rows), valid: Array(repeating: false, count: rows))
         }
-        func s(_ name: String, _ row: Int) -> String? {
-            guard case .string(let v, let ok)? = columns[name] else { return nil }
-            return ok.map { $0[row] } ?? true ? v[row] : nil
+        func s(_ name: String) -> Column<String> {
+            if case .string(let v, let ok)? = columns[name] { return Column(values: v, valid: ok) }
+            return Column(values: Array(repeating: "", count: rows), valid: Array(repeating: false, count: rows))
         }
     }
 
@@ -198,64 +205,95 @@ public enum EventTables {
     public static func events(_ type: EventType, symbol: String, columns: [ColumnData]) throws(StoreError) -> [MarketEvent] {
         let r = try Reader(schema(type), columns)
         var events: [MarketEvent] = []
+        events.reserveCapacity(type == .orderbook ? r.rows / 4 : r.rows)
         func need<T>(_ v: T?, _ what: String, _ row: Int) throws(StoreError) -> T {
             guard let v else { throw StoreError.corrupt("\(type.rawValue) row \(row): null \(what)") }
             return v
         }
-        var row = 0
-        while row < r.rows {
-            let recvTs = try need(r.i("recv_ts", row), "recv_ts", row)
-            let seq = try need(r.i("seq", row), "seq", row)
-            var event = MarketEvent(symbol: symbol, recvTs: recvTs, seq: seq, exchTsMs: r.i("exch_ts", row), gatewayTs: r.i("gateway_ts", row),
-                                    traceId: r.s("trace_id", row), body: .funding(FundingUpdate(fundingRate: nil)))
-            switch type {
-            case .orderbook:
-                var book = BookUpdate(isSnapshot: try need(r.b("is_snapshot", row), "is_snapshot", row), updateId: try need(r.i("update_id", row), "update_id", row),
-                                      crossSeq: r.i("cross_seq", row), depth: r.i("depth", row).map { Int($0) }, bids: [], asks: [])
+        let recv = r.i("recv_ts"), seqs = r.i("seq"), exch = r.i("exch_ts"), gateway = r.i("gateway_ts"), trace = r.s("trace_id")
+        func header(_ row: Int) throws(StoreError) -> MarketEvent {
+            MarketEvent(symbol: symbol, recvTs: try need(recv[row], "recv_ts", row), seq: try need(seqs[row], "seq", row),
+                        exchTsMs: exch[row], gatewayTs: gateway[row], traceId: trace[row], body: .funding(FundingUpdate(fundingRate: nil)))
+        }
+        switch type {
+        case .orderbook:
+            let snapshot = r.b("is_snapshot"), updateId = r.i("update_id"), cross = r.i("cross_seq"), depth = r.i("depth")
+            let side = r.s("side"), price = r.d("price"), size = r.d("size")
+            var row = 0
+            while row < r.rows {
+                var event = try header(row)
+                var book = BookUpdate(isSnapshot: try need(snapshot[row], "is_snapshot", row), updateId: try need(updateId[row], "update_id", row),
+                                      crossSeq: cross[row], depth: depth[row].map { Int($0) }, bids: [], asks: [])
                 // The message's rows are consecutive and share (recv_ts, seq).
-                while row < r.rows, r.i("recv_ts", row) == recvTs, r.i("seq", row) == seq {
-                    if let side = r.s("side", row) {
-                        let level = PriceLevel(price: try need(r.d("price", row), "price", row), size: try need(r.d("size", row), "size", row))
-                        if side == "bid" { book.bids.append(level) } else { book.asks.append(level) }
+                while row < r.rows, recv.values[row] == event.recvTs, seqs.values[row] == event.seq {
+                    if let s = side[row] {
+                        let level = PriceLevel(price: try need(price[row], "price", row), size: try need(size[row], "size", row))
+                        if s == "bid" { book.bids.append(level) } else { book.asks.append(level) }
                     }
                     row += 1
                 }
                 event.body = .book(book)
                 events.append(event)
-                continue
-            case .trade:
-                event.body = .trade(Trade(price: try need(r.d("price", row), "price", row), size: try need(r.d("size", row), "size", row),
-                                          side: r.s("side", row) == "Buy" ? .buy : .sell, tradeId: try need(r.s("trade_id", row), "trade_id", row),
-                                          tradeTimeMs: r.i("trade_time", row), isBlockTrade: r.b("is_block_trade", row) ?? false,
-                                          tickDirection: r.s("tick_direction", row)))
-            case .kline:
-                event.body = .kline(Kline(interval: r.s("interval", row) ?? "", startMs: r.i("start", row) ?? 0, endMs: r.i("end", row) ?? 0,
-                                          open: r.d("open", row) ?? 0, high: r.d("high", row) ?? 0, low: r.d("low", row) ?? 0,
-                                          close: r.d("close", row) ?? 0, volume: r.d("volume", row) ?? 0, turnover: r.d("turnover", row) ?? 0,
-                                          confirm: r.b("confirm", row) ?? false))
-            case .ticker:
-                event.body = .ticker(TickerUpdate(lastPrice: r.d("last_price", row), markPrice: r.d("mark_price", row),
-                                                  indexPrice: r.d("index_price", row), openInterest: r.d("open_interest", row),
-                                                  fundingRate: r.d("funding_rate", row), nextFundingTimeMs: r.i("next_funding_time", row),
-                                                  bid1Price: r.d("bid1_price", row), bid1Size: r.d("bid1_size", row), ask1Price: r.d("ask1_price", row),
-                                                  ask1Size: r.d("ask1_size", row), volume24h: r.d("volume_24h", row), turnover24h: r.d("turnover_24h", row)))
-            case .funding:
-                event.body = .funding(FundingUpdate(fundingRate: r.d("funding_rate", row), fundingRateTimestampMs: r.i("funding_rate_timestamp", row),
-                                                    nextFundingTimeMs: r.i("next_funding_time", row)))
-            case .position:
-                event.body = .position(PositionUpdate(size: try need(r.d("size", row), "size", row), entryPrice: r.d("entry_price", row),
-                                                      markPrice: r.d("mark_price", row), unrealizedPnl: r.d("unrealized_pnl", row),
-                                                      realizedPnl: r.d("realized_pnl", row),
-                                                      source: PositionSource(rawValue: r.s("source", row) ?? "") ?? .exchange,
-                                                      updatedTimeMs: r.i("updated_time", row)))
-            case .execution:
-                let side = r.s("side", row)
-                event.body = .execution(Execution(orderId: try need(r.s("order_id", row), "order_id", row), executionId: r.s("execution_id", row),
-                                                  side: side == nil ? nil : side == "Buy" ? .buy : .sell, price: r.d("price", row),
-                                                  quantity: r.d("quantity", row), status: r.s("status", row), timeMs: r.i("time", row)))
             }
-            events.append(event)
-            row += 1
+        case .trade:
+            let id = r.s("trade_id"), price = r.d("price"), size = r.d("size"), side = r.s("side"), time = r.i("trade_time")
+            let block = r.b("is_block_trade"), tick = r.s("tick_direction")
+            for row in 0..<r.rows {
+                var event = try header(row)
+                event.body = .trade(Trade(price: try need(price[row], "price", row), size: try need(size[row], "size", row),
+                                          side: side[row] == "Buy" ? .buy : .sell, tradeId: try need(id[row], "trade_id", row),
+                                          tradeTimeMs: time[row], isBlockTrade: block[row] ?? false, tickDirection: tick[row]))
+                events.append(event)
+            }
+        case .kline:
+            let interval = r.s("interval"), start = r.i("start"), end = r.i("end"), open = r.d("open"), high = r.d("high")
+            let low = r.d("low"), close = r.d("close"), volume = r.d("volume"), turnover = r.d("turnover"), confirm = r.b("confirm")
+            for row in 0..<r.rows {
+                var event = try header(row)
+                event.body = .kline(Kline(interval: interval[row] ?? "", startMs: start[row] ?? 0, endMs: end[row] ?? 0, open: open[row] ?? 0,
+                                          high: high[row] ?? 0, low: low[row] ?? 0, close: close[row] ?? 0, volume: volume[row] ?? 0,
+                                          turnover: turnover[row] ?? 0, confirm: confirm[row] ?? false))
+                events.append(event)
+            }
+        case .ticker:
+            let last = r.d("last_price"), mark = r.d("mark_price"), index = r.d("index_price"), oi = r.d("open_interest")
+            let funding = r.d("funding_rate"), next = r.i("next_funding_time"), bid = r.d("bid1_price"), bidSize = r.d("bid1_size")
+            let ask = r.d("ask1_price"), askSize = r.d("ask1_size"), volume = r.d("volume_24h"), turnover = r.d("turnover_24h")
+            for row in 0..<r.rows {
+                var event = try header(row)
+                event.body = .ticker(TickerUpdate(lastPrice: last[row], markPrice: mark[row], indexPrice: index[row], openInterest: oi[row],
+                                                  fundingRate: funding[row], nextFundingTimeMs: next[row], bid1Price: bid[row], bid1Size: bidSize[row],
+                                                  ask1Price: ask[row], ask1Size: askSize[row], volume24h: volume[row], turnover24h: turnover[row]))
+                events.append(event)
+            }
+        case .funding:
+            let rate = r.d("funding_rate"), stamp = r.i("funding_rate_timestamp"), next = r.i("next_funding_time")
+            for row in 0..<r.rows {
+                var event = try header(row)
+                event.body = .funding(FundingUpdate(fundingRate: rate[row], fundingRateTimestampMs: stamp[row], nextFundingTimeMs: next[row]))
+                events.append(event)
+            }
+        case .position:
+            let size = r.d("size"), entry = r.d("entry_price"), mark = r.d("mark_price"), upnl = r.d("unrealized_pnl")
+            let rpnl = r.d("realized_pnl"), source = r.s("source"), updated = r.i("updated_time")
+            for row in 0..<r.rows {
+                var event = try header(row)
+                event.body = .position(PositionUpdate(size: try need(size[row], "size", row), entryPrice: entry[row], markPrice: mark[row],
+                                                      unrealizedPnl: upnl[row], realizedPnl: rpnl[row],
+                                                      source: PositionSource(rawValue: source[row] ?? "") ?? .exchange, updatedTimeMs: updated[row]))
+                events.append(event)
+            }
+        case .execution:
+            let order = r.s("order_id"), execution = r.s("execution_id"), side = r.s("side"), price = r.d("price")
+            let quantity = r.d("quantity"), status = r.s("status"), time = r.i("time")
+            for row in 0..<r.rows {
+                var event = try header(row)
+                let s = side[row]
+                event.body = .execution(Execution(orderId: try need(order[row], "order_id", row), executionId: execution[row],
+                                                  side: s == nil ? nil : s == "Buy" ? .buy : .sell, price: price[row], quantity: quantity[row],
+                                                  status: status[row], timeMs: time[row]))
+                events.append(event)
+            }
         }
         return events
     }

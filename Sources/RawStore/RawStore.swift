@@ -193,8 +193,9 @@ final class TypeCursor {
     /// message's rows can straddle a row-group boundary). Released once the next group is read.
     var carry: MarketEvent?
 
-    /// The next event in range, or nil when the type is exhausted.
-    func peek() throws -> MarketEvent? {
+    /// `(recvTs, seq)` of the next event in range, or nil when the type is exhausted.
+    /// (Keys only: the merge compares them without copying events.)
+    func peekKey() throws -> (Int64, Int64)? {
         while index >= buffer.count {
             if pendingGroups.isEmpty, let file = files.popFirst() {
                 pendingGroups = try format.readRowGroups(path: file, schema: EventTables.schema(type), recvTsFrom: from, to: to)
@@ -225,13 +226,21 @@ final class TypeCursor {
                 }
                 carry = events.popLast()
             }
-            buffer = events.filter { $0.recvTs >= from && $0.recvTs < to }
+            if let first = events.first, let last = events.last, first.recvTs >= from, last.recvTs < to {
+                buffer = events
+            } else {
+                buffer = events.filter { $0.recvTs >= from && $0.recvTs < to }
+            }
             index = 0
         }
-        return buffer[index]
+        return (buffer[index].recvTs, buffer[index].seq)
     }
 
-    func advance() { index += 1 }
+    /// Takes the event `peekKey` described.
+    func take() -> MarketEvent {
+        defer { index += 1 }
+        return buffer[index]
+    }
 }
 
 /// An ordered replay: every type's events merged by `(recvTs, seq)`.
@@ -243,14 +252,15 @@ public struct StoreReplay {
 
     /// The next event, nil at the end; throws on unreadable or corrupt files.
     public mutating func next() throws -> MarketEvent? {
-        var best: (Int, MarketEvent)?
-        for (index, cursor) in cursors.enumerated() {
-            guard let event = try cursor.peek() else { continue }
-            if let current = best?.1, (current.recvTs, current.seq) <= (event.recvTs, event.seq) { continue }
-            best = (index, event)
+        var best = -1
+        var bestKey: (Int64, Int64) = (.max, .max)
+        for index in cursors.indices {
+            guard let key = try cursors[index].peekKey() else { continue }
+            if best < 0 || key < bestKey {
+                best = index
+                bestKey = key
+            }
         }
-        guard let (index, event) = best else { return nil }
-        cursors[index].advance()
-        return event
+        return best < 0 ? nil : cursors[best].take()
     }
 }
