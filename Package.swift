@@ -62,6 +62,8 @@ let package = Package(
             path: "Benchmarks/FeatureBenchmarks",
             swiftSettings: strict),
 
+        .executableTarget(name: "ParquetBenchmark", dependencies: ["Parquet"], path: "Benchmarks/ParquetBenchmark", swiftSettings: strict),
+
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData"], swiftSettings: strict),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "FeatureEngineTests", dependencies: ["FeatureEngine", "OrderBook", "MarketData"], swiftSettings: strict),
