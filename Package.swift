@@ -39,11 +39,13 @@ let package = Package(
         .target(name: "Parquet", dependencies: ["CZstd", "CSnappy", "CBrotli"], swiftSettings: strict),
         // Storage: durable ingest, Parquet partitions, ordered replay, retention.
         .target(name: "RawStore", dependencies: ["MarketData", "Parquet"], swiftSettings: strict),
+        // Training datasets: targets, splits, leakage checks, Parquet splits and a manifest.
+        .target(name: "Datasets", dependencies: ["MarketData", "FeatureEngine", "RawStore", "Parquet"], swiftSettings: strict),
         // Edges: files, processes, servers.
         .target(
             name: "FeatureServer",
             dependencies: [
-                "MarketData", "FeatureEngine", "RawStore",
+                "MarketData", "FeatureEngine", "RawStore", "Datasets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,6 +70,7 @@ let package = Package(
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "FeatureEngineTests", dependencies: ["FeatureEngine", "OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet"], swiftSettings: strict),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet"], swiftSettings: strict),
         .testTarget(name: "RawStoreTests", dependencies: ["RawStore", "MarketData"], swiftSettings: strict),
         .testTarget(
             name: "FeatureServerTests",

@@ -1,0 +1,181 @@
+import Foundation
+public import FeatureEngine
+public import MarketData
+import Parquet
+public import RawStore
+
+/// Why a build could not run or finish.
+public enum DatasetBuildError: Error, Sendable, CustomStringConvertible {
+    case invalid(DatasetConfigError)
+    /// No stored data in the requested range; `available` lists the periods that have some.
+    case noData(symbol: String, requested: (Nanos, Nanos), available: [ClosedRange<Nanos>])
+    case registryMismatch(requested: String, inForce: String)
+    case cancelled
+    case leakage([String])
+
+    public var description: String {
+        switch self {
+        case .invalid(let error): return error.description
+        case .noData(let symbol, let requested, let available):
+            let periods = available.isEmpty ? "none" : available.map { "[\(Time.formatISO8601($0.lowerBound)), \(Time.formatISO8601($0.upperBound))]" }.joined(separator: ", ")
+            return "no stored data for \(symbol) in [\(Time.formatISO8601(requested.0)), \(Time.formatISO8601(requested.1))); periods with data: \(periods)"
+        case .registryMismatch(let requested, let inForce): return "registry version \(requested) requested, \(inForce) is in force"
+        case .cancelled: return "build cancelled"
+        case .leakage(let problems): return "leakage check failed:\n" + problems.prefix(20).map { "  - \($0)" }.joined(separator: "\n")
+        }
+    }
+}
+
+/// Builds a training dataset from the raw store: the same engine and registry as the live
+/// path replay the symbol's events; rows are sampled on the 1 s grid; targets read exactly
+/// one later state, `mid(t + h)`; rows are split per features.md §5 and written as Parquet,
+/// one file per split (per fold for walk-forward), with a `manifest.json`.
+public struct DatasetBuilder {
+    public struct Progress: Sendable {
+        public var fraction: Double
+        public var rows: Int
+        public var eventsRead: Int
+    }
+
+    public let config: DatasetConfig
+    public let registry: FeatureRegistry
+    public let store: RawStore
+    public let outputDirectory: String
+    public let datasetId: String
+
+    public init(config: DatasetConfig, registry: FeatureRegistry, store: RawStore, outputDirectory: String, datasetId: String) {
+        self.config = config
+        self.registry = registry
+        self.store = store
+        self.outputDirectory = outputDirectory
+        self.datasetId = datasetId
+    }
+
+    static let midName = "zz_dataset_mid"
+    static let sigmaName = "zz_dataset_sigma"
+
+    /// One sampled row before its targets are known.
+    struct PendingRow {
+        var t: Nanos
+        var features: [Double?]
+        var sigma: Double?
+        var lastEventTs: Nanos
+    }
+
+    /// Runs the build. `progress` is called every few hundred thousand events; `isCancelled`
+    /// is polled as often.
+    public func build(progress: (Progress) -> Void = { _ in }, isCancelled: () -> Bool = { false }) throws -> DatasetManifest {
+        let started = Date()
+        let problems = config.validationProblems()
+        guard problems.isEmpty else { throw DatasetBuildError.invalid(DatasetConfigError(problems: problems)) }
+        if let wanted = config.registryVersion, wanted != registry.version {
+            throw DatasetBuildError.registryMismatch(requested: wanted, inForce: registry.version)
+        }
+        let (start, end) = config.rowRange
+        let hMax = config.maxHorizon
+        let coverage = try store.coverage(symbol: config.symbol)
+        guard let first = coverage.first?.lowerBound, coverage.contains(where: { $0.upperBound >= start && $0.lowerBound < end }) else {
+            throw DatasetBuildError.noData(symbol: config.symbol, requested: (start, end), available: coverage)
+        }
+        // The registry in force plus two hidden entries the targets need.
+        var definitions = registry.features
+        definitions.append(FeatureDefinition(name: Self.midName, kind: .midPrice))
+        definitions.append(FeatureDefinition(name: Self.sigmaName, kind: .volatility, window: config.targets.volWindow,
+                                             maxLookbackDays: max(1, Double(config.targets.volWindow) / Double(Time.nanosPerDay))))
+        let augmented = try FeatureRegistry(version: registry.version, features: definitions)
+        let featureCount = registry.features.count
+        var engine = FeatureEngine(registry: augmented)
+
+        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        let sink = SplitSink(config: config, registry: registry, directory: outputDirectory)
+        var checker = LeakageChecker(config: config)
+        var mids: [Int64: Double] = [:]  // grid second -> mid (absent: null)
+        var pending: [PendingRow] = []
+        pending.reserveCapacity(Int(hMax / config.sampleEvery) + 2)
+        var lastApplied: Nanos = .min
+        var lastGrid: Nanos = .min
+        var eventsRead = 0
+        var rowsDroppedAtEnd = 0
+
+        func flush(through grid: Nanos) throws {
+            var consumed = 0
+            for row in pending {
+                guard row.t + hMax <= grid else { break }
+                consumed += 1
+                let mid0 = mids[row.t / Time.nanosPerSecond]
+                var targets: [Double?] = []
+                var directions: [String?] = []
+                for h in config.targets.horizons {
+                    let midH = mids[(row.t + h) / Time.nanosPerSecond]
+                    var ret: Double?
+                    if let mid0, let midH { ret = midH / mid0 - 1 }
+                    for type in config.targets.types {
+                        switch type {
+                        case .return: targets.append(ret)
+                        case .logReturn: targets.append(mid0.flatMap { m0 in midH.map { log($0 / m0) } })
+                        case .sharpe:
+                            if let ret, let sigma = row.sigma, sigma != 0 {
+                                targets.append(ret / (sigma * (Double(h) / Double(Time.nanosPerSecond)).squareRoot()))
+                            } else {
+                                targets.append(nil)
+                            }
+                        case .direction:
+                            targets.append(nil)  // placeholder: strings go to their own column
+                            directions.append(ret.map { $0 > config.targets.threshold ? "up" : $0 < -config.targets.threshold ? "down" : "flat" })
+                        }
+                    }
+                }
+                checker.checkRow(t: row.t, lastEventTs: row.lastEventTs, targetTimes: config.targets.horizons.map { row.t + $0 })
+                try sink.add(t: row.t, features: row.features, targets: targets, directions: directions, lastEventTs: row.lastEventTs)
+            }
+            pending.removeFirst(consumed)
+            // Mids older than every pending row's t are no longer needed.
+            if let oldest = pending.first?.t ?? (consumed > 0 ? grid : nil) {
+                let cutoff = oldest / Time.nanosPerSecond
+                if mids.count > 4 * Int(hMax / Time.nanosPerSecond) + 16 { mids = mids.filter { $0.key >= cutoff } }
+            }
+        }
+
+        var replay = try store.replay(symbol: config.symbol, from: first, to: Int64.max)
+        let horizonEnd = end + hMax
+        let span = Double(max(1, horizonEnd - first))
+        var failure: (any Error)?
+        while let event = try replay.next() {
+            eventsRead += 1
+            engine.apply(event) { vector in
+                guard failure == nil else { return }
+                let g = vector.ts
+                lastGrid = g
+                if let mid = vector.values[featureCount] { mids[g / Time.nanosPerSecond] = mid }
+                if g >= start && g < end && (g - start) % config.sampleEvery == 0 {
+                    pending.append(PendingRow(t: g, features: Array(vector.values[0..<featureCount]), sigma: vector.values[featureCount + 1],
+                                              lastEventTs: lastApplied))
+                }
+                do { try flush(through: g) } catch { failure = error }
+            }
+            if let failure { throw failure }
+            lastApplied = event.recvTs
+            if eventsRead % 262_144 == 0 {
+                if isCancelled() { sink.abort(); throw DatasetBuildError.cancelled }
+                progress(Progress(fraction: min(1, Double(event.recvTs - first) / span), rows: sink.totalRows, eventsRead: eventsRead))
+            }
+            // Every grid point up to end - 1 s + h_max is closed once an event after it is read.
+            if event.recvTs > horizonEnd { break }
+        }
+        if isCancelled() { sink.abort(); throw DatasetBuildError.cancelled }
+        // Rows whose t + h lies past the last stored event are dropped (features.md §4).
+        rowsDroppedAtEnd = pending.count
+        let files = try sink.finish()
+        let leakage = checker.finish(sink: sink)
+        if config.leakageCheck, !leakage.violations.isEmpty {
+            for file in files.values { try? FileManager.default.removeItem(atPath: "\(outputDirectory)/\(file)") }
+            throw DatasetBuildError.leakage(leakage.violations)
+        }
+        progress(Progress(fraction: 1, rows: sink.totalRows, eventsRead: eventsRead))
+        let manifest = DatasetManifest.make(id: datasetId, config: config, registry: registry, sink: sink, files: files, coverage: coverage,
+                                            leakage: leakage, eventsRead: eventsRead, droppedAtEnd: rowsDroppedAtEnd,
+                                            lastGrid: lastGrid, buildSeconds: Date().timeIntervalSince(started))
+        try manifest.json.write(toFile: "\(outputDirectory)/manifest.json", atomically: true, encoding: .utf8)
+        return manifest
+    }
+}
