@@ -13,8 +13,8 @@ public struct LeakageChecker {
     }
 
     let config: DatasetConfig
-    private(set) var rowsChecked = 0
-    private(set) var violations: [String] = []
+    public private(set) var rowsChecked = 0
+    public private(set) var violations: [String] = []
 
     public init(config: DatasetConfig) { self.config = config }
 

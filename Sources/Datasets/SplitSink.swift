@@ -199,6 +199,14 @@ final class SplitSink {
                 }
             }
         }
+        // Canonical order: by fold, then train < validation < test.
+        func key(_ name: String) -> (Int, Int) {
+            let rank = ["train": 0, "validation": 1, "test": 2]
+            let parts = name.split(separator: "_")
+            if parts.count == 3, parts[0] == "fold", let k = Int(parts[1]) { return (k, rank[String(parts[2])] ?? 3) }
+            return (0, rank[name] ?? 3)
+        }
+        outputOrder.sort { key($0) < key($1) }
         var files: [String: String] = [:]
         for name in outputOrder {
             guard let out = outputs[name] else { continue }
