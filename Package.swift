@@ -54,7 +54,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "feature-service",
-            dependencies: ["FeatureServer", "FeatureEngine", "RawStore",
+            dependencies: ["FeatureServer", "FeatureEngine", "RawStore", "Datasets",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "RawStoreTests", dependencies: ["RawStore", "MarketData"], swiftSettings: strict),
         .testTarget(
             name: "FeatureServerTests",
-            dependencies: ["FeatureServer", "FeatureEngine", "MarketData", "RawStore",
+            dependencies: ["FeatureServer", "FeatureEngine", "MarketData", "RawStore", "Datasets", "Parquet",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strict),
     ],

@@ -138,6 +138,7 @@ public enum Time {
 
     /// Formats nanoseconds as the shortest duration text `parseDuration` accepts.
     public static func formatDuration(_ nanos: Nanos) -> String {
+        if nanos == 0 { return "0s" }
         let units: [(String, Int64)] = [("d", nanosPerDay), ("h", 3600 * nanosPerSecond), ("m", 60 * nanosPerSecond),
                                         ("s", nanosPerSecond), ("ms", nanosPerMilli)]
         for (suffix, scale) in units where nanos % scale == 0 { return "\(nanos / scale)\(suffix)" }

@@ -13,7 +13,7 @@ struct FeatureServiceCommand: AsyncParsableCommand {
             Computes the features of the Feature Registry (YAML) from Bybit v5 market data \
             republished by the gateway. See README.md for the full picture.
             """,
-        subcommands: [Serve.self, Replay.self, ImportCommand.self, RetentionCommand.self, Registry.self])
+        subcommands: [Serve.self, Replay.self, ImportCommand.self, DatasetCommand.self, RetentionCommand.self, Registry.self])
 }
 
 /// Reads a registry file, or the bundled default.

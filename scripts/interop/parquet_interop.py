@@ -125,5 +125,31 @@ if __name__ == "__main__":
         write(sys.argv[2])
     elif command == "dataset":
         dataset(sys.argv[2], sys.argv[3])
+    elif command == "manifest":
+        pass  # handled below, once manifest() is defined
     else:
         sys.exit(f"unknown command {command}")
+
+
+def manifest(directory):
+    """Every split named in a dataset manifest reads with pyarrow and has the manifest's row count."""
+    info = json.load(open(f"{directory}/manifest.json"))
+    problems = []
+    for name, split in info["splits_info"].items():
+        table = pq.read_table(f"{directory}/{split['file']}")
+        if table.num_rows != split["rows"]:
+            problems.append(f"{name}: {table.num_rows} rows, manifest says {split['rows']}")
+        if table.column_names != info["columns"]:
+            problems.append(f"{name}: columns differ from the manifest")
+        nulls = {c: table.column(c).null_count for c in table.column_names}
+        for column, count in info["null_counts"][name].items():
+            if nulls.get(column) != count:
+                problems.append(f"{name}.{column}: {nulls.get(column)} nulls, manifest says {count}")
+    if problems:
+        print("\n".join(problems))
+        sys.exit(1)
+    print("ok", len(info["splits_info"]), "splits")
+
+
+if __name__ == "__main__" and sys.argv[1] == "manifest":
+    manifest(sys.argv[2])
