@@ -16,10 +16,13 @@ public struct ServiceContext: Sendable {
     public let brokerStatus: @Sendable () async -> String?
     /// A vector is stale when the symbol's last event is older than this.
     public let staleAfter: Nanos
+    /// Dataset build jobs (nil without a raw store).
+    public let datasets: DatasetJobs?
 
     public init(pipeline: LivePipeline, store: RawStore?, registryPath: String?, latency: LatencyHistogram = LatencyHistogram(),
-                startedAt: Nanos, staleAfter: Nanos = 5 * Time.nanosPerSecond,
+                startedAt: Nanos, staleAfter: Nanos = 5 * Time.nanosPerSecond, datasets: DatasetJobs? = nil,
                 brokerStatus: @escaping @Sendable () async -> String? = { nil }) {
+        self.datasets = datasets
         self.pipeline = pipeline
         self.store = store
         self.registryPath = registryPath
@@ -51,6 +54,7 @@ public enum APIRoutes {
         router.get("/feature-registry/validate") { _, _ in try validate(service) }
         router.post("/ingest") { request, _ in try await ingest(service, request) }
         router.get("/metrics") { _, _ in await metrics(service) }
+        DatasetRoutes.add(to: router, jobs: service.datasets)
         return router
     }
 

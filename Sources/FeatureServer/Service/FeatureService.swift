@@ -51,8 +51,16 @@ public struct FeatureService: Sendable {
         let pipeline = try LivePipeline(configuration: .init(registry: registry, symbols: configuration.symbols, bookUpdateThrottle: throttle),
                                         store: store)
         let latency = LatencyHistogram()
+        let logger = self.logger
+        let datasets = try DatasetJobs(directory: "\(configuration.dataDirectory)/datasets", store: store, workers: 1, logger: logger,
+                                       registry: { await pipeline.configuration.registry },
+                                       notify: { message in
+                                           // No broker yet: the features.dataset.ready message goes to the log.
+                                           logger.notice("features.dataset.ready", metadata: ["message": .string(message)])
+                                       })
+        await datasets.resume()
         let context = ServiceContext(pipeline: pipeline, store: store, registryPath: configuration.registryPath, latency: latency,
-                                     startedAt: wallClockNanos())
+                                     startedAt: wallClockNanos(), datasets: datasets)
         let router = APIRoutes.router(context, apiKeys: apiKeys)
         var services: [any Service] = [
             BackgroundTask(name: "grid-clock") {

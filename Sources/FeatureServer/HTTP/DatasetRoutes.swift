@@ -1,0 +1,138 @@
+import Datasets
+import Foundation
+import HTTPTypes
+import Hummingbird
+import MarketData
+
+/// `/dataset/...` routes over ``DatasetJobs``.
+enum DatasetRoutes {
+    static func add(to router: Router<ServiceRequestContext>, jobs: DatasetJobs?) {
+        @Sendable func require() throws -> DatasetJobs {
+            guard let jobs else { throw APIError(.serviceUnavailable, code: "unavailable", "dataset builds need the raw store") }
+            return jobs
+        }
+        router.post("/dataset/build") { request, _ in
+            let jobs = try require()
+            let body = try await request.body.collect(upTo: 1 << 20)
+            guard body.readableBytes > 0 else { throw APIError.badRequest("a JSON body with the dataset configuration is required") }
+            do {
+                let job = try await jobs.submit(configJSON: String(buffer: body))
+                return JSONResponse.make(jobJSON(job), status: .accepted)
+            } catch let error as DatasetConfigError {
+                return problems(error.problems)
+            } catch let error as DatasetBuildError {
+                switch error {
+                case .noData: throw APIError(.unprocessableContent, code: "no_data", error.description)
+                case .registryMismatch: throw APIError(.conflict, code: "registry_mismatch", error.description)
+                default: throw APIError(.unprocessableContent, code: "invalid_dataset", error.description)
+                }
+            }
+        }
+        router.get("/dataset/list") { request, _ in
+            let jobs = try require()
+            var status: DatasetJobs.Status?
+            if let text = request.uri.queryParameters["status"].map(String.init) {
+                guard let parsed = DatasetJobs.Status(rawValue: text) else {
+                    throw APIError.badRequest("status must be one of queued, running, ready, failed, cancelled")
+                }
+                status = parsed
+            }
+            let symbol = request.uri.queryParameters["symbol"].map(String.init)
+            let list = await jobs.list(status: status, symbol: symbol)
+            return JSONResponse.make("{\"datasets\":[" + list.map(jobJSON).joined(separator: ",") + "]}")
+        }
+        router.get("/dataset/:id") { _, context in
+            let jobs = try require()
+            let id = try context.parameters.require("id")
+            guard let job = await jobs.job(id) else { throw APIError.notFound("no dataset '\(id)'") }
+            return JSONResponse.make(jobJSON(job))
+        }
+        router.post("/dataset/:id/cancel") { _, context in
+            let jobs = try require()
+            let id = try context.parameters.require("id")
+            guard let job = await jobs.job(id) else { throw APIError.notFound("no dataset '\(id)'") }
+            guard await jobs.cancel(id) else { throw APIError(.conflict, code: "not_running", "dataset '\(id)' is \(job.status.rawValue): nothing to cancel") }
+            return JSONResponse.make("{\"dataset_id\":\"\(id)\",\"status\":\"cancelling\"}")
+        }
+        router.get("/dataset/:id/download") { request, context in
+            let jobs = try require()
+            let id = try context.parameters.require("id")
+            guard let job = await jobs.job(id) else { throw APIError.notFound("no dataset '\(id)'") }
+            guard job.status == .ready else { throw APIError(.conflict, code: "not_ready", "dataset '\(id)' is \(job.status.rawValue)") }
+            guard let split = request.uri.queryParameters["split"].map(String.init) else {
+                throw APIError.badRequest("query parameter 'split' is required: \(job.splits.map(\.name).joined(separator: ", ")) or all")
+            }
+            let directory = await jobs.outputDirectory(id)
+            if split == "all" {
+                let files = job.splits.map(\.file) + ["manifest.json"]
+                let archive = try Tar.archive(files.map { ($0, "\(directory)/\($0)") })
+                return Response(status: .ok, headers: [.contentType: "application/x-tar",
+                                                       .contentDisposition: "attachment; filename=\"\(id).tar\""],
+                                body: .init(byteBuffer: ByteBuffer(bytes: archive)))
+            }
+            guard let entry = job.splits.first(where: { $0.name == split }) else {
+                throw APIError.notFound("dataset '\(id)' has no split '\(split)'; splits: \(job.splits.map(\.name).joined(separator: ", "))")
+            }
+            let path = "\(directory)/\(entry.file)"
+            guard let data = FileManager.default.contents(atPath: path) else { throw APIError(.gone, code: "gone", "the file of split '\(split)' is missing") }
+            return Response(status: .ok, headers: [.contentType: "application/vnd.apache.parquet",
+                                                   .contentDisposition: "attachment; filename=\"\(id)-\(entry.file)\""],
+                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+
+    static func problems(_ problems: [String]) -> Response {
+        var body = "{\"error\":{\"code\":\"invalid_dataset\",\"message\":"
+        JSONText.appendString("the dataset request has \(problems.count) problem(s)", to: &body)
+        body += ",\"problems\":[" + problems.map { p in var s = "{\"path\":\"\",\"message\":"; JSONText.appendString(p, to: &s); return s + "}" }.joined(separator: ",") + "]}}"
+        return JSONResponse.make(body, status: .unprocessableContent)
+    }
+
+    static func jobJSON(_ job: DatasetJobs.Job) -> String {
+        func str(_ s: String) -> String { var out = ""; JSONText.appendString(s, to: &out); return out }
+        func iso(_ t: Nanos?) -> String { t.map { str(Time.formatISO8601($0)) } ?? "null" }
+        var out = "{\"dataset_id\":\(str(job.id)),\"symbol\":\(str(job.symbol)),\"status\":\(str(job.status.rawValue)),"
+        out += "\"created_at\":\(iso(job.createdAt)),\"started_at\":\(iso(job.startedAt)),\"finished_at\":\(iso(job.finishedAt)),"
+        out += "\"progress\":{\"percent\":\((job.progress * 1000).rounded() / 10),\"rows\":\(job.rows),\"eta_seconds\":\(job.etaSeconds.map { String(($0 * 10).rounded() / 10) } ?? "null")},"
+        out += "\"registry_version\":\(str(job.registryVersion)),\"config\":\(job.configJSON.isEmpty ? "null" : job.configJSON),"
+        out += "\"splits_info\":{" + job.splits.map { "\(str($0.name)):{\"rows\":\($0.rows),\"start\":\(iso($0.start)),\"end\":\(iso($0.end))}" }.joined(separator: ",") + "}"
+        if let error = job.error { out += ",\"error\":\(str(error))" }
+        return out + "}"
+    }
+}
+
+/// A minimal ustar writer for `download?split=all`.
+enum Tar {
+    static func archive(_ files: [(name: String, path: String)]) throws -> [UInt8] {
+        var out: [UInt8] = []
+        for (name, path) in files {
+            guard let data = FileManager.default.contents(atPath: path) else { throw APIError(.gone, code: "gone", "missing file \(name)") }
+            var header = [UInt8](repeating: 0, count: 512)
+            func put(_ text: String, at offset: Int, width: Int) {
+                for (i, byte) in text.utf8.prefix(width).enumerated() { header[offset + i] = byte }
+            }
+            func octal(_ value: Int, at offset: Int, width: Int) {
+                let digits = String(value, radix: 8)
+                put(String(repeating: "0", count: max(0, width - 1 - digits.count)) + digits, at: offset, width: width - 1)
+            }
+            put(name, at: 0, width: 100)
+            octal(0o644, at: 100, width: 8)
+            octal(0, at: 108, width: 8)
+            octal(0, at: 116, width: 8)
+            octal(data.count, at: 124, width: 12)
+            octal(Int(Date().timeIntervalSince1970), at: 136, width: 12)
+            put("        ", at: 148, width: 8)
+            header[156] = UInt8(ascii: "0")
+            put("ustar", at: 257, width: 6)
+            put("00", at: 263, width: 2)
+            let checksum = header.reduce(0) { $0 + Int($1) }
+            octal(checksum, at: 148, width: 7)
+            header[155] = 0x20
+            out += header
+            out += data
+            out += [UInt8](repeating: 0, count: (512 - data.count % 512) % 512)
+        }
+        out += [UInt8](repeating: 0, count: 1024)
+        return out
+    }
+}

@@ -1,0 +1,122 @@
+import FeatureEngine
+import FeatureServer
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import MarketData
+import RawStore
+import Testing
+
+@Suite struct DatasetAPITests {
+    /// A service with a stored minute and a half of simulated market.
+    func makeService() async throws -> (Application<RouterResponder<ServiceRequestContext>>, Nanos, String) {
+        let root = scratchDirectory()
+        let store = try RawStore(root: root, format: ParquetFormat())
+        let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault), store: store)
+        let envelopes = simulatedEnvelopes(count: 12_000, seed: 21)
+        for (time, body) in envelopes { await pipeline.ingest(Array(body.utf8), receivedAt: time) }
+        try await pipeline.sync()
+        try store.flush()
+        let jobs = try DatasetJobs(directory: root + "/datasets", store: store, logger: Logger(label: "test"),
+                                   registry: { .bundledDefault }, notify: { _ in })
+        let context = ServiceContext(pipeline: pipeline, store: store, registryPath: nil, startedAt: 0, datasets: jobs)
+        return (Application(router: APIRoutes.router(context, apiKeys: ["secret-key"])), envelopes[0].0, root)
+    }
+
+    func config(_ start: Nanos, split: String = "explicit") -> String {
+        let iso = { (s: Int64) in Time.formatISO8601(start / Time.nanosPerSecond * Time.nanosPerSecond + s * Time.nanosPerSecond) }
+        return """
+            {"symbol": "BTCUSDT", "targets": {"types": ["return", "direction"], "horizons": ["5s"]},
+             "splits": {"strategy": "\(split)", "periods": {"train": ["\(iso(5))", "\(iso(40))"], "validation": ["\(iso(40))", "\(iso(60))"]}}}
+            """
+    }
+
+    @Test func buildPollDownloadAndList() async throws {
+        let (app, start, _) = try await makeService()
+        try await app.test(.router) { client in
+            let id: String = try await client.execute(uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: config(start))) { response in
+                #expect(response.status == .accepted)
+                guard case .string(let id)? = try json(response)["dataset_id"] else { Issue.record("no id"); return "" }
+                return id
+            }
+            var status = ""
+            for _ in 0..<200 {
+                status = try await client.execute(uri: "/dataset/\(id)", method: .get, headers: key) { response in
+                    guard case .string(let s)? = try json(response)["status"] else { return "" }
+                    return s
+                }
+                if status == "ready" || status == "failed" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(status == "ready")
+            try await client.execute(uri: "/dataset/\(id)", method: .get, headers: key) { response in
+                let body = try json(response)
+                #expect(body["splits_info"]?["train"]?["rows"] != nil)
+                #expect(body["progress"]?["percent"] == .number("100.0"))
+            }
+            try await client.execute(uri: "/dataset/\(id)/download?split=train", method: .get, headers: key) { response in
+                #expect(response.status == .ok)
+                #expect(Array(response.body.readableBytesView.prefix(4)) == Array("PAR1".utf8))
+            }
+            try await client.execute(uri: "/dataset/\(id)/download?split=all", method: .get, headers: key) { response in
+                #expect(response.status == .ok)
+                #expect(response.body.readableBytes % 512 == 0)
+            }
+            try await client.execute(uri: "/dataset/\(id)/download?split=test", method: .get, headers: key) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/dataset/\(id)/download", method: .get, headers: key) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/dataset/list?status=ready&symbol=BTCUSDT", method: .get, headers: key) { response in
+                guard case .array(let list)? = try json(response)["datasets"] else { Issue.record("no list"); return }
+                #expect(list.count == 1)
+            }
+            try await client.execute(uri: "/dataset/list?status=nonsense", method: .get, headers: key) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.execute(uri: "/dataset/\(id)/cancel", method: .post, headers: key) { response in
+                #expect(response.status == .conflict)
+            }
+        }
+    }
+
+    @Test func badRequestsGetAReasonNeverA5xx() async throws {
+        let (app, start, _) = try await makeService()
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: "{oops")) { response in
+                #expect(response.status == .unprocessableContent)
+            }
+            try await client.execute(uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: config(start, split: "random"))) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(String(buffer: response.body).contains("allow_random_split"))
+            }
+            let empty = config(start - 86_400 * Time.nanosPerSecond * 300)
+            try await client.execute(uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: empty)) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(String(buffer: response.body).contains("periods with data"))
+            }
+            try await client.execute(uri: "/dataset/nope", method: .get, headers: key) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/dataset/build", method: .post, headers: key) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test func aBuildInterruptedByARestartIsMarkedFailedWithTheReason() async throws {
+        let root = scratchDirectory()
+        let store = try RawStore(root: root, format: ParquetFormat())
+        let job = DatasetJobs.Job(id: "ds-x", symbol: "BTCUSDT", status: .running, createdAt: 1, progress: 0.4, rows: 10, configJSON: "{}",
+                                  registryVersion: "1", splits: [])
+        try FileManager.default.createDirectory(atPath: root + "/datasets", withIntermediateDirectories: true)
+        try JSONEncoder().encode([job]).write(to: URL(fileURLWithPath: root + "/datasets/jobs.json"))
+        let jobs = try DatasetJobs(directory: root + "/datasets", store: store, logger: Logger(label: "test"), registry: { .bundledDefault }, notify: { _ in })
+        let restored = await jobs.job("ds-x")
+        #expect(restored?.status == .failed)
+        #expect(restored?.error?.contains("restart") == true)
+    }
+}
