@@ -60,7 +60,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "FeatureBenchmarks",
-            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "FeatureServer", "RawStore"],
+            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "FeatureServer", "RawStore", "Datasets"],
             path: "Benchmarks/FeatureBenchmarks",
             swiftSettings: strict),
 

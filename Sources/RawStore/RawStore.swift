@@ -73,6 +73,22 @@ public final class RawStore: Sendable {
         try convert(sealed)
     }
 
+    /// Writes already stamped events straight to Parquet partitions, bypassing the log: for
+    /// backfills and benchmarks, where the source can be re-read after a crash. `part`
+    /// names the files (use numbers above any log segment, e.g. a timestamp).
+    public func bulkLoad(_ events: [MarketEvent], part: UInt64) throws {
+        var groups: [String: (type: EventType, symbol: String, date: String, events: [MarketEvent])] = [:]
+        for event in events {
+            let date = Time.formatDate(event.recvTs)
+            groups["\(event.type.rawValue)|\(event.symbol)|\(date)", default: (event.type, event.symbol, date, [])].events.append(event)
+        }
+        for group in groups.values {
+            try FileSystem.createDirectory(layout.partitionDirectory(type: group.type, symbol: group.symbol, date: group.date))
+            let path = layout.partFile(type: group.type, symbol: group.symbol, date: group.date, segment: part, fileExtension: format.fileExtension)
+            try format.write(path: path, schema: EventTables.schema(group.type), columns: EventTables.columns(group.type, group.events), metadata: [:])
+        }
+    }
+
     /// Per-symbol last stamps, for restoring the stamper after a restart.
     public func sequencePoints() throws -> [String: SequencePoint] {
         var points = conversion.withLock { $0.sequences }
