@@ -6,6 +6,9 @@ public protocol ColumnFileFormat: Sendable {
     /// Writes a complete file atomically (temporary name, fsync, rename): after a crash the
     /// path either holds the whole file or nothing.
     func write(path: String, schema: [ColumnSpec], columns: [ColumnData], metadata: [String: String]) throws
+    /// Writes a complete file from batches pulled one at a time (nil ends), atomically like
+    /// ``write(path:schema:columns:metadata:)``; memory is bounded by one batch.
+    func write(path: String, schema: [ColumnSpec], metadata: [String: String], batches: () throws -> [ColumnData]?) throws
     /// The row groups of `path` whose `recv_ts` range may overlap `[from, to)`, each as
     /// columns in schema order (only row groups the statistics cannot rule out).
     func readRowGroups(path: String, schema: [ColumnSpec], recvTsFrom from: Int64, to: Int64) throws -> [[ColumnData]]

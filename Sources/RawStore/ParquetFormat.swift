@@ -28,16 +28,26 @@ public struct ParquetFormat: ColumnFileFormat {
     }
 
     public func write(path: String, schema: [ColumnSpec], columns: [ColumnData], metadata: [String: String]) throws {
+        var pending: [ColumnData]? = columns
+        try write(path: path, schema: schema, metadata: metadata) {
+            defer { pending = nil }
+            return pending
+        }
+    }
+
+    public func write(path: String, schema: [ColumnSpec], metadata: [String: String], batches: () throws -> [ColumnData]?) throws {
         let writer = try ParquetWriter(path: path, schema: Self.parquetSchema(schema), options: options, keyValueMetadata: metadata)
         do {
-            try writer.write(columns.map { column in
-                switch column {
-                case .int64(let v, let valid): ParquetColumnData(.int64(v), validity: valid)
-                case .double(let v, let valid): ParquetColumnData(.double(v), validity: valid)
-                case .bool(let v, let valid): ParquetColumnData(.boolean(v), validity: valid)
-                case .string(let v, let valid): ParquetColumnData(.string(v), validity: valid)
-                }
-            })
+            while let columns = try batches() {
+                try writer.write(columns.map { column in
+                    switch column {
+                    case .int64(let v, let valid): ParquetColumnData(.int64(v), validity: valid)
+                    case .double(let v, let valid): ParquetColumnData(.double(v), validity: valid)
+                    case .bool(let v, let valid): ParquetColumnData(.boolean(v), validity: valid)
+                    case .string(let v, let valid): ParquetColumnData(.string(v), validity: valid)
+                    }
+                })
+            }
             try writer.close()
         } catch {
             writer.abort()

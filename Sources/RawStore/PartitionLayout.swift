@@ -40,9 +40,48 @@ public struct PartitionLayout: Sendable {
             .filter { $0.hasPrefix("date=") }.map { String($0.dropFirst(5)) }.sorted()
     }
 
-    /// Part files of one partition in write order.
-    public func parts(type: EventType, symbol: String, date: String, fileExtension: String) throws(StoreError) -> [String] {
+    /// A data file of a partition: `part-<n>` (one log segment or bulk load) or
+    /// `compact-<first>-<last>` (the merge of every file numbered first...last).
+    public struct PartFile: Sendable, Equatable {
+        public var path: String
+        public var first: UInt64
+        public var last: UInt64
+        public var isCompacted: Bool
+    }
+
+    /// The files of one partition to read, in write order. Files covered by a compacted file
+    /// (left behind if compaction was interrupted before deleting them) are skipped, so a
+    /// crash during compaction never shows an event twice.
+    public func partFiles(type: EventType, symbol: String, date: String, fileExtension: String) throws(StoreError) -> [PartFile] {
         let dir = partitionDirectory(type: type, symbol: symbol, date: date)
-        return try FileSystem.list(dir).filter { $0.hasPrefix("part-") && $0.hasSuffix(".\(fileExtension)") }.sorted().map { "\(dir)/\($0)" }
+        var files: [PartFile] = []
+        for name in try FileSystem.list(dir) where name.hasSuffix(".\(fileExtension)") {
+            let stem = name.dropLast(fileExtension.count + 1)
+            if stem.hasPrefix("part-"), let n = UInt64(stem.dropFirst(5)) {
+                files.append(PartFile(path: "\(dir)/\(name)", first: n, last: n, isCompacted: false))
+            } else if stem.hasPrefix("compact-") {
+                let bounds = stem.dropFirst(8).split(separator: "-")
+                if bounds.count == 2, let a = UInt64(bounds[0]), let b = UInt64(bounds[1]) {
+                    files.append(PartFile(path: "\(dir)/\(name)", first: a, last: b, isCompacted: true))
+                }
+            }
+        }
+        let compacted = files.filter(\.isCompacted)
+        let visible = files.filter { file in
+            !compacted.contains { other in other.path != file.path && other.first <= file.first && file.last <= other.last
+                && (other.last - other.first > file.last - file.first || !file.isCompacted) }
+        }
+        return visible.sorted { ($0.first, $0.last) < ($1.first, $1.last) }
+    }
+
+    /// Paths of the files to read, in write order.
+    public func parts(type: EventType, symbol: String, date: String, fileExtension: String) throws(StoreError) -> [String] {
+        try partFiles(type: type, symbol: symbol, date: date, fileExtension: fileExtension).map(\.path)
+    }
+
+    /// The file name of a compacted range.
+    public func compactFile(type: EventType, symbol: String, date: String, first: UInt64, last: UInt64, fileExtension: String) -> String {
+        func pad(_ n: UInt64) -> String { let d = String(n); return String(repeating: "0", count: max(0, 20 - d.count)) + d }
+        return "\(partitionDirectory(type: type, symbol: symbol, date: date))/compact-\(pad(first))-\(pad(last)).\(fileExtension)"
     }
 }

@@ -64,11 +64,18 @@ public struct FeatureService: Sendable {
         let router = APIRoutes.router(context, apiKeys: apiKeys)
         var services: [any Service] = [
             BackgroundTask(name: "grid-clock") {
-                // Close grid points as soon as the clock passes them; durability every tick.
+                // Close grid points as soon as the clock passes them; durability every tick;
+                // the log is rolled into Parquet at least every 5 minutes (and when it fills).
+                var lastRoll = wallClockNanos()
                 while !Task.isCancelled {
                     try await Task.sleep(for: .milliseconds(10))
-                    await pipeline.tick(now: wallClockNanos())
+                    let now = wallClockNanos()
+                    await pipeline.tick(now: now)
                     try await pipeline.sync()
+                    if now - lastRoll > 300 * Time.nanosPerSecond {
+                        try store.flush()
+                        lastRoll = now
+                    }
                     for (error, body) in await pipeline.takeDeadLetters() {
                         logger.warning("malformed message dead-lettered", metadata: ["error": .string(error.description),
                                                                                      "trace_id": .string(error.traceId ?? "-")])
@@ -82,13 +89,19 @@ public struct FeatureService: Sendable {
                     latency.observe(seconds: Double(now - (publication.trigger ?? publication.vector.ts)) / 1e9)
                 }
             },
-            BackgroundTask(name: "retention") {
+            BackgroundTask(name: "retention-and-compaction") {
                 let retention = try Retention(layout: store.layout, days: configuration.retentionDays)
                 while !Task.isCancelled {
                     let expired = try retention.expired(now: wallClockNanos())
                     if !expired.isEmpty {
                         try retention.apply(.delete, to: expired)
                         logger.notice("retention deleted expired partitions", metadata: ["count": .stringConvertible(expired.count)])
+                    }
+                    // Yesterday's and older partitions no longer grow: merge their small files.
+                    let report = try store.compact(before: Time.formatDate(wallClockNanos()))
+                    if report.partitions > 0 {
+                        logger.info("compacted partitions", metadata: ["partitions": .stringConvertible(report.partitions),
+                                                                       "files": .stringConvertible(report.filesMerged)])
                     }
                     try await Task.sleep(for: .seconds(3600))
                 }
