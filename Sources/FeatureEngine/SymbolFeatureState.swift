@@ -87,7 +87,14 @@ public struct SymbolFeatureState: Sendable {
             if let value = funding.nextFundingTimeMs { nextFundingTimeMs = value }
         case .position(let position):
             positionSize = position.size
-            if let entry = position.entryPrice { lastEntryPrice = entry }
+            // A source that reports entry prices (the exchange, the REST fallback) and says the
+            // position is flat has no entry price any more; the position manager's event
+            // carries none at all, so the last known one stays (interfaces.md §1).
+            if let entry = position.entryPrice, position.size != 0 {
+                lastEntryPrice = entry
+            } else if position.size == 0 && position.source != .positionManager {
+                lastEntryPrice = nil
+            }
         case .kline, .execution:
             break
         }
@@ -301,31 +308,47 @@ public struct SymbolFeatureState: Sendable {
             if !m.isNaN { points.append(m) }
         }
         guard points.count >= 2 else { return nil }
-        let sd = Statistics.populationStandardDeviation(points)
+        let (_, sd) = Statistics.meanAndDeviation(points)
         guard sd != 0 else { return nil }
-        return (mid - Statistics.mean(points)) / sd
+        // (mid - mean) computed on the shifted values, for the same reason as above.
+        let pivot = points[0]
+        var sum = 0.0
+        for p in points { sum += p - pivot }
+        return ((mid - pivot) - sum / Double(points.count)) / sd
     }
 }
 
 /// Small, careful statistics over short arrays.
+///
+/// Values are shifted by the first one before summing: prices in a window lie within a
+/// factor of two of each other, so the differences are exact (Sterbenz), and the mean and
+/// spread of the differences carry no cancellation error. Without the shift a mean of
+/// prices near 96,000 is off by ~1e-11 and a z-score by ~1e-9; mids that differ by an ulp
+/// would give noise instead of their exact ±1.
 enum Statistics {
-    static func mean(_ values: [Double]) -> Double {
+    /// Mean and population standard deviation (exactly 0 when all values are equal).
+    static func meanAndDeviation(_ values: [Double]) -> (mean: Double, deviation: Double) {
+        guard let pivot = values.first else { return (0, 0) }
+        let n = Double(values.count)
         var sum = 0.0
-        for v in values { sum += v }
-        return sum / Double(values.count)
+        for v in values { sum += v - pivot }
+        let shiftedMean = sum / n
+        var squares = 0.0
+        var residual = 0.0
+        for v in values {
+            let d = (v - pivot) - shiftedMean
+            squares += d * d
+            residual += d
+        }
+        // Corrected two-pass: subtract the rounding left in the mean.
+        let variance = max(0, (squares - residual * residual / n) / n)
+        return (pivot + shiftedMean, values.allSatisfy { $0 == pivot } ? 0 : variance.squareRoot())
     }
 
-    /// Two-pass population standard deviation; exactly 0 when all values are equal
-    /// (a one-pass formula, or even a rounded mean, would leave a tiny non-zero residue).
-    static func populationStandardDeviation(_ values: [Double]) -> Double {
-        guard let first = values.first else { return 0 }
-        if values.allSatisfy({ $0 == first }) { return 0 }
-        let m = mean(values)
-        var squares = 0.0
-        for v in values {
-            let d = v - m
-            squares += d * d
-        }
-        return (squares / Double(values.count)).squareRoot()
-    }
+    static func populationStandardDeviation(_ values: [Double]) -> Double { meanAndDeviation(values).deviation }
+}
+
+/// Test access to the statistics helpers (they are internal to keep the API small).
+public enum FeatureEngineStatisticsProbe {
+    public static func meanAndDeviation(_ values: [Double]) -> (mean: Double, deviation: Double) { Statistics.meanAndDeviation(values) }
 }

@@ -2,7 +2,9 @@ public import MarketData
 
 /// Whether the book can be trusted, and if not, why.
 public enum BookSyncState: Sendable, Equatable {
-    /// No snapshot yet: the book is empty and not trusted.
+    /// No book event yet: the book is empty. It is not out of sync (features.md §1 lists
+    /// only gaps, deltas before any snapshot and crossed books), so it reads as empty —
+    /// depth 0, mid null — until the first snapshot; a delta in this state desyncs it.
     case awaitingSnapshot
     case synced
     /// A delta's `u` was not the previous `u` + 1: update ids `expected..<received` were missed.
@@ -12,7 +14,8 @@ public enum BookSyncState: Sendable, Equatable {
     /// A delta arrived before any snapshot.
     case deltaBeforeSnapshot(updateId: Int64)
 
-    public var isSynced: Bool { self == .synced }
+    /// Whether values may be read from the book (in sync, or empty before any event).
+    public var isSynced: Bool { self == .synced || self == .awaitingSnapshot }
 }
 
 /// What applying one update did.
@@ -60,7 +63,7 @@ public struct L2Book: Sendable {
         self.changeTrackingDepth = changeTrackingDepth
     }
 
-    public var isSynced: Bool { state == .synced }
+    public var isSynced: Bool { state.isSynced }
 
     /// Best bid and ask with sizes, when both sides are non-empty.
     public var top: (bid: Double, bidSize: Double, ask: Double, askSize: Double)? {

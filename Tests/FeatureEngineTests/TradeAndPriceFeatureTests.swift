@@ -206,10 +206,41 @@ import Testing
         #expect(v("upnl", at: s(2)) == -2 * (100.0 - 95.0))
         #expect(v("expo", at: s(3)) == 300)
         #expect(v("entry", at: s(3)) == 95)
+        script.add(s(3.5), .position(PositionUpdate(size: 0, source: .exchange)))  // flat: the entry price is forgotten
+        script.add(s(3.7), .position(PositionUpdate(size: -3, source: .positionManager)))
+        #expect(Evaluated(reg, script)("entry", at: s(3.7)) == nil)
         script.delta(s(4), bids: [(50, 1)], skip: 1)  // out of sync: mid null
         v = Evaluated(reg, script)
         #expect(v("upnl", at: s(4)) == nil)
         #expect(v("expo", at: s(4)) == nil)
         #expect(v("pos", at: s(4)) == -3)
+    }
+}
+
+@Suite struct StatisticsTests {
+    @Test func zscoreOfMidsAnUlpApartIsTheirExactValue() throws {
+        let reg = try registry("{name: z3, kind: zscore, window: 3s}")
+        var script = Script()
+        // Mids 0.39999999999999997, 0.4, 0.4 at grid points 1, 2, 3.
+        script.snapshot(s(0.5), bids: [(0.1, 1)], asks: [(0.7, 1)])
+        script.snapshot(s(1.5), bids: [(0.3, 1)], asks: [(0.5, 1)])
+        script.trade(s(3.5), 1, 1, .buy)
+        let v = Evaluated(reg, script)
+        let (first, second): (Double, Double) = ((0.1 + 0.7) / 2, (0.3 + 0.5) / 2)
+        #expect(first != second)
+        #expect(v("z3", at: s(2)) == 1)  // two distinct values: exactly +1 for the larger
+        let z = try #require(v("z3", at: s(3)))
+        #expect(abs(z - 0.5.squareRoot()) < 1e-12)  // +1/sqrt(2), not noise
+    }
+
+    @Test func meanAndDeviationAreAccurateForLargePrices() {
+        let values = (0..<60).map { 96_050.1 + Double($0 % 7) * 0.1 }
+        let (mean, sd) = FeatureEngineStatisticsProbe.meanAndDeviation(values)
+        // Exact: offsets 0.1 * (k % 7) for k in 0..<60.
+        let offsets = (0..<60).map { Double($0 % 7) }
+        let exactMean = offsets.reduce(0, +) / 60
+        let exactSd = (offsets.map { ($0 - exactMean) * ($0 - exactMean) }.reduce(0, +) / 60).squareRoot() * 0.1
+        #expect(abs(sd - exactSd) < 1e-12)
+        #expect(abs(mean - (96_050.1 + exactMean * 0.1)) < 1e-10)
     }
 }

@@ -80,9 +80,8 @@ def main(argv=None):
                 continue
             if (x is None) != (y is None):
                 mism = True
-            elif math.isnan(x) or math.isnan(y):
-                mism = not (math.isnan(x) and math.isnan(y))
-                mism = True  # NaN is never a legal value
+            elif math.isnan(x) or math.isnan(y) or math.isinf(x) or math.isinf(y):
+                mism = True  # NaN/inf are never legal values (features.md §2)
             else:
                 mism = abs(x - y) > a.rtol * max(1.0, abs(x), abs(y))
             if mism:

@@ -14,7 +14,10 @@ Output: CSV `ts_ns,symbol,<features in registry order>`, one row per symbol and 
 G strictly before the symbol's last event recv_ts. null = empty field, numbers are
 repr(float).
 
-Interpretation choices (where the spec leaves room) are marked "CHOICE:" below.
+Interpretation choices (where the spec leaves room) are marked "CHOICE:" below;
+--initial-out-of-sync and --keep-entry-after-flat select the other readings of the two
+that the Swift service (as of this writing) reads differently. Means and standard
+deviations (volatility, zscore) are computed exactly with Fractions and rounded once.
 """
 import argparse
 import bisect
@@ -24,6 +27,7 @@ import json
 import math
 import re
 import sys
+from fractions import Fraction
 
 NS = 1_000_000_000
 DEFAULT_REGISTRY = "/work/main/config/feature-registry.yaml"
@@ -195,10 +199,14 @@ def fnum(x):
 
 
 class SymbolState:
-    def __init__(self, churn_levels):
+    def __init__(self, churn_levels, opts=None):
+        self.opts = opts or {}
         self.bids = {}
         self.asks = {}
-        self.out_of_sync = False  # a fresh, never-touched book is empty, not out of sync
+        # CHOICE: a fresh, never-touched book is empty, not out of sync (features.md §1
+        # lists only gaps, deltas before any snapshot and crossed/locked books).
+        # --initial-out-of-sync selects the other reading.
+        self.out_of_sync = bool(self.opts.get("initial_out_of_sync"))
         self.has_snapshot = False
         self.u = None
         self.churn_levels = churn_levels
@@ -352,8 +360,11 @@ class SymbolState:
             self.pos_size = signed
             ap = p.get("avgPrice")
             # CHOICE: the exchange event sets the last known entry price; a flat
-            # exchange position (size 0) forgets it.
-            self.last_entry = fnum(ap) if (signed != 0 and ap not in (None, "")) else None
+            # exchange position (size 0) forgets it (--keep-entry-after-flat: it does not).
+            if signed != 0 and ap not in (None, ""):
+                self.last_entry = fnum(ap)
+            elif not self.opts.get("keep_entry_after_flat"):
+                self.last_entry = None
         elif et == "position_updated":
             self.pos_size = fnum(obj["size"])
         elif et == "kline":
@@ -384,12 +395,19 @@ def grid_in(T, w):
     return out
 
 
+def exact_mean(xs):
+    return sum(Fraction(x) for x in xs) / len(xs)
+
+
 def pstd(xs):
-    n = len(xs)
+    """Population standard deviation of the given Float64 values, computed exactly
+    (Fractions) and rounded once at the end, so the reference carries no
+    cancellation error of its own."""
     if max(xs) == min(xs):
         return 0.0
-    m = math.fsum(xs) / n
-    return math.sqrt(math.fsum((x - m) ** 2 for x in xs) / n)
+    m = exact_mean(xs)
+    var = sum((Fraction(x) - m) ** 2 for x in xs) / len(xs)
+    return math.sqrt(float(var))
 
 
 def compute(st, T, feats):
@@ -472,7 +490,7 @@ def compute(st, T, feats):
             if len(ms) >= 2 and mid is not None:
                 sd = pstd(ms)
                 if sd != 0:
-                    v = (mid - math.fsum(ms) / len(ms)) / sd
+                    v = float(Fraction(mid) - exact_mean(ms)) / sd
         elif k == "funding_rate":
             v = st.funding_rate
         elif k == "time_to_funding":
@@ -514,7 +532,7 @@ def compute(st, T, feats):
     return out
 
 
-def run(events, feats):
+def run(events, feats, opts=None):
     churn_levels = sorted({f["N"] for f in feats if f["kind"] == "book_churn"})
     by_sym = {}
     for e in events:
@@ -522,7 +540,7 @@ def run(events, feats):
     rows = []
     for sym, evs in by_sym.items():
         evs.sort(key=lambda e: (e[0], e[1]))
-        st = SymbolState(churn_levels)
+        st = SymbolState(churn_levels, opts)
         first = evs[0][0]
         G = -(-first // NS) * NS
         for ts, ln, _, obj in evs:
@@ -543,10 +561,17 @@ def main(argv=None):
     ap.add_argument("--input", required=True)
     ap.add_argument("--output", required=True)
     ap.add_argument("--registry", default=DEFAULT_REGISTRY)
+    ap.add_argument("--initial-out-of-sync", action="store_true",
+                    help="alternative reading: a book that never had a snapshot is out of sync "
+                         "(book values null, first snapshot contributes 0 to ofi/book_churn)")
+    ap.add_argument("--keep-entry-after-flat", action="store_true",
+                    help="alternative reading: a flat exchange position (size 0) keeps the last "
+                         "known entry price for later position_updated events")
     a = ap.parse_args(argv)
+    opts = {"initial_out_of_sync": a.initial_out_of_sync, "keep_entry_after_flat": a.keep_entry_after_flat}
     feats = load_registry(a.registry)
     events = load_events(a.input)
-    rows = run(events, feats)
+    rows = run(events, feats, opts)
     with open(a.output, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["ts_ns", "symbol"] + [x["name"] for x in feats])

@@ -16,7 +16,7 @@ What it contains, per symbol (three symbols with different tick sizes):
 - several events sharing one recv_ts, events exactly on grid points, quiet periods of
   several seconds (and one longer than a minute), lines with an explicit `recv_ts`
   (sometimes with sub-microsecond digits), and a received_at that goes backwards once
-  (same symbol as the line before, so "made non-decreasing" is unambiguous).
+  (same symbol as the line before, which has no explicit recv_ts, so "made non-decreasing" is unambiguous).
 The clock starts shortly before a UTC midnight so day-of-week features change.
 """
 import argparse
@@ -127,6 +127,7 @@ def main():
                    "crossed_done": 0, "ticker": False, "tick_n": 0, "nft": 1733126400000}
     counter = [0]
     last_ts = [0]
+    last_explicit = [False]
 
     def emit(ev_type, topic, payload, ts, explicit=False, back=False):
         counter[0] += 1
@@ -137,6 +138,7 @@ def main():
         if explicit:
             env["recv_ts"] = ts
         last_ts[0] = ts
+        last_explicit[0] = explicit
         out.append(json.dumps(env, separators=(",", ":")))
 
     def emit_flat(obj, ts):
@@ -144,6 +146,7 @@ def main():
         obj = dict(obj)
         obj["recv_ts"] = ts
         last_ts[0] = ts
+        last_explicit[0] = True
         obj["trace_id"] = "adv-%d-%d" % (a.seed, counter[0])
         out.append(json.dumps(obj, separators=(",", ":")))
 
@@ -167,7 +170,10 @@ def main():
             inc = 0  # share recv_ts with the previous event
         elif r < 0.14:
             inc = -(-clock // NS) * NS - clock  # land exactly on the next grid point
-        elif r < 0.145:
+        elif r < 0.15:
+            half = NS // 2
+            inc = -(-clock // half) * half - clock  # land exactly on a half second
+        elif r < 0.155:
             inc = rng.randint(3, 9) * NS + rng.randint(0, 999999) * 1000  # quiet period
         elif not long_quiet_done and i > a.events // 2:
             inc = 65 * NS + 123000
@@ -186,7 +192,7 @@ def main():
         s = st[sym]
         b = books[sym]
         kind = rng.random()
-        if backwards_done < 1 and i > 50 and last_sym == sym and not explicit and kind < 0.55 and s["synced"] and inc > 0 and rng.random() < 0.2:
+        if backwards_done < 1 and i > 50 and last_sym == sym and not explicit and not last_explicit[0] and kind < 0.55 and s["synced"] and inc > 0 and rng.random() < 0.2:
             # received_at that goes backwards by 300 us (same symbol as the line before)
             back_ts = last_ts[0] - 300_000
             db, da = b.random_delta()
@@ -212,6 +218,29 @@ def main():
                 continue
             if s["resync_in"] is not None:
                 s["resync_in"] -= 1
+            r2 = rng.random()
+            if s["synced"] and s["resync_in"] is None and r2 < 0.004 and not s.get("odd_snap"):
+                # odd snapshots: one-sided (asks empty) or locked (best bid == best ask)
+                s["odd_snap"] = True
+                b.u += 1
+                pl = b.snapshot_payload(sym, b.u)
+                if rng.random() < 0.5:
+                    pl["a"] = []
+                else:
+                    pl["b"] = [[b.px(min(b.asks)), "3"]] + pl["b"]
+                emit("orderbook", topic, pl, ts, explicit)
+                s["resync_in"] = rng.randint(2, 8)
+                continue
+            if s["synced"] and s["resync_in"] is None and 0.004 <= r2 < 0.008:
+                # duplicate u (u == previous u): out of sync
+                db, da = b.random_delta()
+                emit("orderbook", topic, {"s": sym, "type": "delta", "u": b.u, "seq": 1, "b": db, "a": da}, ts, explicit)
+                s["resync_in"] = rng.randint(2, 8)
+                continue
+            if s["synced"] and 0.008 <= r2 < 0.012:
+                b.u += 1  # empty delta
+                emit("orderbook", topic, {"s": sym, "type": "delta", "u": b.u, "seq": 1, "b": [], "a": []}, ts, explicit)
+                continue
             r2 = rng.random()
             if r2 < 0.01 and s["synced"] and s["resync_in"] is None:
                 b.u += 2  # gap

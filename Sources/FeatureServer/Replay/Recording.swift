@@ -34,7 +34,9 @@ public struct Recording: Sendable {
                 let time: Nanos
                 if let recorded = message.recordedRecvTs {
                     time = recorded
+                    clock = max(clock, recorded)
                 } else if let received = message.events.first?.gatewayTs {
+                    // Made non-decreasing against every earlier line, stamped or not.
                     clock = max(clock, received)
                     time = clock
                 } else {

@@ -1,0 +1,165 @@
+public import NIOCore
+
+/// Errors of the AMQP client. Server-initiated closes carry the server's reply code and text.
+public enum AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The server closed the connection (e.g. 320 CONNECTION_FORCED, 403 ACCESS_REFUSED).
+    case connectionClosed(code: UInt16, text: String)
+    /// The server closed a channel (e.g. 404 NOT_FOUND, 406 PRECONDITION_FAILED).
+    case channelClosed(code: UInt16, text: String, classId: UInt16, methodId: UInt16)
+    /// The peer sent nothing for two heartbeat intervals.
+    case heartbeatTimeout
+    /// Bytes that are not valid AMQP 0-9-1.
+    case protocolError(String)
+    /// The broker refused a published message (basic.nack under publisher confirms).
+    case publishNacked
+    /// The connection went away (socket closed, or closed by us).
+    case connectionLost(String)
+    case invalidURL(String)
+    case authenticationFailed(String)
+
+    public var description: String {
+        switch self {
+        case .connectionClosed(let code, let text): "connection closed by the broker: \(code) \(text)"
+        case .channelClosed(let code, let text, let c, let m): "channel closed by the broker: \(code) \(text) (class \(c), method \(m))"
+        case .heartbeatTimeout: "no heartbeat from the broker for two intervals"
+        case .protocolError(let text): "AMQP protocol error: \(text)"
+        case .publishNacked: "the broker did not accept the message (nack)"
+        case .connectionLost(let text): "connection lost: \(text)"
+        case .invalidURL(let text): "invalid AMQP URL: \(text)"
+        case .authenticationFailed(let text): "authentication failed: \(text)"
+        }
+    }
+}
+
+/// A field-table value (AMQP 0-9-1 with RabbitMQ's type letters).
+public indirect enum AMQPFieldValue: Sendable, Equatable, Hashable {
+    case bool(Bool)
+    case int8(Int8)
+    case uint8(UInt8)
+    case int16(Int16)
+    case uint16(UInt16)
+    case int32(Int32)
+    case uint32(UInt32)
+    case int64(Int64)
+    case float(Float)
+    case double(Double)
+    case decimal(scale: UInt8, value: UInt32)
+    case string(String)
+    case bytes([UInt8])
+    case array([AMQPFieldValue])
+    case timestamp(UInt64)
+    case table(AMQPTable)
+    case void
+}
+
+/// A field table.
+public typealias AMQPTable = [String: AMQPFieldValue]
+
+extension ByteBuffer {
+    mutating func writeShortString(_ s: String) throws(AMQPError) {
+        let bytes = Array(s.utf8)
+        guard bytes.count <= 255 else { throw .protocolError("short string longer than 255 bytes") }
+        writeInteger(UInt8(bytes.count))
+        writeBytes(bytes)
+    }
+
+    mutating func writeLongString(_ bytes: [UInt8]) {
+        writeInteger(UInt32(bytes.count))
+        writeBytes(bytes)
+    }
+
+    mutating func readShortStringOrThrow() throws(AMQPError) -> String {
+        guard let length = readInteger(as: UInt8.self), let bytes = readBytes(length: Int(length)) else { throw .protocolError("truncated short string") }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    mutating func readLongBytesOrThrow() throws(AMQPError) -> [UInt8] {
+        guard let length = readInteger(as: UInt32.self), Int(length) <= readableBytes, let bytes = readBytes(length: Int(length)) else {
+            throw .protocolError("truncated long string")
+        }
+        return bytes
+    }
+
+    mutating func readOrThrow<T: FixedWidthInteger>(_ type: T.Type) throws(AMQPError) -> T {
+        guard let value = readInteger(as: T.self) else { throw .protocolError("truncated \(T.self)") }
+        return value
+    }
+
+    mutating func writeTable(_ table: AMQPTable) throws(AMQPError) {
+        var inner = ByteBuffer()
+        for key in table.keys.sorted() {
+            try inner.writeShortString(key)
+            try inner.writeFieldValue(table[key]!)
+        }
+        writeInteger(UInt32(inner.readableBytes))
+        writeBuffer(&inner)
+    }
+
+    mutating func writeFieldValue(_ value: AMQPFieldValue) throws(AMQPError) {
+        switch value {
+        case .bool(let v): writeInteger(UInt8(ascii: "t")); writeInteger(UInt8(v ? 1 : 0))
+        case .int8(let v): writeInteger(UInt8(ascii: "b")); writeInteger(v)
+        case .uint8(let v): writeInteger(UInt8(ascii: "B")); writeInteger(v)
+        case .int16(let v): writeInteger(UInt8(ascii: "s")); writeInteger(v)
+        case .uint16(let v): writeInteger(UInt8(ascii: "u")); writeInteger(v)
+        case .int32(let v): writeInteger(UInt8(ascii: "I")); writeInteger(v)
+        case .uint32(let v): writeInteger(UInt8(ascii: "i")); writeInteger(v)
+        case .int64(let v): writeInteger(UInt8(ascii: "l")); writeInteger(v)
+        case .float(let v): writeInteger(UInt8(ascii: "f")); writeInteger(v.bitPattern)
+        case .double(let v): writeInteger(UInt8(ascii: "d")); writeInteger(v.bitPattern)
+        case .decimal(let scale, let v): writeInteger(UInt8(ascii: "D")); writeInteger(scale); writeInteger(v)
+        case .string(let v): writeInteger(UInt8(ascii: "S")); writeLongString(Array(v.utf8))
+        case .bytes(let v): writeInteger(UInt8(ascii: "x")); writeLongString(v)
+        case .array(let values):
+            writeInteger(UInt8(ascii: "A"))
+            var inner = ByteBuffer()
+            for v in values { try inner.writeFieldValue(v) }
+            writeInteger(UInt32(inner.readableBytes))
+            writeBuffer(&inner)
+        case .timestamp(let v): writeInteger(UInt8(ascii: "T")); writeInteger(v)
+        case .table(let t): writeInteger(UInt8(ascii: "F")); try writeTable(t)
+        case .void: writeInteger(UInt8(ascii: "V"))
+        }
+    }
+
+    mutating func readTableOrThrow(depth: Int = 0) throws(AMQPError) -> AMQPTable {
+        guard depth < 16 else { throw .protocolError("field tables nested too deep") }
+        let length = Int(try readOrThrow(UInt32.self))
+        guard length <= readableBytes, var inner = readSlice(length: length) else { throw .protocolError("field table past the frame") }
+        var table: AMQPTable = [:]
+        while inner.readableBytes > 0 {
+            let key = try inner.readShortStringOrThrow()
+            table[key] = try inner.readFieldValueOrThrow(depth: depth)
+        }
+        return table
+    }
+
+    mutating func readFieldValueOrThrow(depth: Int) throws(AMQPError) -> AMQPFieldValue {
+        let tag = try readOrThrow(UInt8.self)
+        switch tag {
+        case UInt8(ascii: "t"): return .bool(try readOrThrow(UInt8.self) != 0)
+        case UInt8(ascii: "b"): return .int8(try readOrThrow(Int8.self))
+        case UInt8(ascii: "B"): return .uint8(try readOrThrow(UInt8.self))
+        case UInt8(ascii: "s"): return .int16(try readOrThrow(Int16.self))
+        case UInt8(ascii: "u"): return .uint16(try readOrThrow(UInt16.self))
+        case UInt8(ascii: "I"): return .int32(try readOrThrow(Int32.self))
+        case UInt8(ascii: "i"): return .uint32(try readOrThrow(UInt32.self))
+        case UInt8(ascii: "l"), UInt8(ascii: "L"): return .int64(try readOrThrow(Int64.self))
+        case UInt8(ascii: "f"): return .float(Float(bitPattern: try readOrThrow(UInt32.self)))
+        case UInt8(ascii: "d"): return .double(Double(bitPattern: try readOrThrow(UInt64.self)))
+        case UInt8(ascii: "D"): return .decimal(scale: try readOrThrow(UInt8.self), value: try readOrThrow(UInt32.self))
+        case UInt8(ascii: "S"): return .string(String(decoding: try readLongBytesOrThrow(), as: UTF8.self))
+        case UInt8(ascii: "x"): return .bytes(try readLongBytesOrThrow())
+        case UInt8(ascii: "A"):
+            let length = Int(try readOrThrow(UInt32.self))
+            guard length <= readableBytes, var inner = readSlice(length: length) else { throw .protocolError("field array past the frame") }
+            var values: [AMQPFieldValue] = []
+            while inner.readableBytes > 0 { values.append(try inner.readFieldValueOrThrow(depth: depth + 1)) }
+            return .array(values)
+        case UInt8(ascii: "T"): return .timestamp(try readOrThrow(UInt64.self))
+        case UInt8(ascii: "F"): return .table(try readTableOrThrow(depth: depth + 1))
+        case UInt8(ascii: "V"): return .void
+        default: throw .protocolError("unknown field type '\(Character(Unicode.Scalar(tag)))'")
+        }
+    }
+}
