@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -37,6 +38,12 @@ let package = Package(
         .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", providers: [.apt(["libbrotli-dev"])]),
         .target(name: "Parquet", dependencies: ["CZstd", "CSnappy", "CBrotli"], swiftSettings: strict),
+        // AMQP 0-9-1 client on SwiftNIO (standalone: imports nothing of the service).
+        .target(
+            name: "AMQP",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            swiftSettings: strict),
         // Storage: durable ingest, Parquet partitions, ordered replay, retention.
         .target(name: "RawStore", dependencies: ["MarketData", "Parquet"], swiftSettings: strict),
         // Training datasets: targets, splits, leakage checks, Parquet splits and a manifest.
@@ -69,6 +76,7 @@ let package = Package(
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData"], swiftSettings: strict),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "FeatureEngineTests", dependencies: ["FeatureEngine", "OrderBook", "MarketData"], swiftSettings: strict),
+        .testTarget(name: "AMQPTests", dependencies: ["AMQP"], swiftSettings: strict),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet"], swiftSettings: strict),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet"], swiftSettings: strict),
         .testTarget(name: "RawStoreTests", dependencies: ["RawStore", "MarketData"], swiftSettings: strict),

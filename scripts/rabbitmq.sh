@@ -58,6 +58,9 @@ CONF
   url)
     echo "amqp://guest:guest@127.0.0.1:$PORT/"
     ;;
+  pid)
+    "$BIN/rabbitmqctl" -q eval 'os:getpid().' | tr -d '"'
+    ;;
   *)
-    echo "usage: $0 start|stop|stop_app|start_app|url" >&2; exit 2 ;;
+    echo "usage: $0 start|stop|stop_app|start_app|url|pid" >&2; exit 2 ;;
 esac

@@ -16,5 +16,10 @@ if grep -E "^$PWD/(Sources|Tests|Benchmarks)/.*warning:" "$log" >/dev/null; then
 fi
 if grep -q "error:" "$log"; then exit 1; fi
 
+echo "== services: a private RabbitMQ on loopback"
+export AMQP_TEST_URL="$(scripts/rabbitmq.sh start)"
+export AMQP_TEST_BROKER_PID="$(scripts/rabbitmq.sh pid)"
+trap 'scripts/rabbitmq.sh stop' EXIT
+
 echo "== swift test"
 swift test --skip-build 2>&1

@@ -1,4 +1,4 @@
-public import NIOCore
+import NIOCore
 
 /// One AMQP frame: `type(1) channel(2) size(4) payload frame-end(0xCE)`.
 struct Frame: Sendable {

@@ -1,4 +1,4 @@
-public import NIOCore
+import NIOCore
 
 /// Errors of the AMQP client. Server-initiated closes carry the server's reply code and text.
 public enum AMQPError: Error, Sendable, Equatable, CustomStringConvertible {

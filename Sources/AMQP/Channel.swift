@@ -1,0 +1,212 @@
+import NIOCore
+
+/// An AMQP channel: declarations, consuming, publishing (with confirms), acknowledgements.
+public final class AMQPChannel: Sendable {
+    public let id: UInt16
+    let connection: AMQPConnection
+
+    init(connection: AMQPConnection, id: UInt16) {
+        self.connection = connection
+        self.id = id
+    }
+
+    /// The connection this channel belongs to.
+    public var owner: AMQPConnection { connection }
+
+    private func call(_ w: consuming MethodWriter, _ expects: MethodID) async throws -> ReceivedMethod {
+        try await connection.call(id, w.finish(), expects: [expects])
+    }
+
+    /// Declares a queue (or checks it exists with `passive`); returns its name and counts.
+    /// Redeclaring with other arguments is a `PRECONDITION_FAILED` channel error.
+    @discardableResult
+    public func queueDeclare(_ name: String, passive: Bool = false, durable: Bool = true, exclusive: Bool = false,
+                             autoDelete: Bool = false, arguments: AMQPTable = [:]) async throws -> (name: String, messages: UInt32, consumers: UInt32) {
+        var w = MethodWriter(.queueDeclare)
+        w.u16(0)
+        try w.short(name)
+        w.bit(passive); w.bit(durable); w.bit(exclusive); w.bit(autoDelete); w.bit(false)
+        try w.table(arguments)
+        var reply = try await call(w, .queueDeclareOk).arguments
+        return (try reply.readShortStringOrThrow(), try reply.readOrThrow(UInt32.self), try reply.readOrThrow(UInt32.self))
+    }
+
+    public func exchangeDeclare(_ name: String, type: String = "direct", passive: Bool = false, durable: Bool = true,
+                                autoDelete: Bool = false, arguments: AMQPTable = [:]) async throws {
+        var w = MethodWriter(.exchangeDeclare)
+        w.u16(0)
+        try w.short(name)
+        try w.short(type)
+        w.bit(passive); w.bit(durable); w.bit(autoDelete); w.bit(false); w.bit(false)
+        try w.table(arguments)
+        _ = try await call(w, .exchangeDeclareOk)
+    }
+
+    public func queueBind(queue: String, exchange: String, routingKey: String, arguments: AMQPTable = [:]) async throws {
+        var w = MethodWriter(.queueBind)
+        w.u16(0)
+        try w.short(queue); try w.short(exchange); try w.short(routingKey)
+        w.bit(false)
+        try w.table(arguments)
+        _ = try await call(w, .queueBindOk)
+    }
+
+    /// Removes every ready message of a queue; returns how many.
+    @discardableResult
+    public func queuePurge(_ queue: String) async throws -> UInt32 {
+        var w = MethodWriter(.queuePurge)
+        w.u16(0)
+        try w.short(queue)
+        w.bit(false)
+        var reply = try await call(w, .queuePurgeOk).arguments
+        return try reply.readOrThrow(UInt32.self)
+    }
+
+    @discardableResult
+    public func queueDelete(_ queue: String) async throws -> UInt32 {
+        var w = MethodWriter(.queueDelete)
+        w.u16(0)
+        try w.short(queue)
+        w.bit(false); w.bit(false); w.bit(false)
+        var reply = try await call(w, .queueDeleteOk).arguments
+        return try reply.readOrThrow(UInt32.self)
+    }
+
+    /// Limits unacknowledged deliveries on this channel (backpressure).
+    public func basicQos(prefetchCount: UInt16) async throws {
+        var w = MethodWriter(.basicQos)
+        w.u32(0)
+        w.u16(prefetchCount)
+        w.bit(false)
+        _ = try await call(w, .basicQosOk)
+    }
+
+    /// Starts consuming: deliveries arrive on the returned stream until the channel or the
+    /// connection closes (the stream then ends with the error) or ``cancel(consumerTag:)``.
+    public func consume(queue: String, consumerTag: String = "", noAck: Bool = false, exclusive: Bool = false,
+                        arguments: AMQPTable = [:]) async throws -> (tag: String, deliveries: AsyncThrowingStream<AMQPDelivery, any Error>) {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: AMQPDelivery.self, bufferingPolicy: .unbounded)
+        let tag = consumerTag.isEmpty ? "fs-\(id)-\(UInt32.random(in: 0...UInt32.max))" : consumerTag
+        // Registered before the request: deliveries may follow consume-ok immediately.
+        try connection.state.withLockedValue { s in
+            guard s.channels[id] != nil else { throw AMQPError.protocolError("channel \(id) is closed") }
+            s.channels[id]!.consumers[tag] = continuation
+        }
+        var w = MethodWriter(.basicConsume)
+        w.u16(0)
+        try w.short(queue)
+        try w.short(tag)
+        w.bit(false); w.bit(noAck); w.bit(exclusive); w.bit(false)
+        try w.table(arguments)
+        do {
+            _ = try await call(w, .basicConsumeOk)
+        } catch {
+            _ = connection.state.withLockedValue { $0.channels[id]?.consumers.removeValue(forKey: tag) }
+            continuation.finish(throwing: error)
+            throw error
+        }
+        return (tag, stream)
+    }
+
+    /// Stops a consumer; its stream finishes.
+    public func cancel(consumerTag: String) async throws {
+        var w = MethodWriter(.basicCancel)
+        try w.short(consumerTag)
+        w.bit(false)
+        _ = try await call(w, .basicCancelOk)
+        let consumer = connection.state.withLockedValue { $0.channels[id]?.consumers.removeValue(forKey: consumerTag) }
+        consumer?.finish()
+    }
+
+    public func ack(deliveryTag: UInt64, multiple: Bool = false) {
+        var w = MethodWriter(.basicAck)
+        w.u64(deliveryTag)
+        w.bit(multiple)
+        connection.sendMethod(id, w.finish())
+    }
+
+    public func nack(deliveryTag: UInt64, multiple: Bool = false, requeue: Bool = true) {
+        var w = MethodWriter(.basicNack)
+        w.u64(deliveryTag)
+        w.bit(multiple)
+        w.bit(requeue)
+        connection.sendMethod(id, w.finish())
+    }
+
+    public func reject(deliveryTag: UInt64, requeue: Bool = true) {
+        var w = MethodWriter(.basicReject)
+        w.u64(deliveryTag)
+        w.bit(requeue)
+        connection.sendMethod(id, w.finish())
+    }
+
+    /// Turns on publisher confirms: ``publish(_:exchange:routingKey:properties:)`` then returns
+    /// only once the broker has taken responsibility for the message.
+    public func confirmSelect() async throws {
+        var w = MethodWriter(.confirmSelect)
+        w.bit(false)
+        _ = try await call(w, .confirmSelectOk)
+        connection.state.withLockedValue { $0.channels[id]?.confirmMode = true }
+    }
+
+    /// Publishes a message (body split to the negotiated frame size). In confirm mode, waits
+    /// for the broker's ack and throws ``AMQPError/publishNacked`` on a nack.
+    public func publish(_ body: [UInt8], exchange: String = "", routingKey: String, properties: AMQPProperties = AMQPProperties(),
+                        mandatory: Bool = false) async throws {
+        var method = MethodWriter(.basicPublish)
+        method.u16(0)
+        try method.short(exchange)
+        try method.short(routingKey)
+        method.bit(mandatory)
+        method.bit(false)
+        var header = ByteBuffer()
+        header.writeInteger(UInt16(60))
+        header.writeInteger(UInt16(0))
+        header.writeInteger(UInt64(body.count))
+        try properties.encode(into: &header)
+        let methodPayload = method.finish()
+        let headerPayload = header
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome: Result<Bool, AMQPError> = connection.state.withLockedValue { s in
+                if let closed = s.closed { return .failure(closed) }
+                guard var ch = s.channels[id] else { return .failure(.protocolError("channel \(id) is closed")) }
+                if let closed = ch.closed { return .failure(closed) }
+                let frameMax = Int(s.frameMax) - 8
+                // Method, header and bodies go out together under the lock: frames of two
+                // publishes on one channel must not interleave.
+                var out = connection.nio.allocator.buffer(capacity: body.count + 256)
+                out.writeFrame(.method, channel: id, payload: methodPayload)
+                out.writeFrame(.header, channel: id, payload: headerPayload)
+                var offset = 0
+                while offset < body.count {
+                    let end = min(offset + frameMax, body.count)
+                    out.writeFrame(.body, channel: id, payload: ByteBuffer(bytes: body[offset..<end]))
+                    offset = end
+                }
+                let confirming = ch.confirmMode
+                if confirming {
+                    ch.confirms[ch.nextPublishTag] = continuation
+                    ch.nextPublishTag += 1
+                    s.channels[id] = ch
+                }
+                s.lastSent = .now()
+                connection.nio.writeAndFlush(out, promise: nil)
+                return .success(confirming)
+            }
+            switch outcome {
+            case .failure(let error): continuation.resume(throwing: error)
+            case .success(let confirming): if !confirming { continuation.resume() }
+            }
+        }
+    }
+
+    /// Closes the channel (its consumers finish).
+    public func close() async throws {
+        var w = MethodWriter(.channelClose)
+        w.u16(200)
+        try w.short("bye")
+        w.u16(0)
+        w.u16(0)
+        _ = try await connection.call(id, w.finish(), expects: [.channelCloseOk])
+    }
+}
