@@ -118,26 +118,41 @@ public final class AMQPChannel: Sendable {
         consumer?.finish()
     }
 
-    public func ack(deliveryTag: UInt64, multiple: Bool = false) {
+    /// Whether this channel can still carry acks (delivery tags belong to their channel:
+    /// after a reconnect, acks for the old channel's deliveries are dropped, and the broker
+    /// redelivers those messages).
+    public var isOpen: Bool { connection.state.withLockedValue { $0.closed == nil && $0.channels[id] != nil } }
+
+    /// Acknowledges; false (nothing sent) when the channel is gone.
+    @discardableResult
+    public func ack(deliveryTag: UInt64, multiple: Bool = false) -> Bool {
+        guard isOpen else { return false }
         var w = MethodWriter(.basicAck)
         w.u64(deliveryTag)
         w.bit(multiple)
         connection.sendMethod(id, w.finish())
+        return true
     }
 
-    public func nack(deliveryTag: UInt64, multiple: Bool = false, requeue: Bool = true) {
+    @discardableResult
+    public func nack(deliveryTag: UInt64, multiple: Bool = false, requeue: Bool = true) -> Bool {
+        guard isOpen else { return false }
         var w = MethodWriter(.basicNack)
         w.u64(deliveryTag)
         w.bit(multiple)
         w.bit(requeue)
         connection.sendMethod(id, w.finish())
+        return true
     }
 
-    public func reject(deliveryTag: UInt64, requeue: Bool = true) {
+    @discardableResult
+    public func reject(deliveryTag: UInt64, requeue: Bool = true) -> Bool {
+        guard isOpen else { return false }
         var w = MethodWriter(.basicReject)
         w.u64(deliveryTag)
         w.bit(requeue)
         connection.sendMethod(id, w.finish())
+        return true
     }
 
     /// Turns on publisher confirms: ``publish(_:exchange:routingKey:properties:)`` then returns

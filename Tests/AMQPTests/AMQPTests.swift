@@ -168,3 +168,65 @@ let gatewayArguments: AMQPTable = ["x-message-ttl": .int64(86_400_000), "x-max-l
         #expect(connection.closeError == .heartbeatTimeout)
     }
 }
+
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func brokerControl(_ command: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = [packageRoot.appendingPathComponent("scripts/rabbitmq.sh").path, command]
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+}
+
+@Suite(.serialized) struct AMQPReconnectTests {
+    /// The broker's application restarts mid-stream: the consumer reconnects, re-declares,
+    /// re-consumes, and every message is delivered; none acked is lost.
+    @Test func aBrokerRestartMidStreamLosesNoAckedMessage() async throws {
+        let configuration = try brokerURL()
+        let queue = uniqueQueue("restart")
+        let publisher = try await AMQPConnection.connect(configuration)
+        let channel = try await publisher.openChannel()
+        try await channel.queueDeclare(queue, durable: true, arguments: gatewayArguments)
+        try await channel.confirmSelect()
+        for i in 0..<200 { try await channel.publish(Array("\(i)".utf8), routingKey: queue, properties: .persistentJSON) }
+        try await publisher.close()
+
+        let failures = NIOFailures()
+        let consumer = AMQPReconnectingConsumer(configuration: configuration, queues: [queue], prefetch: 20,
+                                                initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1),
+                                                onFailure: { _, _ in failures.increment() }) { channel in
+            try await channel.queueDeclare(queue, durable: true, arguments: gatewayArguments)
+        }
+        var seen = Set<String>()
+        var acked = Set<String>()
+        var restarted = false
+        let deadline = Date().addingTimeInterval(60)
+        for await delivery in consumer.deliveries() {
+            let id = String(decoding: delivery.body, as: UTF8.self)
+            seen.insert(id)
+            if delivery.channel.ack(deliveryTag: delivery.deliveryTag) { acked.insert(id) }
+            if acked.count == 50 && !restarted {
+                restarted = true
+                try brokerControl("stop_app")
+                try brokerControl("start_app")
+            }
+            if Set(acked).count == 200 || Date() > deadline { break }
+        }
+        #expect(restarted)
+        #expect(failures.count >= 1)
+        #expect(acked.count == 200, "every message acked once the broker came back")
+        let cleanup = try await AMQPConnection.connect(configuration)
+        try await cleanup.openChannel().queueDelete(queue)
+        try await cleanup.close()
+    }
+}
+
+/// A counter shared with the failure callback.
+final class NIOFailures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func increment() { lock.lock(); value += 1; lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return value }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// Consumes queues through broker restarts and network failures: connects, runs `setup`
+/// (declarations, qos) on a fresh channel, consumes every queue, and on any failure
+/// reconnects with exponential backoff (capped, with jitter) and does it all again.
+/// Unacked deliveries of a dead connection are redelivered by the broker (flagged
+/// `redelivered`); acks for them are refused by their dead channel.
+public struct AMQPReconnectingConsumer: Sendable {
+    public let configuration: AMQPConfiguration
+    public let queues: [String]
+    public let prefetch: UInt16
+    public let setup: @Sendable (AMQPChannel) async throws -> Void
+    public let initialBackoff: Duration
+    public let maximumBackoff: Duration
+    /// Called with each connection failure (for logs and metrics).
+    public let onFailure: @Sendable (any Error, Int) -> Void
+
+    public init(configuration: AMQPConfiguration, queues: [String], prefetch: UInt16 = 1000,
+                initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(10),
+                onFailure: @escaping @Sendable (any Error, Int) -> Void = { _, _ in },
+                setup: @escaping @Sendable (AMQPChannel) async throws -> Void = { _ in }) {
+        self.configuration = configuration
+        self.queues = queues
+        self.prefetch = prefetch
+        self.setup = setup
+        self.initialBackoff = initialBackoff
+        self.maximumBackoff = maximumBackoff
+        self.onFailure = onFailure
+    }
+
+    /// Deliveries from every queue, across reconnects, until the consuming task is cancelled.
+    public func deliveries() -> AsyncStream<AMQPDelivery> {
+        let (stream, continuation) = AsyncStream.makeStream(of: AMQPDelivery.self, bufferingPolicy: .unbounded)
+        let task = Task {
+            var attempt = 0
+            var generator = SystemRandomNumberGenerator()
+            while !Task.isCancelled {
+                do {
+                    let connection = try await AMQPConnection.connect(configuration)
+                    attempt = 0
+                    let channel = try await connection.openChannel()
+                    try await setup(channel)
+                    try await channel.basicQos(prefetchCount: prefetch)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for queue in queues {
+                            let (_, deliveries) = try await channel.consume(queue: queue)
+                            group.addTask {
+                                for try await delivery in deliveries { continuation.yield(delivery) }
+                                throw AMQPError.connectionLost("consumer of \(queue) ended")
+                            }
+                        }
+                        try await group.next()
+                    }
+                } catch {
+                    if Task.isCancelled { break }
+                    attempt += 1
+                    onFailure(error, attempt)
+                    let base = initialBackoff * Int(1 << min(attempt - 1, 16))
+                    let capped = min(base, maximumBackoff)
+                    let jitter = Double.random(in: 0.5...1.0, using: &generator)
+                    try? await Task.sleep(for: capped * jitter)
+                }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+}
