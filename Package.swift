@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "FeatureServer",
             dependencies: [
-                "MarketData", "FeatureEngine", "RawStore", "Datasets",
+                "MarketData", "FeatureEngine", "RawStore", "Datasets", "AMQP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "RawStoreTests", dependencies: ["RawStore", "MarketData"], swiftSettings: strict),
         .testTarget(
             name: "FeatureServerTests",
-            dependencies: ["FeatureServer", "FeatureEngine", "MarketData", "RawStore", "Datasets", "Parquet",
+            dependencies: ["FeatureServer", "FeatureEngine", "MarketData", "RawStore", "Datasets", "Parquet", "AMQP",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strict),
     ],

@@ -9,6 +9,8 @@ import NIOConcurrencyHelpers
 public struct AMQPReconnectingConsumer: Sendable {
     public let configuration: AMQPConfiguration
     public let queues: [String]
+    /// Queues consumed only if they exist (checked passively at each connect).
+    public let optionalQueues: [String]
     public let prefetch: UInt16
     public let setup: @Sendable (AMQPChannel) async throws -> Void
     public let initialBackoff: Duration
@@ -16,12 +18,13 @@ public struct AMQPReconnectingConsumer: Sendable {
     /// Called with each connection failure (for logs and metrics).
     public let onFailure: @Sendable (any Error, Int) -> Void
 
-    public init(configuration: AMQPConfiguration, queues: [String], prefetch: UInt16 = 1000,
+    public init(configuration: AMQPConfiguration, queues: [String], optionalQueues: [String] = [], prefetch: UInt16 = 1000,
                 initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(10),
                 onFailure: @escaping @Sendable (any Error, Int) -> Void = { _, _ in },
                 setup: @escaping @Sendable (AMQPChannel) async throws -> Void = { _ in }) {
         self.configuration = configuration
         self.queues = queues
+        self.optionalQueues = optionalQueues
         self.prefetch = prefetch
         self.setup = setup
         self.initialBackoff = initialBackoff
@@ -39,11 +42,23 @@ public struct AMQPReconnectingConsumer: Sendable {
                 do {
                     let connection = try await AMQPConnection.connect(configuration)
                     attempt = 0
+                    var present: [String] = []
+                    for queue in optionalQueues {
+                        // A passive declare of a missing queue closes its channel: use a scratch one.
+                        let probe = try await connection.openChannel()
+                        do {
+                            try await probe.queueDeclare(queue, passive: true)
+                            present.append(queue)
+                            try await probe.close()
+                        } catch AMQPError.channelClosed(404, _, _, _) {
+                            onFailure(AMQPError.channelClosed(code: 404, text: "optional queue \(queue) does not exist: not consumed", classId: 50, methodId: 10), 0)
+                        }
+                    }
                     let channel = try await connection.openChannel()
                     try await setup(channel)
                     try await channel.basicQos(prefetchCount: prefetch)
                     try await withThrowingTaskGroup(of: Void.self) { group in
-                        for queue in queues {
+                        for queue in queues + present {
                             let (_, deliveries) = try await channel.consume(queue: queue)
                             group.addTask {
                                 for try await delivery in deliveries { continuation.yield(delivery) }

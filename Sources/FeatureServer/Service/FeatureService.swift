@@ -1,3 +1,4 @@
+import AMQP
 public import FeatureEngine
 import Foundation
 import Hummingbird
@@ -39,8 +40,9 @@ public struct FeatureService: Sendable {
             logger.notice("no FEATURE_SERVICE_API_KEYS set: generated an API key for this run", metadata: ["api_key": .string(key)])
             FileHandle.standardOutput.write(Data("API key for this run: \(key)\n".utf8))
         }
+        var amqp: AMQPConfiguration?
         if let url = configuration.amqpURL {
-            throw ConfigurationError("AMQP_URL is set (\(url)) but the broker adapter is not built yet; unset it to run on the simulated feed")
+            do { amqp = try AMQPConfiguration(url: url) } catch { throw ConfigurationError("AMQP_URL: \(error)") }
         }
         if let url = configuration.databaseURL, url.hasPrefix("postgres") {
             logger.warning("DATABASE_URL is set but the PostgreSQL metadata store is not built yet; metadata stays in process")
@@ -52,15 +54,18 @@ public struct FeatureService: Sendable {
                                         store: store)
         let latency = LatencyHistogram()
         let logger = self.logger
+        let broker = amqp.map { BrokerLink(configuration: $0, pipeline: pipeline, logger: logger, latency: latency) }
         let datasets = try DatasetJobs(directory: "\(configuration.dataDirectory)/datasets", store: store, workers: 1, logger: logger,
                                        registry: { await pipeline.configuration.registry },
                                        notify: { message in
-                                           // No broker yet: the features.dataset.ready message goes to the log.
-                                           logger.notice("features.dataset.ready", metadata: ["message": .string(message)])
+                                           if let broker { await broker.publishDatasetReady(message) } else {
+                                               // No broker configured: the features.dataset.ready message goes to the log.
+                                               logger.notice("features.dataset.ready", metadata: ["message": .string(message)])
+                                           }
                                        })
         await datasets.resume()
         let context = ServiceContext(pipeline: pipeline, store: store, registryPath: configuration.registryPath, latency: latency,
-                                     startedAt: wallClockNanos(), datasets: datasets)
+                                     startedAt: wallClockNanos(), datasets: datasets, brokerStatus: { broker?.status })
         let router = APIRoutes.router(context, apiKeys: apiKeys)
         var services: [any Service] = [
             BackgroundTask(name: "grid-clock") {
@@ -84,9 +89,17 @@ public struct FeatureService: Sendable {
                 }
             },
             BackgroundTask(name: "publisher") {
-                for await publication in pipeline.publications {
-                    let now = wallClockNanos()
-                    latency.observe(seconds: Double(now - (publication.trigger ?? publication.vector.ts)) / 1e9)
+                if let broker {
+                    await broker.runPublisher(names: {
+                        let registry = await pipeline.configuration.registry
+                        return (registry.names, registry.version)
+                    })
+                } else {
+                    // No broker: vectors are only measured (GET /features/latest computes its own).
+                    for await publication in pipeline.publications {
+                        let now = wallClockNanos()
+                        latency.observe(seconds: Double(now - (publication.trigger ?? publication.vector.ts)) / 1e9)
+                    }
                 }
             },
             BackgroundTask(name: "retention-and-compaction") {
@@ -107,11 +120,14 @@ public struct FeatureService: Sendable {
                 }
             },
         ]
+        if let broker {
+            services.append(BackgroundTask(name: "broker-consumer") { await broker.runConsumer() })
+        }
         if let replay = configuration.replayFile {
             services.append(BackgroundTask(name: "replay-feed") {
                 try await Feeds.replay(path: replay, speed: configuration.replaySpeed, into: pipeline, logger: logger)
             })
-        } else if configuration.simulate {
+        } else if configuration.simulate && broker == nil {
             services.append(BackgroundTask(name: "simulated-feed") {
                 try await Feeds.simulate(into: pipeline, symbols: configuration.symbols, logger: logger)
             })

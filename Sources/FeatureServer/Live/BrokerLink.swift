@@ -1,0 +1,136 @@
+public import AMQP
+import FeatureEngine
+import Foundation
+public import Logging
+import MarketData
+import Synchronization
+
+/// The broker side of the live path (interfaces.md §1–§2): consumes the gateway's queues into
+/// the pipeline, acknowledges only what the store made durable (group commit every couple of
+/// milliseconds), publishes vectors to `features.live` and dataset notifications to
+/// `features.dataset.ready`. Both directions reconnect with backoff.
+public final class BrokerLink: Sendable {
+    /// The gateway's queues and the arguments it declares them with.
+    public static let gatewayQueues = ["ws-gateway.orderbook", "ws-gateway.trade", "ws-gateway.kline", "ws-gateway.ticker",
+                                       "ws-gateway.funding", "ws-gateway.position"]
+    /// Consumed when present: own executions, and the position manager's events.
+    public static let optionalQueues = ["ws-gateway.order", "position-manager.position_updated"]
+    public static let gatewayArguments: AMQPTable = ["x-message-ttl": .int64(86_400_000), "x-max-length": .int64(100_000),
+                                                     "x-overflow": .string("drop-head")]
+    public static let liveQueue = "features.live"
+    public static let datasetReadyQueue = "features.dataset.ready"
+
+    public let configuration: AMQPConfiguration
+    let pipeline: LivePipeline
+    let logger: Logger
+    let latency: LatencyHistogram?
+    private let pending = Mutex<[AMQPDelivery]>([])
+    private let publisherChannel = Mutex<AMQPChannel?>(nil)
+    private let connected = Mutex<Bool>(false)
+    private let published = Mutex<(sent: Int, dropped: Int)>((0, 0))
+
+    public init(configuration: AMQPConfiguration, pipeline: LivePipeline, logger: Logger, latency: LatencyHistogram? = nil) {
+        self.configuration = configuration
+        self.pipeline = pipeline
+        self.logger = logger
+        self.latency = latency
+    }
+
+    /// "up" when the consumer is connected, "down" otherwise (for /health).
+    public var status: String { connected.withLock { $0 } ? "up" : "down" }
+
+    /// Consumes until cancelled.
+    public func runConsumer() async {
+        let logger = self.logger
+        let consumer = AMQPReconnectingConsumer(
+            configuration: configuration, queues: Self.gatewayQueues, optionalQueues: Self.optionalQueues, prefetch: 2000,
+            onFailure: { [self] error, attempt in
+                self.connected.withLock { $0 = false }
+                logger.warning("broker consumer: \(error)", metadata: ["attempt": .stringConvertible(attempt)])
+            },
+            setup: { channel in
+                for queue in Self.gatewayQueues { try await channel.queueDeclare(queue, durable: true, arguments: Self.gatewayArguments) }
+            })
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.commitLoop() }
+            for await delivery in consumer.deliveries() {
+                connected.withLock { $0 = true }
+                await pipeline.ingest(delivery.body, receivedAt: Nanos(Date().timeIntervalSince1970 * 1e9))
+                pending.withLock { $0.append(delivery) }
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Group commit: every 2 ms, make what was ingested durable, then ack it.
+    private func commitLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(2))
+            let batch = pending.withLock { list -> [AMQPDelivery] in
+                defer { list.removeAll(keepingCapacity: true) }
+                return list
+            }
+            guard !batch.isEmpty else { continue }
+            do {
+                try await pipeline.sync()
+            } catch {
+                // Not durable: do not ack; the broker redelivers after a reconnect.
+                logger.error("store sync failed; deliveries left unacked", metadata: ["error": .string("\(error)")])
+                for delivery in batch { delivery.channel.nack(deliveryTag: delivery.deliveryTag, requeue: true) }
+                continue
+            }
+            for delivery in batch { delivery.channel.ack(deliveryTag: delivery.deliveryTag) }
+        }
+    }
+
+    /// Publishes the pipeline's vectors to `features.live` until cancelled.
+    public func runPublisher(names: @escaping @Sendable () async -> (names: [String], version: String)) async {
+        var attempt = 0
+        for await publication in pipeline.publications {
+            let (featureNames, version) = await names()
+            let body = FeatureMessage.encode(publication.vector, names: featureNames, registryVersion: version, traceId: publication.traceId)
+            do {
+                let channel = try await publisher()
+                try await channel.publish(Array(body.utf8), routingKey: Self.liveQueue,
+                                          properties: AMQPProperties(contentType: "application/json", deliveryMode: 1))
+                attempt = 0
+                published.withLock { $0.sent += 1 }
+                if let trigger = publication.trigger {
+                    latency?.observe(seconds: Double(Nanos(Date().timeIntervalSince1970 * 1e9) - trigger) / 1e9)
+                }
+            } catch {
+                published.withLock { $0.dropped += 1 }
+                publisherChannel.withLock { $0 = nil }
+                attempt += 1
+                if attempt == 1 || attempt % 100 == 0 { logger.warning("features.live publish failed: \(error)") }
+                try? await Task.sleep(for: .milliseconds(min(1000, 50 * attempt)))
+            }
+        }
+    }
+
+    /// Publishes a `features.dataset.ready` message (with publisher confirms).
+    public func publishDatasetReady(_ message: String) async {
+        do {
+            let connection = try await AMQPConnection.connect(configuration)
+            let channel = try await connection.openChannel()
+            try await channel.queueDeclare(Self.datasetReadyQueue, durable: true)
+            try await channel.confirmSelect()
+            try await channel.publish(Array(message.utf8), routingKey: Self.datasetReadyQueue, properties: .persistentJSON)
+            try await connection.close()
+        } catch {
+            logger.error("features.dataset.ready publish failed", metadata: ["error": .string("\(error)")])
+        }
+    }
+
+    private func publisher() async throws -> AMQPChannel {
+        if let channel = publisherChannel.withLock({ $0 }), channel.isOpen { return channel }
+        let connection = try await AMQPConnection.connect(configuration)
+        let channel = try await connection.openChannel()
+        try await channel.queueDeclare(Self.liveQueue, durable: true)
+        publisherChannel.withLock { $0 = channel }
+        return channel
+    }
+
+    /// Vectors sent and dropped (broker unreachable) so far.
+    public var publishCounts: (sent: Int, dropped: Int) { published.withLock { $0 } }
+}

@@ -1,0 +1,101 @@
+import AMQP
+import FeatureEngine
+import FeatureServer
+import Foundation
+import Logging
+import MarketData
+import RawStore
+import Testing
+
+/// End to end through a real RabbitMQ: a recording published into the gateway queues,
+/// consumed by the live path, vectors collected from `features.live`; an offline rebuild
+/// from the store equals them bit for bit.
+@Suite(.serialized) struct BrokerIdentityTests {
+    @Test func vectorsFromFeaturesLiveEqualAnOfflineRebuild() async throws {
+        guard let url = ProcessInfo.processInfo.environment["AMQP_TEST_URL"] else {
+            Issue.record("AMQP_TEST_URL is not set: run scripts/rabbitmq.sh start (scripts/test.sh does)")
+            return
+        }
+        let configuration = try AMQPConfiguration(url: url)
+        // Fresh queues: purge what earlier runs left.
+        let admin = try await AMQPConnection.connect(configuration)
+        let adminChannel = try await admin.openChannel()
+        for queue in BrokerLink.gatewayQueues {
+            try await adminChannel.queueDeclare(queue, durable: true, arguments: BrokerLink.gatewayArguments)
+            try await adminChannel.queuePurge(queue)
+        }
+        try await adminChannel.queueDeclare(BrokerLink.liveQueue, durable: true)
+        try await adminChannel.queuePurge(BrokerLink.liveQueue)
+        let (_, live) = try await adminChannel.consume(queue: BrokerLink.liveQueue, noAck: true)
+
+        let root = scratchDirectory()
+        let store = try RawStore(root: root, format: ParquetFormat())
+        let registry = FeatureRegistry.bundledDefault
+        let pipeline = try LivePipeline(configuration: .init(registry: registry), store: store)
+        let link = BrokerLink(configuration: configuration, pipeline: pipeline, logger: Logger(label: "test"))
+        let service = Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await link.runConsumer() }
+                group.addTask { await link.runPublisher(names: { (registry.names, registry.version) }) }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .milliseconds(10))
+                        await pipeline.tick(now: Nanos(Date().timeIntervalSince1970 * 1e9))
+                    }
+                }
+            }
+        }
+        // Publish ~3.5 s of simulated market in real time through the gateway queues.
+        let publisher = try await AMQPConnection.connect(configuration)
+        let channel = try await publisher.openChannel()
+        try await channel.confirmSelect()
+        var simulator = MarketSimulator(seed: 33, start: Nanos(Date().timeIntervalSince1970 * 1e9), eventsPerSecond: 150, depth: 20)
+        var sent = 0
+        let end = Date().addingTimeInterval(3.5)
+        while Date() < end {
+            let (time, event) = simulator.nextEvent()
+            let wait = Double(time) / 1e9 - Date().timeIntervalSince1970
+            if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+            let body = GatewayEnvelope.encode(event, eventId: "e\(sent)")
+            let queue = "ws-gateway.\(event.body.type == .orderbook ? "orderbook" : event.body.type.rawValue)"
+            try await channel.publish(Array(body.utf8), routingKey: queue, properties: .persistentJSON)
+            sent += 1
+        }
+        // Wait until everything is ingested and one more grid point has passed.
+        for _ in 0..<200 {
+            let counters = await pipeline.counters
+            if counters.eventsByType.values.reduce(0, +) >= sent { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(1200))
+        var received: [String: FeatureVector] = [:]
+        let collector = Task { () async -> [String: FeatureVector] in
+            var vectors: [String: FeatureVector] = [:]
+            do {
+                for try await delivery in live {
+                    let (vector, _) = try FeatureMessage.decode(String(decoding: delivery.body, as: UTF8.self), names: registry.names)
+                    vectors["\(vector.symbol)@\(vector.ts)"] = vector
+                }
+            } catch {}  // the stream ends with the admin connection's close
+            return vectors
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        service.cancel()
+        try await admin.close()
+        received = await collector.value
+        try await publisher.close()
+        #expect(await pipeline.counters.eventsByType.values.reduce(0, +) == sent)
+        #expect(received.count >= 6, "grid vectors for 3 symbols over several seconds")
+
+        try store.flush()
+        var compared = 0
+        for symbol in try store.layout.symbols() {
+            try OfflineEngine.rebuild(store: store, symbol: symbol, from: .min, to: .max, registry: registry) { vector in
+                guard let online = received["\(vector.symbol)@\(vector.ts)"] else { return }
+                #expect(online.isBitwiseEqual(to: vector), "\(symbol) at \(vector.ts)")
+                compared += 1
+            }
+        }
+        #expect(compared >= received.count - 3)  // the last grid point per symbol may have no later event offline
+    }
+}
