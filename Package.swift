@@ -71,6 +71,8 @@ let package = Package(
             path: "Benchmarks/FeatureBenchmarks",
             swiftSettings: strict),
 
+        .executableTarget(name: "LatencyBenchmark", dependencies: ["AMQP", "MarketData", "FeatureServer"],
+                          path: "Benchmarks/LatencyBenchmark", swiftSettings: strict),
         .executableTarget(name: "ParquetBenchmark", dependencies: ["Parquet"], path: "Benchmarks/ParquetBenchmark", swiftSettings: strict),
 
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData"], swiftSettings: strict),

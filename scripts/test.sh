@@ -22,4 +22,6 @@ export AMQP_TEST_BROKER_PID="$(scripts/rabbitmq.sh pid)"
 trap 'scripts/rabbitmq.sh stop' EXIT
 
 echo "== swift test"
-swift test --skip-build 2>&1
+# One test at a time: the broker tests restart and freeze the shared broker, and several
+# tests wait on child processes.
+swift test --skip-build --no-parallel 2>&1

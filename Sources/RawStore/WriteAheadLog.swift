@@ -36,6 +36,9 @@ public final class WriteAheadLog: Sendable {
 
     public let directory: String
     private let state: Mutex<State>
+    /// Serialises syncers; held during write + fdatasync so that appends (under `state`)
+    /// never wait for the disk.
+    private let syncing = Mutex(())
 
     /// Opens (or creates) the log in `directory`, recovering existing segments. The last
     /// segment's torn tail, if any, is cut off. New records go to a fresh segment.
@@ -98,14 +101,21 @@ public final class WriteAheadLog: Sendable {
     /// durable record number. Concurrent callers share one sync.
     @discardableResult
     public func sync() throws(StoreError) -> UInt64 {
-        try state.withLock { s throws(StoreError) in
-            guard !s.buffer.isEmpty else { return s.durableRecord }
-            try FileSystem.writeAll(s.fd, s.buffer, path: s.segment.path)
-            guard fdatasync(s.fd) == 0 else { throw StoreError.io("fdatasync \(s.segment.path)", errno) }
-            s.segmentBytes += s.buffer.count
-            s.buffer.removeAll(keepingCapacity: true)
-            s.durableRecord = s.nextRecord
-            return s.durableRecord
+        try syncing.withLock { _ throws(StoreError) in
+            // Take what is buffered, then write and fsync without blocking appenders.
+            let (bytes, upTo, fd, path) = state.withLock { s -> ([UInt8], UInt64, Int32, String) in
+                let taken = s.buffer
+                s.buffer.removeAll(keepingCapacity: true)
+                return (taken, s.nextRecord, s.fd, s.segment.path)
+            }
+            guard !bytes.isEmpty else { return state.withLock { $0.durableRecord } }
+            try FileSystem.writeAll(fd, bytes, path: path)
+            guard fdatasync(fd) == 0 else { throw StoreError.io("fdatasync \(path)", errno) }
+            return state.withLock { s in
+                s.segmentBytes += bytes.count
+                s.durableRecord = upTo
+                return upTo
+            }
         }
     }
 
@@ -119,6 +129,24 @@ public final class WriteAheadLog: Sendable {
     /// case it is simply reused).
     public func rotate() throws(StoreError) -> Segment? {
         _ = try sync()
+        return try syncing.withLock { _ throws(StoreError) in try rotateLocked() }
+    }
+
+    private func rotateLocked() throws(StoreError) -> Segment? {
+        // Anything appended since the sync above goes into the sealed segment first.
+        let (bytes, upTo, fd, path) = state.withLock { s -> ([UInt8], UInt64, Int32, String) in
+            let taken = s.buffer
+            s.buffer.removeAll(keepingCapacity: true)
+            return (taken, s.nextRecord, s.fd, s.segment.path)
+        }
+        if !bytes.isEmpty {
+            try FileSystem.writeAll(fd, bytes, path: path)
+            guard fdatasync(fd) == 0 else { throw StoreError.io("fdatasync \(path)", errno) }
+            state.withLock { s in
+                s.segmentBytes += bytes.count
+                s.durableRecord = upTo
+            }
+        }
         return try state.withLock { s throws(StoreError) -> Segment? in
             guard s.segmentBytes > 0 else { return nil }
             let sealed = s.segment

@@ -199,21 +199,28 @@ func brokerControl(_ command: String) throws {
                                                 onFailure: { _, _ in failures.increment() }) { channel in
             try await channel.queueDeclare(queue, durable: true, arguments: gatewayArguments)
         }
-        var seen = Set<String>()
-        var acked = Set<String>()
-        var restarted = false
-        let deadline = Date().addingTimeInterval(60)
-        for await delivery in consumer.deliveries() {
-            let id = String(decoding: delivery.body, as: UTF8.self)
-            seen.insert(id)
-            if delivery.channel.ack(deliveryTag: delivery.deliveryTag) { acked.insert(id) }
-            if acked.count == 50 && !restarted {
-                restarted = true
-                try brokerControl("stop_app")
-                try brokerControl("start_app")
+        // The consuming loop runs in its own task so that a deadline can cancel it.
+        let consuming = Task { () -> (acked: Set<String>, restarted: Bool) in
+            var acked = Set<String>()
+            var restarted = false
+            for await delivery in consumer.deliveries() {
+                let id = String(decoding: delivery.body, as: UTF8.self)
+                if delivery.channel.ack(deliveryTag: delivery.deliveryTag) { acked.insert(id) }
+                if acked.count == 50 && !restarted {
+                    restarted = true
+                    try? brokerControl("stop_app")
+                    try? brokerControl("start_app")
+                }
+                if acked.count == 200 { break }
             }
-            if Set(acked).count == 200 || Date() > deadline { break }
+            return (acked, restarted)
         }
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(60))
+            consuming.cancel()
+        }
+        let (acked, restarted) = await consuming.value
+        watchdog.cancel()
         #expect(restarted)
         #expect(failures.count >= 1)
         #expect(acked.count == 200, "every message acked once the broker came back")

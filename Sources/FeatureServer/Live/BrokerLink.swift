@@ -72,7 +72,8 @@ public final class BrokerLink: Sendable {
             }
             guard !batch.isEmpty else { continue }
             do {
-                try await pipeline.sync()
+                // Straight to the store: fsync never holds up ingestion on the pipeline's actor.
+                try pipeline.store?.sync()
             } catch {
                 // Not durable: do not ack; the broker redelivers after a reconnect.
                 logger.error("store sync failed; deliveries left unacked", metadata: ["error": .string("\(error)")])

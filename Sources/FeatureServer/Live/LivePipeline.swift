@@ -56,7 +56,9 @@ public actor LivePipeline {
     private var engine: FeatureEngine
     private var stamper = Stamper()
     private var filter = DuplicateFilter()
-    private let store: RawStore?
+    /// The raw store (thread-safe): its `sync()` is the durability point, callable without
+    /// waiting for the pipeline's actor.
+    public nonisolated let store: RawStore?
     private let output: AsyncStream<Publication>.Continuation
     /// Vectors to publish, in order.
     public nonisolated let publications: AsyncStream<Publication>

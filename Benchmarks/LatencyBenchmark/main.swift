@@ -1,0 +1,123 @@
+// Broker-to-features.live latency: `swift run -c release LatencyBenchmark [AMQP_URL]`.
+// Starts `feature-service serve` (release, same build folder) as a separate process on the
+// broker, publishes book updates for 10 symbols into ws-gateway.orderbook with a unique
+// trace id each, consumes features.live, and matches each vector to the update that
+// triggered it (the vector carries the update's trace id). Reports p50/p95/p99/max at the
+// realistic rate (10 symbols x 70 msgs/s) and at the highest rate this machine sustains.
+import AMQP
+import FeatureServer
+import Foundation
+import MarketData
+
+let url = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : (ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5673/")
+let configuration = try AMQPConfiguration(url: url)
+func now() -> Double { Date().timeIntervalSince1970 }
+
+// The service, as users run it, on the broker.
+let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("feature-service").path
+let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("latency-\(UUID().uuidString)").path
+let service = Process()
+service.executableURL = URL(fileURLWithPath: binary)
+service.arguments = ["serve", "--port", "4599", "--data-dir", dataDir, "--book-update-throttle-ms", "0"]
+var environment = ProcessInfo.processInfo.environment
+environment["AMQP_URL"] = url
+environment["LOG_LEVEL"] = "warning"
+environment["FEATURE_SERVICE_API_KEYS"] = "bench"
+service.environment = environment
+service.standardError = FileHandle(forWritingAtPath: "/dev/null")
+service.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+try service.run()
+defer {
+    service.terminate()
+    service.waitUntilExit()
+    try? FileManager.default.removeItem(atPath: dataDir)
+}
+
+let admin = try await AMQPConnection.connect(configuration)
+let adminChannel = try await admin.openChannel()
+for queue in BrokerLink.gatewayQueues {
+    try await adminChannel.queueDeclare(queue, durable: true, arguments: BrokerLink.gatewayArguments)
+    try await adminChannel.queuePurge(queue)
+}
+try await adminChannel.queueDeclare(BrokerLink.liveQueue, durable: true)
+try await adminChannel.queuePurge(BrokerLink.liveQueue)
+try await Task.sleep(for: .seconds(2))  // the service connects and starts consuming
+
+/// Publish times by trace id, and latencies in ms.
+final class Book: @unchecked Sendable {
+    let lock = NSLock()
+    var sent: [String: Double] = [:]
+    var latencies: [Double] = []
+    func publish(_ id: String, _ t: Double) { lock.lock(); sent[id] = t; lock.unlock() }
+    func receive(_ id: String, _ t: Double) {
+        lock.lock()
+        if let s = sent.removeValue(forKey: id) { latencies.append((t - s) * 1000) }
+        lock.unlock()
+    }
+    func take() -> [Double] { lock.lock(); defer { latencies = []; sent = [:]; lock.unlock() }; return latencies }
+}
+let book = Book()
+let subscriber = try await AMQPConnection.connect(configuration)
+let subscriberChannel = try await subscriber.openChannel()
+let (_, vectors) = try await subscriberChannel.consume(queue: BrokerLink.liveQueue, noAck: true)
+let receiving = Task {
+    do {
+        for try await delivery in vectors {
+            let t = now()
+            guard let root = try? JSONParser.parse(bytes: delivery.body), case .string(let trace)? = root["trace_id"] else { continue }
+            book.receive(trace, t)
+        }
+    } catch {}
+}
+
+let publisher = try await AMQPConnection.connect(configuration)
+let channel = try await publisher.openChannel()
+let symbols = (0..<10).map { ("SYM\($0)USDT", price: 100.0 + Double($0), tick: 0.01) }
+var mix = MarketSimulator.Mix()
+mix.bookDeltas = 100
+mix.trades = 0
+mix.tickers = 0
+var simulator = MarketSimulator(seed: 1, symbols: symbols, start: 0, eventsPerSecond: 70, depth: 50, mix: mix)
+var counter = 0
+
+@MainActor func run(rate: Double?, seconds: Double) async throws -> (sent: Int, elapsed: Double) {
+    let start = now()
+    var sent = 0
+    while now() - start < seconds {
+        if let rate {
+            let due = start + Double(sent) / rate
+            let wait = due - now()
+            if wait > 0 { try await Task.sleep(for: .microseconds(Int(wait * 1e6))) }
+        }
+        var (_, event) = simulator.nextEvent()
+        counter += 1
+        event.traceId = "lat-\(counter)"
+        let body = GatewayEnvelope.encode(event, eventId: "e\(counter)")
+        book.publish("lat-\(counter)", now())
+        try await channel.publish(Array(body.utf8), routingKey: "ws-gateway.orderbook", properties: .persistentJSON)
+        sent += 1
+    }
+    return (sent, now() - start)
+}
+
+func report(_ label: String, sent: Int, elapsed: Double) {
+    let values = book.take().sorted()
+    guard !values.isEmpty else { print("\(label): no vectors received"); return }
+    func q(_ p: Double) -> Double { values[min(values.count - 1, Int(Double(values.count) * p))] }
+    print(String(format: "%@: %d updates in %.1f s (%.0f msgs/s), %d vectors matched; latency ms p50 %.3f  p95 %.3f  p99 %.3f  max %.3f",
+                 label as NSString, sent, elapsed, Double(sent) / elapsed, values.count, q(0.5), q(0.95), q(0.99), values.last!))
+}
+
+_ = try await run(rate: 700, seconds: 2)  // warm-up (first snapshots, JIT-free but caches)
+try await Task.sleep(for: .milliseconds(500))
+_ = book.take()
+let realistic = try await run(rate: 700, seconds: 20)
+try await Task.sleep(for: .seconds(1))
+report("realistic (10 symbols x 70 msgs/s)", sent: realistic.sent, elapsed: realistic.elapsed)
+let maximum = try await run(rate: nil, seconds: 10)
+try await Task.sleep(for: .seconds(2))
+report("maximum (publish as fast as possible)", sent: maximum.sent, elapsed: maximum.elapsed)
+receiving.cancel()
+try await publisher.close()
+try await subscriber.close()
+try await admin.close()
