@@ -170,7 +170,7 @@ final class SplitSink {
     func finish() throws -> [String: String] {
         if case .random(_, _, let seed, let fractions) = config.splits {
             // Shuffle with the seed, cut by fractions, keep each split in time order.
-            var generator = SeededGenerator(seed: seed)
+            var generator = SplitMix64(seed: seed)
             var indices = Array(randomRows.indices)
             indices.shuffle(using: &generator)
             var assignment = [Int](repeating: 0, count: randomRows.count)
@@ -223,18 +223,5 @@ final class SplitSink {
 
     func abort() {
         for out in outputs.values { out.writer?.abort() }
-    }
-}
-
-/// SplitMix64 for reproducible shuffles.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,21 +2,9 @@ import FeatureEngine
 import MarketData
 import Testing
 
-/// A deterministic pseudo-random stream (SplitMix64) so that tests are repeatable.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A random but plausible stream: book deltas around a drifting mid, trades, tickers, a gap now and then.
 func randomStream(seed: UInt64, events: Int, symbol: String = "BTCUSDT", start: Nanos = 1_733_011_200_000_000_000) -> [MarketEvent] {
-    var rng = SplitMix(state: seed)
+    var rng = SplitMix64(seed: seed)
     var script = Script()
     script.symbol = symbol
     var t = start + Nanos.random(in: 0..<1_000_000_000, using: &rng)
