@@ -69,6 +69,8 @@ public actor LivePipeline {
     /// Detection-to-restore times of book resyncs, ns (for metrics).
     public private(set) var resyncDurations: [Nanos] = []
     private var deadLetters: [(DecodeError, [UInt8])] = []
+    /// Symbols whose book went out of sync and want a fresh snapshot.
+    private var resyncWanted: Set<String> = []
 
     /// - Parameter store: where raw events go (nil for a pipeline without storage, e.g. tests).
     public init(configuration: Configuration, store: RawStore?) throws {
@@ -120,6 +122,7 @@ public actor LivePipeline {
             case .desynced:
                 counters.desyncs += 1
                 if desyncedSince[event.symbol] == nil { desyncedSince[event.symbol] = event.recvTs }
+                resyncWanted.insert(event.symbol)
             case .snapshot:
                 if let since = desyncedSince.removeValue(forKey: event.symbol) { resyncDurations.append(event.recvTs - since) }
                 publishBookUpdate(event)
@@ -192,6 +195,12 @@ public actor LivePipeline {
         }
         engine = fresh
         configuration.registry = registry
+    }
+
+    /// Symbols that need a snapshot now (out of sync and not restored yet); clears the list.
+    public func takeResyncRequests() -> [String] {
+        defer { resyncWanted.removeAll() }
+        return resyncWanted.filter { desyncedSince[$0] != nil }.sorted()
     }
 
     /// Ends the publication stream.

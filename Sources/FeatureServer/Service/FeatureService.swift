@@ -123,6 +123,10 @@ public struct FeatureService: Sendable {
         if let broker {
             services.append(BackgroundTask(name: "broker-consumer") { await broker.runConsumer() })
         }
+        if let base = configuration.snapshotURL {
+            let source = BybitRESTSnapshotSource(baseURL: base)
+            services.append(BackgroundTask(name: "book-resync") { await Resync.run(pipeline: pipeline, source: source, logger: logger) })
+        }
         if let replay = configuration.replayFile {
             services.append(BackgroundTask(name: "replay-feed") {
                 try await Feeds.replay(path: replay, speed: configuration.replaySpeed, into: pipeline, logger: logger)

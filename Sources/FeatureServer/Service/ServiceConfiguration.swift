@@ -17,6 +17,8 @@ public struct ServiceConfiguration: Sendable {
     public var symbols: Set<String>?
     public var retentionDays = 90
     public var positionManagerURL: String?
+    /// Base URL of the exchange REST API for book resync snapshots (nil: wait for the feed's next snapshot).
+    public var snapshotURL: String?
     public var logLevel: Logger.Level = .info
     /// A recording to play instead of the simulated feed.
     public var replayFile: String?
@@ -51,6 +53,7 @@ public struct ServiceConfiguration: Sendable {
             c.retentionDays = value
         }
         if let url = env["POSITION_MANAGER_URL"], !url.isEmpty { c.positionManagerURL = url }
+        if let url = env["FEATURE_SERVICE_SNAPSHOT_URL"], !url.isEmpty { c.snapshotURL = url }
         if let level = env["LOG_LEVEL"] {
             guard let value = Logger.Level(rawValue: level.lowercased()) else {
                 throw ConfigurationError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")

@@ -1,0 +1,26 @@
+import Foundation
+public import Logging
+import MarketData
+
+/// Asks the snapshot source for a fresh book whenever one goes out of sync (at most once a
+/// second per symbol) and feeds it through the pipeline like any other message.
+public enum Resync {
+    /// Runs until cancelled.
+    public static func run(pipeline: LivePipeline, source: any SnapshotSource, logger: Logger) async {
+        var lastAsked: [String: Date] = [:]
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+            for symbol in await pipeline.takeResyncRequests() {
+                if let last = lastAsked[symbol], Date().timeIntervalSince(last) < 1 { continue }
+                lastAsked[symbol] = Date()
+                do {
+                    let body = try await source.snapshotEnvelope(symbol: symbol)
+                    let outcome = await pipeline.ingest(body, receivedAt: Nanos(Date().timeIntervalSince1970 * 1e9))
+                    logger.info("book resync snapshot applied", metadata: ["symbol": .string(symbol), "outcome": .string("\(outcome)")])
+                } catch {
+                    logger.warning("book resync snapshot failed", metadata: ["symbol": .string(symbol), "error": .string("\(error)")])
+                }
+            }
+        }
+    }
+}

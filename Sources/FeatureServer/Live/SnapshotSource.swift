@@ -1,0 +1,51 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import MarketData
+
+/// Where a fresh book snapshot comes from when a book goes out of sync (a pluggable seam:
+/// the exchange's REST endpoint in production, anything else in tests or replays).
+public protocol SnapshotSource: Sendable {
+    /// A gateway envelope (interfaces.md §1) holding a book snapshot of `symbol`.
+    func snapshotEnvelope(symbol: String) async throws -> [UInt8]
+}
+
+/// Bybit v5 `GET {base}/v5/market/orderbook?category=linear&symbol=S&limit=N`, turned into a
+/// gateway envelope so that it goes through the same decoding, stamping and storage as
+/// everything else (the offline engine sees the same snapshot).
+public struct BybitRESTSnapshotSource: SnapshotSource {
+    public var baseURL: String
+    public var category: String
+    public var limit: Int
+
+    public init(baseURL: String, category: String = "linear", limit: Int = 200) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.category = category
+        self.limit = limit
+    }
+
+    public func snapshotEnvelope(symbol: String) async throws -> [UInt8] {
+        guard let url = URL(string: "\(baseURL)/v5/market/orderbook?category=\(category)&symbol=\(symbol)&limit=\(limit)") else {
+            throw DecodeError(field: "", problem: "bad snapshot URL for \(symbol)")
+        }
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 5
+        let (data, response) = try await URLSession.shared.data(for: request)
+        guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
+            throw DecodeError(field: "", problem: "snapshot request for \(symbol) answered \((response as? HTTPURLResponse)?.statusCode ?? -1)")
+        }
+        let root = try JSONParser.parse(bytes: [UInt8](data))
+        guard let result = root["result"], case .object(var payload) = result else {
+            throw DecodeError(field: "result", problem: "no order book in the snapshot answer")
+        }
+        payload["type"] = .string("snapshot")
+        payload["topic"] = .string("orderbook.\(limit).\(symbol)")
+        var envelope = "{\"event_type\":\"orderbook\",\"topic\":\"orderbook.\(limit).\(symbol)\",\"trace_id\":\"resync-\(symbol)\""
+        if case .number(let ts)? = payload["ts"], let ms = Int64(ts) {
+            envelope += ",\"timestamp\":\"\(String(Time.formatISO8601(ms * Time.nanosPerMilli).dropLast(4)))\""
+        }
+        envelope += ",\"payload\":\(JSONText.serialize(.object(payload)))}"
+        return Array(envelope.utf8)
+    }
+}
