@@ -52,6 +52,11 @@ public struct FeatureService: Sendable {
         let throttle = configuration.bookUpdateThrottleMs.map { Nanos($0) * Time.nanosPerMilli }
         let pipeline = try LivePipeline(configuration: .init(registry: registry, symbols: configuration.symbols, bookUpdateThrottle: throttle),
                                         store: store)
+        // Warm start: the engine replays what the store holds, so vectors after a restart are
+        // the ones an offline rebuild computes (the time this takes grows with the history).
+        let warmStart = Date()
+        try await pipeline.reload(registry: registry)
+        logger.notice("engine warmed from the raw store", metadata: ["seconds": .stringConvertible(Date().timeIntervalSince(warmStart))])
         let latency = LatencyHistogram()
         let logger = self.logger
         let broker = amqp.map { BrokerLink(configuration: $0, pipeline: pipeline, logger: logger, latency: latency) }
