@@ -62,7 +62,7 @@ public enum OpenAPIDocument {
           "responses": {"200": {"description": "Valid", "content": {"application/json": {"schema": {"type": "object"}}}},
                         "401": {"$ref": "#/components/responses/Unauthorized"}, "422": {"$ref": "#/components/responses/Invalid"}}}},
         "/ingest": {"post": {"summary": "Push gateway envelopes (JSON Lines); answered once they are durable",
-          "requestBody": {"required": true, "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
+          "requestBody": {"required": true, "content": {"application/x-ndjson": {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}}},
           "responses": {"200": {"description": "Accepted (malformed lines listed)", "content": {"application/json": {"schema": {"type": "object"}}}},
                         "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"},
                         "422": {"description": "Every line malformed", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
