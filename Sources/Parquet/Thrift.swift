@@ -26,19 +26,16 @@ indirect enum ThriftValue {
 
 /// Writes compact-protocol structs field by field.
 struct ThriftWriter {
-    var bytes: [UInt8] = []
+    /// Varints and zigzag come from ``ByteSink`` (the same ULEB128 the encodings use).
+    private var sink = ByteSink()
+    var bytes: [UInt8] {
+        get { sink.bytes }
+        _modify { yield &sink.bytes }
+    }
     private var lastField: [Int16] = [0]
 
-    mutating func varint(_ value: UInt64) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(v & 0x7F) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
-
-    mutating func zigzag(_ value: Int64) { varint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+    mutating func varint(_ value: UInt64) { sink.varint(value) }
+    mutating func zigzag(_ value: Int64) { sink.zigzag(value) }
 
     private mutating func fieldHeader(_ id: Int16, _ type: ThriftType) {
         let delta = id - lastField[lastField.count - 1]
