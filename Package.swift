@@ -61,7 +61,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "feature-service",
-            dependencies: ["FeatureServer", "FeatureEngine", "RawStore", "Datasets",
+            dependencies: ["FeatureServer", "FeatureEngine", "RawStore", "Datasets", "MarketData",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),

@@ -348,7 +348,3 @@ enum Statistics {
     static func populationStandardDeviation(_ values: [Double]) -> Double { meanAndDeviation(values).deviation }
 }
 
-/// Test access to the statistics helpers (they are internal to keep the API small).
-public enum FeatureEngineStatisticsProbe {
-    public static func meanAndDeviation(_ values: [Double]) -> (mean: Double, deviation: Double) { Statistics.meanAndDeviation(values) }
-}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FeatureEngine
 import FeatureServer
+import MarketData
 import RawStore
 import Foundation
 
@@ -109,7 +110,7 @@ struct Registry: ParsableCommand {
             print("version \(registry.version), sha256 \(registry.contentHash)")
             for feature in registry.features {
                 var parts = [feature.kind.rawValue]
-                if let window = feature.window { parts.append("window \(MarketDataFormat.duration(window))") }
+                if let window = feature.window { parts.append("window \(Time.formatDuration(window))") }
                 if let levels = feature.levels { parts.append("levels \(levels)") }
                 print("  \(feature.name): \(parts.joined(separator: ", "))")
             }

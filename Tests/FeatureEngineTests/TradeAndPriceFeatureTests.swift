@@ -1,4 +1,4 @@
-import FeatureEngine
+@testable import FeatureEngine
 import MarketData
 import Foundation
 import Testing
@@ -235,7 +235,7 @@ import Testing
 
     @Test func meanAndDeviationAreAccurateForLargePrices() {
         let values = (0..<60).map { 96_050.1 + Double($0 % 7) * 0.1 }
-        let (mean, sd) = FeatureEngineStatisticsProbe.meanAndDeviation(values)
+        let (mean, sd) = Statistics.meanAndDeviation(values)
         // Exact: offsets 0.1 * (k % 7) for k in 0..<60.
         let offsets = (0..<60).map { Double($0 % 7) }
         let exactMean = offsets.reduce(0, +) / 60

@@ -73,7 +73,3 @@ public final class VectorWriter {
     }
 }
 
-/// Formatting helpers the executable uses without importing the core's details.
-public enum MarketDataFormat {
-    public static func duration(_ nanos: Int64) -> String { Time.formatDuration(nanos) }
-}
