@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // The feature service: market data in, feature vectors and training datasets out.
 // Module map (dependencies point right-to-left):
-//   feature-service → FeatureServer → FeatureEngine → OrderBook → MarketData
+//   feature-service → FeatureServer → { Datasets, RawStore, Metadata, AMQP } → FeatureEngine → OrderBook → MarketData
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // Pure core: no I/O, no clocks, no randomness.
@@ -46,13 +48,20 @@ let package = Package(
             swiftSettings: strict),
         // Storage: durable ingest, Parquet partitions, ordered replay, retention.
         .target(name: "RawStore", dependencies: ["MarketData", "Parquet"], swiftSettings: strict),
+        // Metadata: one SQL schema with migrations, over PostgreSQL (PostgresNIO) or SQLite (Debian's libsqlite3).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "Metadata",
+            dependencies: ["CSQLite", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            swiftSettings: strict),
         // Training datasets: targets, splits, leakage checks, Parquet splits and a manifest.
         .target(name: "Datasets", dependencies: ["MarketData", "FeatureEngine", "RawStore", "Parquet"], swiftSettings: strict),
         // Edges: files, processes, servers.
         .target(
             name: "FeatureServer",
             dependencies: [
-                "MarketData", "FeatureEngine", "RawStore", "Datasets", "AMQP",
+                "MarketData", "FeatureEngine", "RawStore", "Datasets", "AMQP", "Metadata",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -81,10 +90,11 @@ let package = Package(
         .testTarget(name: "AMQPTests", dependencies: ["AMQP"], swiftSettings: strict),
         .testTarget(name: "ParquetTests", dependencies: ["Parquet"], swiftSettings: strict),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet"], swiftSettings: strict),
+        .testTarget(name: "MetadataTests", dependencies: ["Metadata", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "RawStoreTests", dependencies: ["RawStore", "MarketData"], swiftSettings: strict),
         .testTarget(
             name: "FeatureServerTests",
-            dependencies: ["FeatureServer", "FeatureEngine", "MarketData", "RawStore", "Datasets", "Parquet", "AMQP",
+            dependencies: ["FeatureServer", "FeatureEngine", "MarketData", "RawStore", "Datasets", "Parquet", "AMQP", "Metadata",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strict),
     ],

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Runs the service on embedded defaults from a fresh machine: installs the C libraries the
-# Parquet codecs link against (Debian packages) if missing, builds in release, starts
+# Parquet codecs and the SQLite metadata store link against (Debian packages) if missing, builds in release, starts
 # `feature-service serve` with any flags given here (see `serve --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-for pkg in libzstd-dev libsnappy-dev libbrotli-dev pkg-config; do
+for pkg in libzstd-dev libsnappy-dev libbrotli-dev libsqlite3-dev pkg-config; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

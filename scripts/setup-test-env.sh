@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine (idempotent):
-# C libraries for the Parquet codecs, and a local Python venv with pyarrow for interop tests.
+# C libraries for the Parquet codecs and SQLite, and a local Python venv with pyarrow for interop tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in libzstd-dev libsnappy-dev libbrotli-dev pkg-config python3-venv; do
+for pkg in libzstd-dev libsnappy-dev libbrotli-dev libsqlite3-dev pkg-config python3-venv; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -16,10 +16,11 @@ if grep -E "^$PWD/(Sources|Tests|Benchmarks)/.*warning:" "$log" >/dev/null; then
 fi
 if grep -q "error:" "$log"; then exit 1; fi
 
-echo "== services: a private RabbitMQ on loopback"
+echo "== services: a private RabbitMQ and PostgreSQL on loopback"
+trap 'scripts/rabbitmq.sh stop; scripts/postgres.sh stop' EXIT
 export AMQP_TEST_URL="$(scripts/rabbitmq.sh start)"
 export AMQP_TEST_BROKER_PID="$(scripts/rabbitmq.sh pid)"
-trap 'scripts/rabbitmq.sh stop' EXIT
+export POSTGRES_TEST_URL="$(scripts/postgres.sh start)"
 
 echo "== swift test"
 # One test at a time: the broker tests restart and freeze the shared broker, and several

@@ -8,13 +8,15 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the service: HTTP API, ingest, raw store, live features.",
         discussion: """
-            Runs on embedded defaults with no configuration at all: raw store and dead letters \\
-            under ./data, a built-in simulated market (BTCUSDT, ETHUSDT, SOLUSDT) as the feed, \\
+            Runs on embedded defaults with no configuration at all: raw store, dead letters, \\
+            datasets and the SQLite metadata file (datasets, registry versions, data-quality \\
+            summaries) under ./data, a built-in simulated market (BTCUSDT, ETHUSDT, SOLUSDT) as the feed, \\
             the HTTP API on port 4500 with an API key printed at start-up. Market data can also \\
             be pushed with POST /ingest or played from a recording with --replay.
             Environment: FEATURE_SERVICE_PORT, FEATURE_SERVICE_API_KEYS, FEATURE_SERVICE_DATA_DIR, \\
             FEATURE_SERVICE_REGISTRY, FEATURE_SERVICE_SYMBOLS, FEATURE_SERVICE_RETENTION_DAYS, \\
-            AMQP_URL, DATABASE_URL, POSITION_MANAGER_URL, LOG_LEVEL (flags override them).
+            AMQP_URL, DATABASE_URL (postgres://user:pass@host:5432/db or sqlite:PATH), \\
+            FEATURE_SERVICE_INSTANCE, POSITION_MANAGER_URL, LOG_LEVEL (flags override them).
             """)
 
     @Option(name: .long, help: "HTTP port (env FEATURE_SERVICE_PORT, default 4500).")
@@ -28,6 +30,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .long, help: "Feature registry file (env FEATURE_SERVICE_REGISTRY, default: bundled).")
     var registry: String?
+
+    @Option(name: .long, help: "Metadata database: postgres://user:pass@host:5432/db or sqlite:PATH (env DATABASE_URL, default: SQLite in the data directory).")
+    var databaseURL: String?
 
     @Option(name: .long, help: "Play this recording (JSON Lines) instead of the simulated feed.")
     var replay: String?
@@ -48,6 +53,7 @@ struct Serve: AsyncParsableCommand {
         if let host { configuration.host = host }
         if let dataDir { configuration.dataDirectory = dataDir }
         if let registry { configuration.registryPath = registry }
+        if let databaseURL { configuration.databaseURL = databaseURL }
         configuration.replayFile = replay
         configuration.replaySpeed = speed
         configuration.simulate = !noSimulator && replay == nil
@@ -55,6 +61,10 @@ struct Serve: AsyncParsableCommand {
         let level = configuration.logLevel
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
         let service = FeatureService(configuration: configuration, format: ParquetFormat(), logger: Logger(label: "feature-service"))
-        do { try await service.run() } catch let error as ConfigurationError { throw ValidationError(error.description) }
+        do { try await service.run() } catch let error as ConfigurationError {
+            // A configuration problem, not a usage one: the reason without the usage text.
+            FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
     }
 }

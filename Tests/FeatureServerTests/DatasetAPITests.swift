@@ -6,12 +6,18 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import MarketData
+import Metadata
 import RawStore
 import Testing
 
 @Suite struct DatasetAPITests {
     /// A service with a stored minute and a half of simulated market.
     func makeService() async throws -> (Application<RouterResponder<ServiceRequestContext>>, Nanos, String) {
+        let (app, start, root, _) = try await makeServiceWithJobs()
+        return (app, start, root)
+    }
+
+    func makeServiceWithJobs() async throws -> (Application<RouterResponder<ServiceRequestContext>>, Nanos, String, DatasetJobs) {
         let root = scratchDirectory()
         let store = try RawStore(root: root, format: ParquetFormat())
         let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault), store: store)
@@ -19,10 +25,11 @@ import Testing
         for (time, body) in envelopes { await pipeline.ingest(Array(body.utf8), receivedAt: time) }
         try await pipeline.sync()
         try store.flush()
-        let jobs = try DatasetJobs(directory: root + "/datasets", store: store, logger: Logger(label: "test"),
-                                   registry: { .bundledDefault }, notify: { _ in })
-        let context = ServiceContext(pipeline: pipeline, store: store, registryPath: nil, startedAt: 0, datasets: jobs)
-        return (Application(router: APIRoutes.router(context, apiKeys: ["secret-key"])), envelopes[0].0, root)
+        let metadata = try await MetadataStore.open(url: nil, dataDirectory: root, logger: Logger(label: "test"), now: 0)
+        let jobs = try await DatasetJobs(directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
+                                         logger: Logger(label: "test"), registry: { .bundledDefault }, notify: { _ in })
+        let context = ServiceContext(pipeline: pipeline, store: store, registryPath: nil, startedAt: 0, datasets: jobs, metadata: metadata)
+        return (Application(router: APIRoutes.router(context, apiKeys: ["secret-key"])), envelopes[0].0, root, jobs)
     }
 
     func config(_ start: Nanos, split: String = "explicit") -> String {
@@ -110,13 +117,45 @@ import Testing
     @Test func aBuildInterruptedByARestartIsMarkedFailedWithTheReason() async throws {
         let root = scratchDirectory()
         let store = try RawStore(root: root, format: ParquetFormat())
-        let job = DatasetJobs.Job(id: "ds-x", symbol: "BTCUSDT", status: .running, createdAt: 1, progress: 0.4, rows: 10, configJSON: "{}",
-                                  registryVersion: "1", splits: [])
-        try FileManager.default.createDirectory(atPath: root + "/datasets", withIntermediateDirectories: true)
-        try JSONEncoder().encode([job]).write(to: URL(fileURLWithPath: root + "/datasets/jobs.json"))
-        let jobs = try DatasetJobs(directory: root + "/datasets", store: store, logger: Logger(label: "test"), registry: { .bundledDefault }, notify: { _ in })
+        let metadata = try await MetadataStore.open(url: nil, dataDirectory: root, logger: Logger(label: "test"), now: 0)
+        // Left running by this instance, and by another instance sharing the metadata database.
+        try await metadata.save(DatasetRecord(id: "ds-x", owner: "node-a", symbol: "BTCUSDT", status: .running, createdAt: 1, progress: 0.4,
+                                              rows: 10, configJSON: "{}", registryVersion: "1"))
+        try await metadata.save(DatasetRecord(id: "ds-other", owner: "node-b", symbol: "BTCUSDT", status: .running, createdAt: 2,
+                                              configJSON: "{}", registryVersion: "1"))
+        let jobs = try await DatasetJobs(directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
+                                         logger: Logger(label: "test"), registry: { .bundledDefault }, notify: { _ in })
         let restored = await jobs.job("ds-x")
         #expect(restored?.status == .failed)
         #expect(restored?.error?.contains("restart") == true)
+        #expect(try await metadata.dataset(id: "ds-x")?.status == .failed)
+        // Another instance's build is neither listed nor touched.
+        #expect(await jobs.job("ds-other") == nil)
+        #expect(try await metadata.dataset(id: "ds-other")?.status == .running)
+    }
+
+    @Test func finishedBuildsAreInTheMetadataStoreAndSurviveARestart() async throws {
+        let (app, start, root, jobs) = try await makeServiceWithJobs()
+        let id: String = try await app.test(.router) { client in
+            try await client.execute(uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: config(start))) { response in
+                #expect(response.status == .accepted)
+                guard case .string(let id)? = try json(response)["dataset_id"] else { Issue.record("no id"); return "" }
+                return id
+            }
+        }
+        for _ in 0..<600 where await jobs.job(id)?.status != .ready { try await Task.sleep(for: .milliseconds(50)) }
+        let built = try #require(await jobs.job(id))
+        #expect(built.status == .ready)
+        let metadata = try await MetadataStore.open(url: nil, dataDirectory: root, logger: Logger(label: "test"), now: 0)
+        let stored = try #require(try await metadata.dataset(id: id))
+        #expect(stored.status == .ready)
+        #expect(stored.splits.map(\.name) == built.splits.map(\.name))
+        #expect(stored.splits.map(\.rows) == built.splits.map(\.rows))
+        #expect(stored.rows == built.rows && stored.rows > 0)
+        let store = try RawStore(root: root, format: ParquetFormat())
+        let restarted = try await DatasetJobs(directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
+                                              logger: Logger(label: "test"), registry: { .bundledDefault }, notify: { _ in })
+        #expect(await restarted.list().map(\.id) == [id])
+        #expect(await restarted.job(id)?.splits == built.splits)
     }
 }

@@ -81,6 +81,9 @@ public struct FeatureRegistry: Sendable, Equatable {
         do { return try parse(DefaultRegistry.yaml) } catch { preconditionFailure("bundled registry is invalid: \(error)") }
     }
 
+    /// The text of the bundled registry (`config/feature-registry.yaml`).
+    public static var bundledDefaultText: String { DefaultRegistry.yaml }
+
     /// Parses and validates a registry given as YAML or JSON text; every problem is reported.
     public static func parse(_ text: String) throws(RegistryValidationError) -> FeatureRegistry {
         let node: Node?

@@ -2,61 +2,25 @@ import Datasets
 public import FeatureEngine
 import Foundation
 public import Logging
-public import MarketData
+public import Metadata
+import MarketData
 public import RawStore
 
 /// Dataset builds as jobs: accepted at once, run by a bounded worker pool in queue order,
-/// with progress, cancellation, and a record that survives restarts (`jobs.json` in the
-/// datasets directory; a build interrupted by a restart is marked failed with the reason,
-/// queued ones run again).
+/// with progress and cancellation. Every state change is written to the metadata store, so
+/// the list survives restarts: a build interrupted by a restart is marked failed with the
+/// reason, queued ones run again. Several instances may share one (PostgreSQL) store: each
+/// sees and runs the datasets it owns, whose files are in its data directory.
 public actor DatasetJobs {
-    public enum Status: String, Sendable, Codable { case queued, running, ready, failed, cancelled }
-
-    public struct Job: Sendable, Codable {
-        public var id: String
-        public var symbol: String
-        public var status: Status
-        public var createdAt: Nanos
-        public var startedAt: Nanos?
-        public var finishedAt: Nanos?
-        public var progress: Double
-        public var rows: Int
-        public var etaSeconds: Double?
-        public var error: String?
-        public var configJSON: String
-        public var registryVersion: String
-        /// split -> {rows, start, end, file}, once ready.
-        public var splits: [SplitInfo]
-
-        public init(id: String, symbol: String, status: Status, createdAt: Nanos, startedAt: Nanos? = nil, finishedAt: Nanos? = nil,
-                    progress: Double, rows: Int, etaSeconds: Double? = nil, error: String? = nil, configJSON: String,
-                    registryVersion: String, splits: [SplitInfo]) {
-            self.id = id
-            self.symbol = symbol
-            self.status = status
-            self.createdAt = createdAt
-            self.startedAt = startedAt
-            self.finishedAt = finishedAt
-            self.progress = progress
-            self.rows = rows
-            self.etaSeconds = etaSeconds
-            self.error = error
-            self.configJSON = configJSON
-            self.registryVersion = registryVersion
-            self.splits = splits
-        }
-    }
-
-    public struct SplitInfo: Sendable, Codable {
-        public var name: String
-        public var rows: Int
-        public var start: Nanos?
-        public var end: Nanos?
-        public var file: String
-    }
+    public typealias Job = DatasetRecord
+    public typealias Status = DatasetRecord.Status
+    public typealias SplitInfo = DatasetRecord.Split
 
     public let directory: String
+    /// This instance's name in the metadata store.
+    public let owner: String
     private let store: RawStore
+    private let metadata: MetadataStore
     private let registry: @Sendable () async -> FeatureRegistry
     private let notify: @Sendable (String) async -> Void
     private let logger: Logger
@@ -73,35 +37,36 @@ public actor DatasetJobs {
         var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
     }
 
+    /// Loads this instance's datasets from the metadata store.
     /// - Parameters:
+    ///   - owner: this instance's name (several instances can share one metadata database).
     ///   - notify: receives the `features.dataset.ready` message of each finished build.
-    public init(directory: String, store: RawStore, workers: Int = 1, logger: Logger,
-                registry: @escaping @Sendable () async -> FeatureRegistry, notify: @escaping @Sendable (String) async -> Void) throws {
+    public init(directory: String, store: RawStore, metadata: MetadataStore, owner: String, workers: Int = 1, logger: Logger,
+                registry: @escaping @Sendable () async -> FeatureRegistry, notify: @escaping @Sendable (String) async -> Void) async throws {
         self.directory = directory
         self.store = store
+        self.metadata = metadata
+        self.owner = owner
         self.workers = max(1, workers)
         self.logger = logger
         self.registry = registry
         self.notify = notify
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if let data = FileManager.default.contents(atPath: "\(directory)/jobs.json"),
-           let saved = try? JSONDecoder().decode([Job].self, from: data) {
-            for var job in saved {
-                if job.status == .running {
-                    job.status = .failed
-                    job.error = "interrupted by a service restart while running; request the build again"
-                    job.finishedAt = Nanos(Date().timeIntervalSince1970 * 1e9)
-                }
-                jobs[job.id] = job
-                order.append(job.id)
+        for var job in try await metadata.datasets(owner: owner) {
+            if job.status == .running {
+                job.status = .failed
+                job.error = "interrupted by a service restart while running; request the build again"
+                job.finishedAt = Nanos(Date().timeIntervalSince1970 * 1e9)
+                try await metadata.save(job)
             }
+            jobs[job.id] = job
+            order.append(job.id)
         }
     }
 
     /// Starts queued jobs left from a previous run.
-    public func resume() {
-        persist()
-        schedule()
+    public func resume() async {
+        await schedule()
     }
 
     /// Accepts a build request: validated now (a leaky or impossible request is rejected with
@@ -118,12 +83,13 @@ public actor DatasetJobs {
             throw DatasetBuildError.noData(symbol: config.symbol, requested: (start, end), available: coverage)
         }
         let id = "ds-" + UUID().uuidString.lowercased().prefix(12)
-        let job = Job(id: String(id), symbol: config.symbol, status: .queued, createdAt: Nanos(Date().timeIntervalSince1970 * 1e9),
-                      progress: 0, rows: 0, etaSeconds: estimate(config), configJSON: configJSON, registryVersion: inForce.version, splits: [])
+        let job = Job(id: String(id), owner: owner, symbol: config.symbol, status: .queued, createdAt: Nanos(Date().timeIntervalSince1970 * 1e9),
+                      etaSeconds: estimate(config), configJSON: configJSON, registryVersion: inForce.version)
+        // Recorded before it is acknowledged: an accepted build is never lost.
+        try await metadata.save(job)
         jobs[job.id] = job
         order.append(job.id)
-        persist()
-        schedule()
+        await schedule()
         return jobs[job.id]!
     }
 
@@ -141,14 +107,14 @@ public actor DatasetJobs {
     }
 
     /// Stops a queued or running build; false when it had already finished.
-    public func cancel(_ id: String) -> Bool {
+    public func cancel(_ id: String) async -> Bool {
         guard var job = jobs[id] else { return false }
         switch job.status {
         case .queued:
             job.status = .cancelled
             job.finishedAt = Nanos(Date().timeIntervalSince1970 * 1e9)
             jobs[id] = job
-            persist()
+            await persist(job)
             return true
         case .running:
             cancelFlags[id]?.set()
@@ -161,14 +127,14 @@ public actor DatasetJobs {
     /// The directory holding a job's files.
     public func outputDirectory(_ id: String) -> String { "\(directory)/\(id)" }
 
-    private func schedule() {
+    private func schedule() async {
         while running < workers, let next = order.first(where: { jobs[$0]?.status == .queued }) {
             running += 1
             var job = jobs[next]!
             job.status = .running
             job.startedAt = Nanos(Date().timeIntervalSince1970 * 1e9)
             jobs[next] = job
-            persist()
+            await persist(job)
             let flag = CancelFlag()
             cancelFlags[next] = flag
             let store = self.store
@@ -226,9 +192,9 @@ public actor DatasetJobs {
             logger.error("dataset build failed", metadata: ["dataset_id": .string(id), "error": .string(job.error ?? "")])
         }
         jobs[id] = job
-        persist()
+        await persist(job)
         if job.status == .ready || job.status == .failed { await notify(readyMessage(job)) }
-        schedule()
+        await schedule()
     }
 
     /// The `features.dataset.ready` message (interfaces.md §2).
@@ -243,11 +209,12 @@ public actor DatasetJobs {
         return out + "}"
     }
 
-    private func persist() {
-        let all = order.compactMap { jobs[$0] }
-        guard let data = try? JSONEncoder().encode(all) else { return }
-        do { try data.write(to: URL(fileURLWithPath: "\(directory)/jobs.json"), options: .atomic) } catch {
-            logger.error("cannot save dataset jobs", metadata: ["error": .string("\(error)")])
+    /// Writes a state change through to the metadata store. A failed write is logged, and the
+    /// job goes on in memory: the build's files are the primary result.
+    private func persist(_ job: Job) async {
+        do { try await metadata.save(job) } catch {
+            logger.error("cannot save dataset state to the metadata store",
+                         metadata: ["dataset_id": .string(job.id), "status": .string(job.status.rawValue), "error": .string("\(error)")])
         }
     }
 }

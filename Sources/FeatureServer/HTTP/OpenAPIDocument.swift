@@ -4,7 +4,8 @@ public enum OpenAPIDocument {
     /// (method, path) of every documented operation.
     public static let operations: [(method: String, path: String)] = [
         ("get", "/health"), ("get", "/openapi.json"), ("get", "/features/latest"), ("get", "/feature-registry"),
-        ("post", "/feature-registry/reload"), ("get", "/feature-registry/validate"), ("post", "/ingest"), ("get", "/metrics"),
+        ("post", "/feature-registry/reload"), ("get", "/feature-registry/validate"),
+        ("get", "/feature-registry/versions"), ("post", "/ingest"), ("get", "/metrics"),
         ("post", "/dataset/build"), ("get", "/dataset/list"), ("get", "/dataset/{id}"), ("get", "/dataset/{id}/download"),
         ("post", "/dataset/{id}/cancel"),
     ]
@@ -61,6 +62,11 @@ public enum OpenAPIDocument {
         "/feature-registry/validate": {"get": {"summary": "Validate the configured registry file without applying it",
           "responses": {"200": {"description": "Valid", "content": {"application/json": {"schema": {"type": "object"}}}},
                         "401": {"$ref": "#/components/responses/Unauthorized"}, "422": {"$ref": "#/components/responses/Invalid"}}}},
+        "/feature-registry/versions": {"get": {"summary": "Every registry content this service (or any instance sharing its metadata database) has run with, most recently activated first",
+          "responses": {"200": {"description": "Versions", "content": {"application/json": {"schema": {"type": "object",
+                          "properties": {"versions": {"type": "array", "items": {"type": "object"}}}}}}},
+                        "401": {"$ref": "#/components/responses/Unauthorized"},
+                        "503": {"description": "No metadata store, or it did not answer", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
         "/ingest": {"post": {"summary": "Push gateway envelopes (JSON Lines); answered once they are durable",
           "requestBody": {"required": true, "content": {"application/x-ndjson": {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}}},
           "responses": {"200": {"description": "Accepted (malformed lines listed)", "content": {"application/json": {"schema": {"type": "object"}}}},

@@ -2,6 +2,7 @@ import FeatureEngine
 import Foundation
 public import Hummingbird
 public import MarketData
+public import Metadata
 public import RawStore
 
 /// What the HTTP layer needs from the running service.
@@ -18,11 +19,18 @@ public struct ServiceContext: Sendable {
     public let staleAfter: Nanos
     /// Dataset build jobs (nil without a raw store).
     public let datasets: DatasetJobs?
+    /// Where registry versions are recorded (nil: not recorded, health says so).
+    public let metadata: MetadataStore?
+    /// This instance's name in the metadata store.
+    public let instance: String
 
     public init(pipeline: LivePipeline, store: RawStore?, registryPath: String?, latency: LatencyHistogram = LatencyHistogram(),
                 startedAt: Nanos, staleAfter: Nanos = 5 * Time.nanosPerSecond, datasets: DatasetJobs? = nil,
+                metadata: MetadataStore? = nil, instance: String = "local",
                 brokerStatus: @escaping @Sendable () async -> String? = { nil }) {
         self.datasets = datasets
+        self.metadata = metadata
+        self.instance = instance
         self.pipeline = pipeline
         self.store = store
         self.registryPath = registryPath
@@ -52,6 +60,7 @@ public enum APIRoutes {
         router.get("/feature-registry") { _, _ in await registry(service) }
         router.post("/feature-registry/reload") { request, _ in try await reload(service, request) }
         router.get("/feature-registry/validate") { _, _ in try validate(service) }
+        router.get("/feature-registry/versions") { _, _ in try await versions(service) }
         router.post("/ingest") { request, _ in try await ingest(service, request) }
         router.get("/metrics") { _, _ in await metrics(service) }
         DatasetRoutes.add(to: router, jobs: service.datasets)
@@ -71,7 +80,16 @@ public enum APIRoutes {
         } else {
             checks.append(("storage", "disabled", "no raw store"))
         }
-        checks.append(("metadata", "up", "in process"))
+        if let metadata = service.metadata {
+            do {
+                try await withTimeout(.seconds(2)) { try await metadata.ping() }
+                checks.append(("metadata", "up", metadata.database.location))
+            } catch {
+                checks.append(("metadata", "down", "\(metadata.database.location): \(error)"))
+            }
+        } else {
+            checks.append(("metadata", "disabled", "no metadata store"))
+        }
         let healthy = !checks.contains { $0.1 == "down" }
         var body = "{\"status\":\"\(healthy ? "ok" : "degraded")\",\"uptime_seconds\":\(Double(wallClockNanos() - service.startedAt) / 1e9),\"checks\":{"
         body += checks.map { name, status, detail in
@@ -151,7 +169,39 @@ public enum APIRoutes {
             registry = .bundledDefault
         }
         try await service.pipeline.reload(registry: registry)
-        return JSONResponse.make("{\"status\":\"reloaded\",\"registry\":\(registryJSON(registry))}")
+        let source = body.readableBytes > 0 ? "request body" : (service.registryPath ?? "bundled")
+        let recorded = await recordActivation(service, registry: registry, text: text ?? FeatureRegistry.bundledDefaultText,
+                                              reason: .reload, source: source)
+        return JSONResponse.make("{\"status\":\"reloaded\",\"recorded\":\(recorded),\"registry\":\(registryJSON(registry))}")
+    }
+
+    /// Records the registry now in force in the metadata store; false (and a log line) when
+    /// the store cannot be written — the reload itself has happened either way.
+    static func recordActivation(_ service: ServiceContext, registry: FeatureRegistry, text: String,
+                                 reason: RegistryActivation.Reason, source: String) async -> Bool {
+        guard let metadata = service.metadata else { return false }
+        return await RegistryHistory.record(registry, text: text, in: metadata, instance: service.instance, reason: reason, source: source,
+                                            at: wallClockNanos(), logger: nil)
+    }
+
+    static func versions(_ service: ServiceContext) async throws -> Response {
+        guard let metadata = service.metadata else {
+            throw APIError(.serviceUnavailable, code: "metadata_unavailable", "no metadata store is configured")
+        }
+        let versions: [RegistryVersionRecord]
+        do { versions = try await metadata.registryVersions() } catch {
+            throw APIError(.serviceUnavailable, code: "metadata_unavailable", "the metadata store did not answer: \(error)")
+        }
+        let inForce = await service.pipeline.configuration.registry.contentHash
+        var out = "{\"versions\":["
+        out += versions.map { v in
+            var entry = "{\"version\":"
+            JSONText.appendString(v.version, to: &entry)
+            entry += ",\"content_hash\":\"\(v.contentHash)\",\"feature_count\":\(v.featureCount),\"in_force\":\(v.contentHash == inForce)"
+            entry += ",\"first_seen_at\":\"\(Time.formatISO8601(v.firstSeenAt))\",\"last_activated_at\":\"\(Time.formatISO8601(v.lastActivatedAt))\""
+            return entry + ",\"activations\":\(v.activations)}"
+        }.joined(separator: ",")
+        return JSONResponse.make(out + "]}")
     }
 
     static func validate(_ service: ServiceContext) throws -> Response {

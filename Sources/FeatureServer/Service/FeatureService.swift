@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 public import Logging
 import MarketData
+import Metadata
 public import RawStore
 import ServiceLifecycle
 
@@ -24,10 +25,16 @@ public struct FeatureService: Sendable {
     /// The registry the service starts with.
     public func initialRegistry() throws -> FeatureRegistry {
         guard let path = configuration.registryPath else { return .bundledDefault }
-        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigurationError("cannot read registry file '\(path)'") }
-        do { return try FeatureRegistry.parse(String(decoding: data, as: UTF8.self)) } catch {
+        do { return try FeatureRegistry.parse(try initialRegistryText()) } catch let error as RegistryValidationError {
             throw ConfigurationError("registry '\(path)' rejected:\n\(error.description)")
         }
+    }
+
+    /// The source text of the starting registry, as recorded in the metadata store.
+    func initialRegistryText() throws -> String {
+        guard let path = configuration.registryPath else { return FeatureRegistry.bundledDefaultText }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigurationError("cannot read registry file '\(path)'") }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Runs until SIGINT/SIGTERM.
@@ -44,10 +51,17 @@ public struct FeatureService: Sendable {
         if let url = configuration.amqpURL {
             do { amqp = try AMQPConfiguration(url: url) } catch { throw ConfigurationError("AMQP_URL: \(error)") }
         }
-        if let url = configuration.databaseURL, url.hasPrefix("postgres") {
-            logger.warning("DATABASE_URL is set but the PostgreSQL metadata store is not built yet; metadata stays in process")
-        }
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        // Metadata first: a wrong DATABASE_URL stops the start with the reason, before any ingest.
+        let metadata: MetadataStore
+        do {
+            metadata = try await MetadataStore.open(url: configuration.databaseURL, dataDirectory: configuration.dataDirectory,
+                                                    logger: logger, now: wallClockNanos())
+        } catch {
+            throw ConfigurationError("metadata store: \(error)")
+        }
+        await RegistryHistory.record(registry, text: try initialRegistryText(), in: metadata, instance: configuration.instance,
+                                     reason: .startup, source: configuration.registryPath ?? "bundled", at: wallClockNanos(), logger: logger)
         let store = try RawStore(root: configuration.dataDirectory, format: format)
         let throttle = configuration.bookUpdateThrottleMs.map { Nanos($0) * Time.nanosPerMilli }
         let pipeline = try LivePipeline(configuration: .init(registry: registry, symbols: configuration.symbols, bookUpdateThrottle: throttle),
@@ -60,7 +74,8 @@ public struct FeatureService: Sendable {
         let latency = LatencyHistogram()
         let logger = self.logger
         let broker = amqp.map { BrokerLink(configuration: $0, pipeline: pipeline, logger: logger, latency: latency) }
-        let datasets = try DatasetJobs(directory: "\(configuration.dataDirectory)/datasets", store: store, workers: 1, logger: logger,
+        let datasets = try await DatasetJobs(directory: "\(configuration.dataDirectory)/datasets", store: store, metadata: metadata,
+                                             owner: configuration.instance, workers: 1, logger: logger,
                                        registry: { await pipeline.configuration.registry },
                                        notify: { message in
                                            if let broker { await broker.publishDatasetReady(message) } else {
@@ -70,7 +85,8 @@ public struct FeatureService: Sendable {
                                        })
         await datasets.resume()
         let context = ServiceContext(pipeline: pipeline, store: store, registryPath: configuration.registryPath, latency: latency,
-                                     startedAt: wallClockNanos(), datasets: datasets, brokerStatus: { broker?.status })
+                                     startedAt: wallClockNanos(), datasets: datasets, metadata: metadata, instance: configuration.instance,
+                                     brokerStatus: { broker?.status })
         let router = APIRoutes.router(context, apiKeys: apiKeys)
         var services: [any Service] = [
             BackgroundTask(name: "grid-clock") {
@@ -146,11 +162,13 @@ public struct FeatureService: Sendable {
                               services: services, onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
                               logger: logger)
         logger.notice("feature-service starting", metadata: ["port": .stringConvertible(port), "data_dir": .string(configuration.dataDirectory),
+                                                             "metadata": .string(metadata.database.location), "instance": .string(configuration.instance),
                                                              "registry": .string("\(registry.version) \(registry.contentHash.prefix(12))")])
         try await app.runService()
         // Graceful shutdown: everything accepted is made durable and converted.
         try await pipeline.sync()
         try store.flush()
+        await metadata.close()
         logger.notice("feature-service stopped; raw store flushed")
     }
 }

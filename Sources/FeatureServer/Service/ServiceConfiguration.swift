@@ -11,7 +11,10 @@ public struct ServiceConfiguration: Sendable {
     public var dataDirectory = "./data"
     /// Registry file; nil means the bundled default.
     public var registryPath: String?
+    /// `postgres://…` or `sqlite:PATH`; nil: SQLite file `metadata.sqlite` in the data directory.
     public var databaseURL: String?
+    /// This instance's name in the shared metadata store (datasets it owns, registry activations).
+    public var instance = ProcessInfo.processInfo.hostName
     public var amqpURL: String?
     /// Symbols this instance owns (nil: all).
     public var symbols: Set<String>?
@@ -45,6 +48,7 @@ public struct ServiceConfiguration: Sendable {
         if let registry = env["FEATURE_SERVICE_REGISTRY"], !registry.isEmpty { c.registryPath = registry }
         if let url = env["DATABASE_URL"], !url.isEmpty { c.databaseURL = url }
         if let url = env["AMQP_URL"], !url.isEmpty { c.amqpURL = url }
+        if let name = env["FEATURE_SERVICE_INSTANCE"], !name.isEmpty { c.instance = name }
         if let symbols = env["FEATURE_SERVICE_SYMBOLS"], !symbols.isEmpty, symbols != "all" {
             c.symbols = Set(symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() })
         }
