@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // The feature service: market data in, feature vectors and training datasets out.
 // Module map (dependencies point right-to-left):
-//   feature-service → FeatureServer → { Datasets, RawStore, Metadata, AMQP } → FeatureEngine → OrderBook → MarketData
+//   feature-service → FeatureServer → { Datasets, RawStore, Metadata, Quality, AMQP } → FeatureEngine → OrderBook → MarketData
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -55,13 +55,15 @@ let package = Package(
             dependencies: ["CSQLite", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict),
+        // Data quality: per-minute counters (coverage, gaps, desyncs, anomalies, latency skew) and reports; pure.
+        .target(name: "Quality", dependencies: ["MarketData", "OrderBook"], swiftSettings: strict),
         // Training datasets: targets, splits, leakage checks, Parquet splits and a manifest.
         .target(name: "Datasets", dependencies: ["MarketData", "FeatureEngine", "RawStore", "Parquet"], swiftSettings: strict),
         // Edges: files, processes, servers.
         .target(
             name: "FeatureServer",
             dependencies: [
-                "MarketData", "FeatureEngine", "RawStore", "Datasets", "AMQP", "Metadata",
+                "MarketData", "FeatureEngine", "RawStore", "Datasets", "AMQP", "Metadata", "Quality",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,10 +93,11 @@ let package = Package(
         .testTarget(name: "ParquetTests", dependencies: ["Parquet"], swiftSettings: strict),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet"], swiftSettings: strict),
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "QualityTests", dependencies: ["Quality", "MarketData", "OrderBook"], swiftSettings: strict),
         .testTarget(name: "RawStoreTests", dependencies: ["RawStore", "MarketData"], swiftSettings: strict),
         .testTarget(
             name: "FeatureServerTests",
-            dependencies: ["FeatureServer", "FeatureEngine", "MarketData", "RawStore", "Datasets", "Parquet", "AMQP", "Metadata",
+            dependencies: ["FeatureServer", "FeatureEngine", "MarketData", "RawStore", "Datasets", "Parquet", "AMQP", "Metadata", "Quality",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: strict),
     ],

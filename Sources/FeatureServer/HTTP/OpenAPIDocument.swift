@@ -7,7 +7,7 @@ public enum OpenAPIDocument {
         ("post", "/feature-registry/reload"), ("get", "/feature-registry/validate"),
         ("get", "/feature-registry/versions"), ("post", "/ingest"), ("get", "/metrics"),
         ("post", "/dataset/build"), ("get", "/dataset/list"), ("get", "/dataset/{id}"), ("get", "/dataset/{id}/download"),
-        ("post", "/dataset/{id}/cancel"),
+        ("post", "/dataset/{id}/cancel"), ("get", "/data-quality/report"),
     ]
 
     public static let json: String = #"""
@@ -82,6 +82,14 @@ public enum OpenAPIDocument {
                         "409": {"description": "Registry version mismatch", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                         "422": {"description": "Invalid or leaky request, or no data in the period (the periods with data are named)",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+        "/data-quality/report": {"get": {"summary": "Missing rate and coverage (by second), missing periods, sequence gaps, desync events, anomalies and latency skew of a symbol over [from, to)",
+          "parameters": [{"name": "symbol", "in": "query", "required": true, "schema": {"type": "string"}},
+                         {"name": "from", "in": "query", "required": false, "description": "ISO 8601 or ns since the epoch; default: 24 h before to", "schema": {"type": "string"}},
+                         {"name": "to", "in": "query", "required": false, "description": "ISO 8601 or ns since the epoch; default: now", "schema": {"type": "string"}}],
+          "responses": {"200": {"description": "Report", "content": {"application/json": {"schema": {"type": "object"}}}},
+                        "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"},
+                        "404": {"description": "No data-quality record of this symbol", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                        "503": {"description": "The metadata store did not answer", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
         "/dataset/list": {"get": {"summary": "Datasets with split metadata",
           "parameters": [{"name": "status", "in": "query", "required": false, "schema": {"type": "string", "enum": ["queued", "running", "ready", "failed", "cancelled"]}},
                          {"name": "symbol", "in": "query", "required": false, "schema": {"type": "string"}}],

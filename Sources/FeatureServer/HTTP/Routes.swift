@@ -3,6 +3,7 @@ import Foundation
 public import Hummingbird
 public import MarketData
 public import Metadata
+import Quality
 public import RawStore
 
 /// What the HTTP layer needs from the running service.
@@ -63,6 +64,7 @@ public enum APIRoutes {
         router.get("/feature-registry/versions") { _, _ in try await versions(service) }
         router.post("/ingest") { request, _ in try await ingest(service, request) }
         router.get("/metrics") { _, _ in await metrics(service) }
+        router.get("/data-quality/report") { request, _ in try await qualityReport(service, request) }
         DatasetRoutes.add(to: router, jobs: service.datasets)
         return router
     }
@@ -239,6 +241,38 @@ public enum APIRoutes {
         }.joined(separator: ",")
         out += "]}"
         return JSONResponse.make(out, status: malformed.isEmpty ? .ok : (accepted > 0 ? .ok : .unprocessableContent))
+    }
+
+    /// The longest range a report may cover (the raw data is kept 90 days by default).
+    static let maxQualityRange = 92 * Time.nanosPerDay
+
+    static func qualityReport(_ service: ServiceContext, _ request: Request) async throws -> Response {
+        guard let symbol = request.uri.queryParameters["symbol"].map(String.init), !symbol.isEmpty else {
+            throw APIError.badRequest("query parameter 'symbol' is required, e.g. /data-quality/report?symbol=BTCUSDT")
+        }
+        func time(_ name: Substring) throws -> Nanos? {
+            guard let text = request.uri.queryParameters[name].map(String.init), !text.isEmpty else { return nil }
+            if let ns = Int64(text) { return ns }
+            guard let parsed = Time.parseISO8601(text) else {
+                throw APIError.badRequest("'\(name)' must be ISO 8601 (2026-11-25T00:00:00Z) or ns since the epoch, got '\(text)'")
+            }
+            return parsed
+        }
+        let to = try time("to") ?? wallClockNanos()
+        let from = try time("from") ?? to - Time.nanosPerDay
+        guard from < to else { throw APIError.badRequest("'from' must be before 'to'") }
+        guard to - from <= maxQualityRange else { throw APIError.badRequest("a report covers at most 92 days; ask for a shorter range") }
+        let open = await service.pipeline.openQualityBuckets(symbol: symbol)
+        var stored: [QualityBucket] = []
+        if let metadata = service.metadata {
+            do { stored = try await QualityHistory(metadata: metadata).stored(symbol: symbol, from: from, to: to) } catch {
+                throw APIError(.serviceUnavailable, code: "metadata_unavailable", "the metadata store did not answer: \(error)")
+            }
+        }
+        if open.isEmpty && stored.isEmpty, !(await service.pipeline.symbols.contains(symbol)) {
+            throw APIError.notFound("no data-quality record of '\(symbol)' in this range, and the symbol is not live here")
+        }
+        return JSONResponse.make(QualityReport(symbol: symbol, from: from, to: to, buckets: stored + open).json)
     }
 
     static func metrics(_ service: ServiceContext) async -> Response {

@@ -1,6 +1,7 @@
 public import FeatureEngine
 public import MarketData
 import OrderBook
+public import Quality
 public import RawStore
 
 /// The online path: message bodies in (from the broker, `POST /ingest`, a replay at pace or
@@ -71,6 +72,9 @@ public actor LivePipeline {
     private var deadLetters: [(DecodeError, [UInt8])] = []
     /// Symbols whose book went out of sync and want a fresh snapshot.
     private var resyncWanted: Set<String> = []
+    /// Data-quality counters of live events (not of the warm-start replay: those minutes were
+    /// counted when they arrived).
+    private var quality = QualityTracker()
 
     /// - Parameter store: where raw events go (nil for a pipeline without storage, e.g. tests).
     public init(configuration: Configuration, store: RawStore?) throws {
@@ -113,6 +117,7 @@ public actor LivePipeline {
         var grid: [FeatureVector] = []
         let outcome = engine.apply(event) { grid.append($0) }
         for vector in grid { publish(vector, traceId: event.traceId, trigger: nil) }
+        if case .applied(let book) = outcome { quality.observe(event, book: book) } else { quality.observe(event) }
         counters.eventsByType[event.type, default: 0] += 1
         counters.lastEventAt[event.symbol] = event.recvTs
         switch outcome {
@@ -205,4 +210,14 @@ public actor LivePipeline {
 
     /// Ends the publication stream.
     public func finish() { output.finish() }
+
+    /// Data-quality buckets of minutes that ended by `time` (removed: the caller stores them).
+    public func takeQualityBuckets(endedBy time: Nanos) -> [String: [QualityBucket]] {
+        quality.takeBuckets(endedBy: time)
+    }
+
+    /// Data-quality buckets not taken yet, for reports that include the current minute.
+    public func openQualityBuckets(symbol: String) -> [QualityBucket] {
+        quality.openBuckets(symbol: symbol)
+    }
 }

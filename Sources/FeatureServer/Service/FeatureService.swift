@@ -123,6 +123,17 @@ public struct FeatureService: Sendable {
                     }
                 }
             },
+            BackgroundTask(name: "quality-recorder") {
+                // Finished minutes of data-quality counters go to the metadata store.
+                let history = QualityHistory(metadata: metadata)
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(10))
+                    let now = wallClockNanos()
+                    do { try await history.add(await pipeline.takeQualityBuckets(endedBy: now), computedAt: now) } catch {
+                        logger.error("cannot store data-quality counters", metadata: ["error": .string("\(error)")])
+                    }
+                }
+            },
             BackgroundTask(name: "retention-and-compaction") {
                 let retention = try Retention(layout: store.layout, days: configuration.retentionDays)
                 while !Task.isCancelled {
@@ -168,6 +179,10 @@ public struct FeatureService: Sendable {
         // Graceful shutdown: everything accepted is made durable and converted.
         try await pipeline.sync()
         try store.flush()
+        // The current minute's data-quality counters too.
+        do { try await QualityHistory(metadata: metadata).add(await pipeline.takeQualityBuckets(endedBy: .max), computedAt: wallClockNanos()) } catch {
+            logger.error("cannot store data-quality counters at shutdown", metadata: ["error": .string("\(error)")])
+        }
         await metadata.close()
         logger.notice("feature-service stopped; raw store flushed")
     }

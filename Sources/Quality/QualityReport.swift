@@ -1,0 +1,144 @@
+public import MarketData
+
+/// A data-quality report of one symbol over [from, to), built by merging minute buckets.
+/// Second-level coverage is exact; counters belong to the minutes they were observed in, so
+/// a range that cuts a minute counts that minute's events, gaps and anomalies whole.
+public struct QualityReport: Sendable, Equatable {
+    public struct Period: Sendable, Equatable {
+        public var from: Nanos
+        public var to: Nanos
+        public init(from: Nanos, to: Nanos) {
+            self.from = from
+            self.to = to
+        }
+    }
+
+    public var symbol: String
+    public var from: Nanos
+    public var to: Nanos
+    /// Events by type.
+    public var events: [EventType: Int]
+    /// Fraction of the range's seconds without any order-book message (the book is the
+    /// heartbeat stream: the exchange pushes it several times a second).
+    public var missingRate: Double
+    /// Fraction of seconds with at least one order-book message, trade, and event of any type.
+    public var bookCoverage: Double
+    public var tradeCoverage: Double
+    public var anyCoverage: Double
+    /// Runs of at least `minimumGap` seconds without any event, oldest first (at most `maxListed`).
+    public var missingPeriods: [Period]
+    public var missingPeriodCount: Int
+    public var sequenceGaps: Int
+    public var desyncs: [String: Int]
+    public var resyncs: Int
+    public var anomalies: [String: Int]
+    public var exchangeLatency: LatencyHistogram
+    public var gatewayLatency: LatencyHistogram
+    /// Minutes with at least one event.
+    public var minutesWithData: Int
+
+    public var desyncEvents: Int { desyncs.values.reduce(0, +) }
+    public var anomalyCount: Int { anomalies.values.reduce(0, +) }
+
+    /// Merges `buckets` (any order; several per minute allowed) over [from, to).
+    public init(symbol: String, from: Nanos, to: Nanos, buckets: some Sequence<QualityBucket>, minimumGap: Int = 5, maxListed: Int = 100) {
+        precondition(to > from, "empty range")
+        self.symbol = symbol
+        self.from = from
+        self.to = to
+        let firstMinute = QualityTracker.minute(of: from)
+        let lastMinute = QualityTracker.minute(of: to - 1)
+        var merged: [Int64: QualityBucket] = [:]
+        for bucket in buckets where bucket.minute >= firstMinute && bucket.minute <= lastMinute {
+            merged[bucket.minute, default: QualityBucket(minute: bucket.minute)].merge(bucket)
+        }
+        var total = QualityBucket(minute: firstMinute)
+        for bucket in merged.values { total.merge(bucket) }
+        events = Dictionary(uniqueKeysWithValues: EventType.allCases.enumerated().compactMap { index, type in
+            total.events[index] > 0 ? (type, total.events[index]) : nil
+        })
+        sequenceGaps = total.sequenceGaps
+        desyncs = total.desyncs
+        resyncs = total.resyncs
+        anomalies = total.anomalies
+        exchangeLatency = total.exchangeLatency
+        gatewayLatency = total.gatewayLatency
+        minutesWithData = merged.count
+
+        // Second by second over the range: coverage and the runs without any event.
+        let firstSecond = Time.floorDiv(from + Time.nanosPerSecond - 1, Time.nanosPerSecond)  // first whole second at or after from
+        let endSecond = Time.floorDiv(to + Time.nanosPerSecond - 1, Time.nanosPerSecond)
+        let seconds = max(endSecond - firstSecond, 1)
+        var book = 0, trade = 0, any = 0
+        var periods: [Period] = []
+        var periodCount = 0
+        var runStart: Int64?
+        func closeRun(at second: Int64) {
+            if let start = runStart, second - start >= Int64(minimumGap) {
+                periodCount += 1
+                if periods.count < maxListed { periods.append(Period(from: start * Time.nanosPerSecond, to: second * Time.nanosPerSecond)) }
+            }
+            runStart = nil
+        }
+        var second = firstSecond
+        while second < endSecond {
+            let minute = Time.floorDiv(second, 60)
+            let bucket = merged[minute]
+            let bit: UInt64 = 1 << UInt64(second - minute * 60)
+            // A minute without a bucket had no events: skip to its end in one step.
+            guard let bucket else {
+                if runStart == nil { runStart = second }
+                second = min((minute + 1) * 60, endSecond)
+                continue
+            }
+            if bucket.bookSeconds & bit != 0 { book += 1 }
+            if bucket.tradeSeconds & bit != 0 { trade += 1 }
+            if bucket.anySeconds & bit != 0 {
+                any += 1
+                closeRun(at: second)
+            } else if runStart == nil {
+                runStart = second
+            }
+            second += 1
+        }
+        closeRun(at: endSecond)
+        bookCoverage = Double(book) / Double(seconds)
+        tradeCoverage = Double(trade) / Double(seconds)
+        anyCoverage = Double(any) / Double(seconds)
+        missingRate = 1 - bookCoverage
+        missingPeriods = periods
+        missingPeriodCount = periodCount
+    }
+
+    /// The report as JSON (interfaces.md §5 `GET /data-quality/report`).
+    public var json: String {
+        func number(_ value: Double?) -> String {
+            var out = ""
+            JSONText.appendNumber(value, to: &out)
+            return out
+        }
+        // Latencies to the microsecond: the histogram is coarser than that anyway.
+        func ms(_ value: Double?) -> String { number(value.map { ($0 * 1_000).rounded() / 1_000 }) }
+        func object(_ counts: [String: Int]) -> String {
+            "{" + counts.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
+        }
+        func latency(_ h: LatencyHistogram) -> String {
+            "{\"count\":\(h.count),\"negative\":\(h.negative),\"min\":\(ms(h.count > 0 ? h.minMs : nil)),\"p50\":\(ms(h.quantile(0.5))),"
+                + "\"p99\":\(ms(h.quantile(0.99))),\"max\":\(ms(h.count > 0 ? h.maxMs : nil)),\"mean\":\(ms(h.meanMs))}"
+        }
+        var out = "{\"symbol\":"
+        JSONText.appendString(symbol, to: &out)
+        out += ",\"from\":\"\(Time.formatISO8601(from))\",\"to\":\"\(Time.formatISO8601(to))\",\"resolution\":\"1s coverage, 1m counters\""
+        out += ",\"events\":" + object(Dictionary(uniqueKeysWithValues: events.map { ($0.key.rawValue, $0.value) }))
+        out += ",\"total_events\":\(events.values.reduce(0, +)),\"minutes_with_data\":\(minutesWithData)"
+        out += ",\"missing_rate\":\(number(missingRate))"
+        out += ",\"coverage\":{\"orderbook\":\(number(bookCoverage)),\"trade\":\(number(tradeCoverage)),\"any\":\(number(anyCoverage))}"
+        out += ",\"missing_periods\":{\"count\":\(missingPeriodCount),\"listed\":["
+        out += missingPeriods.map { "{\"from\":\"\(Time.formatISO8601($0.from))\",\"to\":\"\(Time.formatISO8601($0.to))\",\"seconds\":\(($0.to - $0.from) / Time.nanosPerSecond)}" }
+            .joined(separator: ",") + "]}"
+        out += ",\"sequence_gaps\":\(sequenceGaps),\"desync_events\":{\"total\":\(desyncEvents),\"by_reason\":\(object(desyncs))},\"resyncs\":\(resyncs)"
+        out += ",\"anomalies\":{\"total\":\(anomalyCount),\"by_kind\":\(object(anomalies))}"
+        out += ",\"latency_skew_ms\":{\"exchange_to_service\":\(latency(exchangeLatency)),\"gateway_to_service\":\(latency(gatewayLatency))}"
+        return out + "}"
+    }
+}
