@@ -78,7 +78,8 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "FeatureBenchmarks",
-            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "FeatureServer", "RawStore", "Datasets"],
+            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "FeatureServer", "RawStore", "Datasets", "Metadata", "Quality",
+                           .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/FeatureBenchmarks",
             swiftSettings: strict),
 

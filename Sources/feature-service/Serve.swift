@@ -16,7 +16,7 @@ struct Serve: AsyncParsableCommand {
             Environment: FEATURE_SERVICE_PORT, FEATURE_SERVICE_API_KEYS, FEATURE_SERVICE_DATA_DIR, \\
             FEATURE_SERVICE_REGISTRY, FEATURE_SERVICE_SYMBOLS, FEATURE_SERVICE_RETENTION_DAYS, \\
             AMQP_URL, DATABASE_URL (postgres://user:pass@host:5432/db or sqlite:PATH), \\
-            FEATURE_SERVICE_INSTANCE, POSITION_MANAGER_URL, LOG_LEVEL (flags override them).
+            FEATURE_SERVICE_INSTANCE, POSITION_MANAGER_URL, POSITION_MANAGER_API_KEY, LOG_LEVEL (flags override them).
             """)
 
     @Option(name: .long, help: "HTTP port (env FEATURE_SERVICE_PORT, default 4500).")

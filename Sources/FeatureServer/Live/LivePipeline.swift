@@ -75,6 +75,8 @@ public actor LivePipeline {
     /// Data-quality counters of live events (not of the warm-start replay: those minutes were
     /// counted when they arrived).
     private var quality = QualityTracker()
+    /// The last position state of each symbol and when it arrived (any source).
+    private var lastPositions: [String: (PositionUpdate, Nanos)] = [:]
 
     /// - Parameter store: where raw events go (nil for a pipeline without storage, e.g. tests).
     public init(configuration: Configuration, store: RawStore?) throws {
@@ -100,8 +102,15 @@ public actor LivePipeline {
             deadLetters.append((error, Array(body)))
             return .malformed(error)
         }
+        return ingest(events: message.events, receivedAt: now)
+    }
+
+    /// Processes events that did not come as a message body (the position manager's REST
+    /// answers): stamped, stored and applied exactly like decoded ones.
+    @discardableResult
+    public func ingest(events: [UnstampedEvent], receivedAt now: Nanos) -> Outcome {
         var accepted: [MarketEvent] = []
-        for event in message.events {
+        for event in events {
             if let symbols = configuration.symbols, !symbols.contains(event.symbol) { counters.otherSymbols += 1; continue }
             if filter.isDuplicate(event) { counters.duplicates += 1; continue }
             stamper.floor = lastClosedGrid
@@ -120,6 +129,7 @@ public actor LivePipeline {
         if case .applied(let book) = outcome { quality.observe(event, book: book) } else { quality.observe(event) }
         counters.eventsByType[event.type, default: 0] += 1
         counters.lastEventAt[event.symbol] = event.recvTs
+        if case .position(let position) = event.body { lastPositions[event.symbol] = (position, event.recvTs) }
         switch outcome {
         case .outOfOrder: counters.outOfOrder += 1
         case .applied(let book?):
@@ -210,6 +220,11 @@ public actor LivePipeline {
 
     /// Ends the publication stream.
     public func finish() { output.finish() }
+
+    /// The last position state applied for `symbol` and its `recv_ts`, nil before any.
+    public func lastPosition(symbol: String) -> (position: PositionUpdate, at: Nanos)? {
+        lastPositions[symbol].map { (position: $0.0, at: $0.1) }
+    }
 
     /// Data-quality buckets of minutes that ended by `time` (removed: the caller stores them).
     public func takeQualityBuckets(endedBy time: Nanos) -> [String: [QualityBucket]] {

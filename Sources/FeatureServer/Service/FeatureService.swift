@@ -155,6 +155,12 @@ public struct FeatureService: Sendable {
         if let broker {
             services.append(BackgroundTask(name: "broker-consumer") { await broker.runConsumer() })
         }
+        if let base = configuration.positionManagerURL {
+            let client = PositionManagerClient(baseURL: base, apiKey: configuration.positionManagerAPIKey)
+            services.append(BackgroundTask(name: "position-fallback") {
+                await PositionFallback().run(pipeline: pipeline, lookup: client, logger: logger, clock: { wallClockNanos() })
+            })
+        }
         if let base = configuration.snapshotURL {
             let source = BybitRESTSnapshotSource(baseURL: base)
             services.append(BackgroundTask(name: "book-resync") { await Resync.run(pipeline: pipeline, source: source, logger: logger) })

@@ -19,7 +19,10 @@ public struct ServiceConfiguration: Sendable {
     /// Symbols this instance owns (nil: all).
     public var symbols: Set<String>?
     public var retentionDays = 90
+    /// Position manager base URL for the REST fallback (nil: positions only from events).
     public var positionManagerURL: String?
+    /// Sent as `X-API-Key` to the position manager.
+    public var positionManagerAPIKey: String?
     /// Base URL of the exchange REST API for book resync snapshots (nil: wait for the feed's next snapshot).
     public var snapshotURL: String?
     public var logLevel: Logger.Level = .info
@@ -57,6 +60,7 @@ public struct ServiceConfiguration: Sendable {
             c.retentionDays = value
         }
         if let url = env["POSITION_MANAGER_URL"], !url.isEmpty { c.positionManagerURL = url }
+        if let key = env["POSITION_MANAGER_API_KEY"], !key.isEmpty { c.positionManagerAPIKey = key }
         if let url = env["FEATURE_SERVICE_SNAPSHOT_URL"], !url.isEmpty { c.snapshotURL = url }
         if let level = env["LOG_LEVEL"] {
             guard let value = Logger.Level(rawValue: level.lowercased()) else {
