@@ -69,8 +69,8 @@ public struct QualityBucket: Sendable, Equatable, Codable {
 /// percentile read from it is within 19 % of the true value), exact count, sum, min and max.
 /// Negative latencies (a clock ahead of ours) are counted apart, their minimum kept.
 public struct LatencyHistogram: Sendable, Equatable, Codable {
-    /// Sparse bins: index -> count.
-    public var bins: [Int: Int] = [:]
+    /// Bins by index (bin i holds [2^(i/4) - 1, 2^((i+1)/4) - 1) ms); the last bin takes everything above.
+    public var bins: [Int] = []
     public var count = 0
     public var negative = 0
     public var sumMs = 0.0
@@ -80,8 +80,10 @@ public struct LatencyHistogram: Sendable, Equatable, Codable {
     public init() {}
 
     static let binsPerDoubling = 4.0
+    /// 2^28 ms (three days) and above share the last bin.
+    static let binCount = 113
 
-    static func bin(_ ms: Double) -> Int { Int((log2(ms + 1) * binsPerDoubling).rounded(.down)) }
+    static func bin(_ ms: Double) -> Int { min(Int((log2(ms + 1) * binsPerDoubling).rounded(.down)), binCount - 1) }
     /// Upper edge of a bin, in ms.
     static func upper(_ bin: Int) -> Double { exp2(Double(bin + 1) / binsPerDoubling) - 1 }
 
@@ -91,11 +93,18 @@ public struct LatencyHistogram: Sendable, Equatable, Codable {
         sumMs += ms
         minMs = Swift.min(minMs, ms)
         maxMs = Swift.max(maxMs, ms)
-        if ms < 0 { negative += 1 } else { bins[Self.bin(ms), default: 0] += 1 }
+        if ms < 0 {
+            negative += 1
+        } else {
+            if bins.isEmpty { bins = Array(repeating: 0, count: Self.binCount) }
+            bins[Self.bin(ms)] += 1
+        }
     }
 
     public mutating func merge(_ other: LatencyHistogram) {
-        bins.merge(other.bins, uniquingKeysWith: +)
+        if !other.bins.isEmpty {
+            if bins.isEmpty { bins = other.bins } else { for i in bins.indices { bins[i] += other.bins[i] } }
+        }
         count += other.count
         negative += other.negative
         sumMs += other.sumMs
@@ -109,8 +118,8 @@ public struct LatencyHistogram: Sendable, Equatable, Codable {
         let rank = Int((q * Double(count)).rounded(.up))
         if rank <= negative { return minMs }
         var seen = negative
-        for bin in bins.keys.sorted() {
-            seen += bins[bin]!
+        for (bin, n) in bins.enumerated() where n > 0 {
+            seen += n
             if seen >= rank { return Swift.min(Swift.max(Self.upper(bin), Swift.max(minMs, 0)), maxMs) }
         }
         return maxMs
@@ -122,7 +131,12 @@ public struct LatencyHistogram: Sendable, Equatable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        bins = try c.decode([Int: Int].self, forKey: .bins)
+        // Stored sparse: [bin, count, bin, count, …].
+        let sparse = try c.decode([Int].self, forKey: .bins)
+        if !sparse.isEmpty {
+            bins = Array(repeating: 0, count: Self.binCount)
+            for i in stride(from: 0, to: sparse.count - 1, by: 2) where (0..<Self.binCount).contains(sparse[i]) { bins[sparse[i]] = sparse[i + 1] }
+        }
         count = try c.decode(Int.self, forKey: .count)
         negative = try c.decode(Int.self, forKey: .negative)
         sumMs = try c.decode(Double.self, forKey: .sumMs)
@@ -133,7 +147,7 @@ public struct LatencyHistogram: Sendable, Equatable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(bins, forKey: .bins)
+        try c.encode(bins.enumerated().filter { $0.element > 0 }.flatMap { [$0.offset, $0.element] }, forKey: .bins)
         try c.encode(count, forKey: .count)
         try c.encode(negative, forKey: .negative)
         try c.encode(sumMs, forKey: .sumMs)

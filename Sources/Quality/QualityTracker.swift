@@ -42,73 +42,79 @@ public struct QualityTracker: Sendable {
 
     /// Records one stamped event and, for a book message, what applying it did to the book.
     public mutating func observe(_ event: MarketEvent, book: BookApplyOutcome? = nil) {
-        let minute = Self.minute(of: event.recvTs)
-        let second = Int((event.recvTs - minute * 60 * Time.nanosPerSecond) / Time.nanosPerSecond)
-        var bucket = buckets[event.symbol]?[minute] ?? QualityBucket(minute: minute)
-        let typeIndex = EventType.allCases.firstIndex(of: event.type)!
-        bucket.events[typeIndex] += 1
-        let bit: UInt64 = 1 << UInt64(second)
-        bucket.anySeconds |= bit
-
+        // First what the event says given the symbol's history, then one in-place bucket update
+        // (no copy of the bucket's tables per event).
+        var found: [Anomaly] = []
+        var streamBit: UInt8 = 0  // 1: book second, 2: trade second
         switch event.body {
         case .book(let update):
-            bucket.bookSeconds |= bit
+            streamBit = 1
             if update.bids.contains(where: { !Self.valid($0, allowZeroSize: !update.isSnapshot) })
                 || update.asks.contains(where: { !Self.valid($0, allowZeroSize: !update.isSnapshot) }) {
-                bucket.anomalies[Anomaly.invalidValue.rawValue, default: 0] += 1
+                found.append(.invalidValue)
             }
         case .trade(let trade):
-            bucket.tradeSeconds |= bit
+            streamBit = 2
             if !(trade.price.isFinite && trade.price > 0 && trade.size.isFinite && trade.size > 0) {
-                bucket.anomalies[Anomaly.invalidValue.rawValue, default: 0] += 1
+                found.append(.invalidValue)
             } else {
-                if let last = lastTradePrice[event.symbol], abs(trade.price / last - 1) > thresholds.priceJump {
-                    bucket.anomalies[Anomaly.priceJump.rawValue, default: 0] += 1
-                }
+                if let last = lastTradePrice[event.symbol], abs(trade.price / last - 1) > thresholds.priceJump { found.append(.priceJump) }
                 lastTradePrice[event.symbol] = trade.price
             }
         default:
             break
         }
-
+        var desyncReason: String?
+        var resynced = false
         switch book {
         case .desynced(let state)?:
-            if !desynced.contains(event.symbol) {
-                desynced.insert(event.symbol)
-                let reason: String
+            if desynced.insert(event.symbol).inserted {
                 switch state {
-                case .gap:
-                    reason = "sequence_gap"
-                    bucket.sequenceGaps += 1
+                case .gap: desyncReason = "sequence_gap"
                 case .crossed:
-                    reason = "crossed_book"
-                    bucket.anomalies[Anomaly.crossedBook.rawValue, default: 0] += 1
-                case .deltaBeforeSnapshot: reason = "delta_before_snapshot"
-                case .synced, .awaitingSnapshot: reason = "other"
+                    desyncReason = "crossed_book"
+                    found.append(.crossedBook)
+                case .deltaBeforeSnapshot: desyncReason = "delta_before_snapshot"
+                case .synced, .awaitingSnapshot: desyncReason = "other"
                 }
-                bucket.desyncs[reason, default: 0] += 1
             }
         case .snapshot?:
-            if desynced.remove(event.symbol) != nil { bucket.resyncs += 1 }
+            resynced = desynced.remove(event.symbol) != nil
         default:
             break
         }
-
+        var exchangeLatency: Double?
         if let exchangeMs = event.exchTsMs {
             let latency = Double(event.recvTs - exchangeMs * Time.nanosPerMilli) / 1e6
-            bucket.exchangeLatency.record(ms: latency)
-            if latency > thresholds.lateMs { bucket.anomalies[Anomaly.late.rawValue, default: 0] += 1 }
-            if latency < -thresholds.clockAheadMs { bucket.anomalies[Anomaly.clockAhead.rawValue, default: 0] += 1 }
-            if let previous = lastExchangeMs[event.symbol]?[event.type], exchangeMs < previous {
-                bucket.anomalies[Anomaly.exchangeTimeBackwards.rawValue, default: 0] += 1
-            }
+            exchangeLatency = latency
+            if latency > thresholds.lateMs { found.append(.late) }
+            if latency < -thresholds.clockAheadMs { found.append(.clockAhead) }
+            if let previous = lastExchangeMs[event.symbol]?[event.type], exchangeMs < previous { found.append(.exchangeTimeBackwards) }
             lastExchangeMs[event.symbol, default: [:]][event.type] = exchangeMs
         }
-        if let gateway = event.gatewayTs {
-            bucket.gatewayLatency.record(ms: Double(event.recvTs - gateway) / 1e6)
+
+        let minute = Self.minute(of: event.recvTs)
+        let bit: UInt64 = 1 << UInt64((event.recvTs - minute * 60 * Time.nanosPerSecond) / Time.nanosPerSecond)
+        let typeIndex = Self.typeIndex[event.type]!
+        Self.update(&buckets[event.symbol, default: [:]][minute, default: QualityBucket(minute: minute)]) { bucket in
+            bucket.events[typeIndex] += 1
+            bucket.anySeconds |= bit
+            if streamBit == 1 { bucket.bookSeconds |= bit } else if streamBit == 2 { bucket.tradeSeconds |= bit }
+            for anomaly in found { bucket.anomalies[anomaly.rawValue, default: 0] += 1 }
+            if let desyncReason {
+                bucket.desyncs[desyncReason, default: 0] += 1
+                if desyncReason == "sequence_gap" { bucket.sequenceGaps += 1 }
+            }
+            if resynced { bucket.resyncs += 1 }
+            if let exchangeLatency { bucket.exchangeLatency.record(ms: exchangeLatency) }
+            if let gateway = event.gatewayTs { bucket.gatewayLatency.record(ms: Double(event.recvTs - gateway) / 1e6) }
         }
-        buckets[event.symbol, default: [:]][minute] = bucket
     }
+
+    private static let typeIndex = Dictionary(uniqueKeysWithValues: EventType.allCases.enumerated().map { ($1, $0) })
+
+    @inline(__always)
+    private static func update(_ bucket: inout QualityBucket, _ body: (inout QualityBucket) -> Void) { body(&bucket) }
 
     /// Removes and returns every bucket of a minute that ended at or before `time`.
     public mutating func takeBuckets(endedBy time: Nanos) -> [String: [QualityBucket]] {
