@@ -203,7 +203,8 @@ if CommandLine.arguments.contains("--quality") {
     let trackRate = Double(observed) / (now() - t0)
     let history = QualityHistory(metadata: metadata)
     t0 = now()
-    try await history.add(tracker.takeBuckets(endedBy: .max), computedAt: end)
+    // Replace, not add: a PostgreSQL database keeps earlier runs' rows.
+    try await history.replace(symbol: "BENCHUSDT", buckets: tracker.takeBuckets(endedBy: .max)["BENCHUSDT"] ?? [], computedAt: end)
     let storeSeconds = now() - t0
     var times: [Double] = []
     var size = 0

@@ -131,8 +131,11 @@ public struct LatencyHistogram: Sendable, Equatable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        // Stored sparse: [bin, count, bin, count, …].
-        let sparse = try c.decode([Int].self, forKey: .bins)
+        // Stored sparse: [bin, count, bin, count, …]; the first stored form was {"bin": count}.
+        let sparse: [Int]
+        if let pairs = try? c.decode([Int].self, forKey: .bins) { sparse = pairs } else {
+            sparse = try c.decode([Int: Int].self, forKey: .bins).sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }
+        }
         if !sparse.isEmpty {
             bins = Array(repeating: 0, count: Self.binCount)
             for i in stride(from: 0, to: sparse.count - 1, by: 2) where (0..<Self.binCount).contains(sparse[i]) { bins[sparse[i]] = sparse[i + 1] }

@@ -128,3 +128,13 @@ struct Feed {
         }
     }
 }
+
+@Suite struct StoredFormTests {
+    @Test func theFirstStoredHistogramFormStillReads() throws {
+        let old = #"{"b":{"9":3,"12":1},"n":5,"neg":1,"s":40.5,"lo":-2,"hi":7.5}"#
+        let histogram = try JSONDecoder().decode(LatencyHistogram.self, from: Data(old.utf8))
+        #expect(histogram.count == 5 && histogram.negative == 1 && histogram.bins[9] == 3 && histogram.bins[12] == 1)
+        let again = try JSONDecoder().decode(LatencyHistogram.self, from: JSONEncoder().encode(histogram))
+        #expect(again == histogram)
+    }
+}
