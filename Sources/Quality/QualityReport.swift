@@ -28,15 +28,17 @@ public struct QualityReport: Sendable, Equatable {
     /// Runs of at least `minimumGap` seconds without any event, oldest first (at most `maxListed`).
     public var missingPeriods: [Period]
     public var missingPeriodCount: Int
-    public var sequenceGaps: Int
-    public var desyncs: [String: Int]
-    public var resyncs: Int
-    public var anomalies: [String: Int]
-    public var exchangeLatency: LatencyHistogram
-    public var gatewayLatency: LatencyHistogram
+    /// Every minute's counters merged (its `minute` is the range's first).
+    public var totals: QualityBucket
     /// Minutes with at least one event.
     public var minutesWithData: Int
 
+    public var sequenceGaps: Int { totals.sequenceGaps }
+    public var desyncs: [String: Int] { totals.desyncs }
+    public var resyncs: Int { totals.resyncs }
+    public var anomalies: [String: Int] { totals.anomalies }
+    public var exchangeLatency: LatencyHistogram { totals.exchangeLatency }
+    public var gatewayLatency: LatencyHistogram { totals.gatewayLatency }
     public var desyncEvents: Int { desyncs.values.reduce(0, +) }
     public var anomalyCount: Int { anomalies.values.reduce(0, +) }
 
@@ -57,12 +59,7 @@ public struct QualityReport: Sendable, Equatable {
         events = Dictionary(uniqueKeysWithValues: EventType.allCases.enumerated().compactMap { index, type in
             total.events[index] > 0 ? (type, total.events[index]) : nil
         })
-        sequenceGaps = total.sequenceGaps
-        desyncs = total.desyncs
-        resyncs = total.resyncs
-        anomalies = total.anomalies
-        exchangeLatency = total.exchangeLatency
-        gatewayLatency = total.gatewayLatency
+        totals = total
         minutesWithData = merged.count
 
         // Second by second over the range: coverage and the runs without any event.
