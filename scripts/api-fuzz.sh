@@ -10,7 +10,7 @@ swift build -c release --product feature-service
 data=$(mktemp -d)
 FEATURE_SERVICE_API_KEYS=fuzzkey LOG_LEVEL=error .build/release/feature-service serve --port 4595 --data-dir "$data" >/dev/null 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; rm -rf "$data"' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 50); do curl -sf localhost:4595/health >/dev/null && break; sleep 0.2; done
 .venv/bin/schemathesis run http://127.0.0.1:4595/openapi.json -H "X-API-Key: fuzzkey" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance \
