@@ -87,19 +87,22 @@ let package = Package(
                           path: "Benchmarks/LatencyBenchmark", swiftSettings: strict),
         .executableTarget(name: "ParquetBenchmark", dependencies: ["Parquet"], path: "Benchmarks/ParquetBenchmark", swiftSettings: strict),
 
+        // Helpers shared by the test targets (package root, scratch directories, the test Python).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData"], swiftSettings: strict),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "FeatureEngineTests", dependencies: ["FeatureEngine", "OrderBook", "MarketData"], swiftSettings: strict),
-        .testTarget(name: "AMQPTests", dependencies: ["AMQP"], swiftSettings: strict),
-        .testTarget(name: "ParquetTests", dependencies: ["Parquet"], swiftSettings: strict),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet"], swiftSettings: strict),
+        .testTarget(name: "AMQPTests", dependencies: ["TestSupport", "AMQP"], swiftSettings: strict),
+        .testTarget(name: "ParquetTests", dependencies: ["TestSupport", "Parquet"], swiftSettings: strict),
+        .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet"], swiftSettings: strict),
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "QualityTests", dependencies: ["Quality", "MarketData", "OrderBook"], swiftSettings: strict),
-        .testTarget(name: "RawStoreTests", dependencies: ["RawStore", "MarketData"], swiftSettings: strict),
+        .testTarget(name: "RawStoreTests", dependencies: ["TestSupport", "RawStore", "MarketData"], swiftSettings: strict),
         .testTarget(
             name: "FeatureServerTests",
-            dependencies: ["FeatureServer", "FeatureEngine", "MarketData", "RawStore", "Datasets", "Parquet", "AMQP", "Metadata", "Quality",
-                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["TestSupport", "FeatureServer", "FeatureEngine", "MarketData", "RawStore", "Datasets", "Parquet", "AMQP", "Metadata", "Quality",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -35,12 +35,7 @@ defer {
 
 let admin = try await AMQPConnection.connect(configuration)
 let adminChannel = try await admin.openChannel()
-for queue in BrokerLink.gatewayQueues {
-    try await adminChannel.queueDeclare(queue, durable: true, arguments: BrokerLink.gatewayArguments)
-    try await adminChannel.queuePurge(queue)
-}
-try await adminChannel.queueDeclare(BrokerLink.liveQueue, durable: true)
-try await adminChannel.queuePurge(BrokerLink.liveQueue)
+try await BrokerLink.declareQueues(on: adminChannel, purge: true)
 try await Task.sleep(for: .seconds(2))  // the service connects and starts consuming
 
 /// Publish times by trace id, and latencies in ms.

@@ -51,8 +51,8 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         }
     }
 
-    /// Connects and checks the server answers within `timeout`; a refused login or an unknown
-    /// database fails at once with the server's reason.
+    /// Connects once to check the server answers within `timeout` and accepts the login; a
+    /// refused login or an unknown database fails at once with the server's reason.
     public init(url: String, logger: Logger, timeout: Duration = .seconds(10)) async throws {
         let parsed = try ConnectionURL(url)
         let location = "postgres://\(parsed.host):\(parsed.port)/\(parsed.database ?? parsed.username)"
@@ -87,34 +87,14 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         self.logger = logger
         self.location = location
         self.runner = Task { await client.run() }
-        do {
-            // The pool retries connecting forever: bound the first check.
-            _ = try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { _ = try await self.query("SELECT 1 AS ok", []) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw MetadataError.connection("no answer from \(location) within \(timeout)")
-                }
-                defer { group.cancelAll() }
-                try await group.next()
-            }
-        } catch {
-            runner.cancel()
-            if let error = error as? MetadataError, case .connection = error { throw error }
-            throw MetadataError.connection("\(location): \(Self.message(error))")
-        }
     }
 
     public func execute(_ sql: String, _ binds: [SQLValue]) async throws {
-        do { _ = try await client.query(Self.query(sql, binds), logger: logger).collect() } catch {
-            throw Self.wrap(error, sql: sql)
-        }
+        _ = try await Self.run(sql, binds) { try await client.query($0, logger: logger) }
     }
 
     public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        do { return try Self.rows(try await client.query(Self.query(sql, binds), logger: logger).collect()) } catch {
-            throw Self.wrap(error, sql: sql)
-        }
+        try await Self.run(sql, binds) { try await client.query($0, logger: logger) }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
@@ -140,18 +120,17 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         let connection: PostgresConnection
         let logger: Logger
         func execute(_ sql: String, _ binds: [SQLValue]) async throws {
-            do { _ = try await connection.query(PostgresDatabase.query(sql, binds), logger: logger).collect() } catch {
-                throw PostgresDatabase.wrap(error, sql: sql)
-            }
+            _ = try await PostgresDatabase.run(sql, binds) { try await connection.query($0, logger: logger) }
         }
         func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-            do { return try PostgresDatabase.rows(try await connection.query(PostgresDatabase.query(sql, binds), logger: logger).collect()) } catch {
-                throw PostgresDatabase.wrap(error, sql: sql)
-            }
+            try await PostgresDatabase.run(sql, binds) { try await connection.query($0, logger: logger) }
         }
     }
 
-    static func query(_ sql: String, _ binds: [SQLValue]) -> PostgresQuery {
+    /// Binds, runs (on the pool or a leased connection) and collects the rows, with errors that
+    /// carry the server's message.
+    static func run(_ sql: String, _ binds: [SQLValue],
+                    on send: (PostgresQuery) async throws -> PostgresRowSequence) async throws -> [SQLRow] {
         var bindings = PostgresBindings(capacity: binds.count)
         for value in binds {
             switch value {
@@ -161,7 +140,11 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
             case .text(let v): bindings.append(v)
             }
         }
-        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+        do {
+            return try rows(try await send(PostgresQuery(unsafeSQL: sql, binds: bindings)).collect())
+        } catch {
+            throw wrap(error, sql: sql)
+        }
     }
 
     static func rows(_ rows: [PostgresRow]) throws -> [SQLRow] {

@@ -1,3 +1,4 @@
+import TestSupport
 import AMQP
 import Foundation
 import Testing
@@ -169,7 +170,6 @@ let gatewayArguments: AMQPTable = ["x-message-ttl": .int64(86_400_000), "x-max-l
     }
 }
 
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 func brokerControl(_ command: String) throws {
     let process = Process()

@@ -1,3 +1,4 @@
+import TestSupport
 import Datasets
 import FeatureEngine
 import Foundation
@@ -9,11 +10,6 @@ import Testing
 let base: Nanos = 1_767_225_600_000_000_000  // 2026-01-01T00:00:00Z
 func at(_ seconds: Double) -> Nanos { base + Nanos((seconds * 1e9).rounded()) }
 
-func scratchDirectory() -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("ds-\(UUID().uuidString)").path
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 /// A store where the mid steps up by 1 every second: a snapshot at k + 0.5 s has mid 100 + k,
 /// so mid(k s) = 99 + k for k >= 1; a trade every second too.

@@ -1,3 +1,4 @@
+import TestSupport
 import AMQP
 import FeatureEngine
 import FeatureServer
@@ -20,12 +21,7 @@ import Testing
         // Fresh queues: purge what earlier runs left.
         let admin = try await AMQPConnection.connect(configuration)
         let adminChannel = try await admin.openChannel()
-        for queue in BrokerLink.gatewayQueues {
-            try await adminChannel.queueDeclare(queue, durable: true, arguments: BrokerLink.gatewayArguments)
-            try await adminChannel.queuePurge(queue)
-        }
-        try await adminChannel.queueDeclare(BrokerLink.liveQueue, durable: true)
-        try await adminChannel.queuePurge(BrokerLink.liveQueue)
+        try await BrokerLink.declareQueues(on: adminChannel, purge: true)
         let (_, live) = try await adminChannel.consume(queue: BrokerLink.liveQueue, noAck: true)
 
         let root = scratchDirectory()

@@ -1,10 +1,10 @@
+import TestSupport
 import FeatureServer
 import Foundation
 import MarketData
 import RawStore
 import Testing
 
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let executable = packageRoot.appendingPathComponent(".build/debug/feature-service").path
 
 /// A recording with explicit recv_ts, as `import` reads it.

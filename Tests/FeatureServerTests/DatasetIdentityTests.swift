@@ -1,3 +1,4 @@
+import TestSupport
 import Datasets
 import FeatureEngine
 import FeatureServer
@@ -64,22 +65,3 @@ import Testing
     }
 }
 
-/// Runs the test Python (with pyarrow) from the package root.
-func runPython(_ arguments: [String]) throws -> (Int32, String) {
-    let python = ProcessInfo.processInfo.environment["FEATURE_SERVICE_PYTHON"] ?? packageRoot.appendingPathComponent(".venv/bin/python").path
-    guard FileManager.default.isExecutableFile(atPath: python) else {
-        Issue.record("no Python with pyarrow at \(python): run scripts/test.sh (it creates .venv) or set FEATURE_SERVICE_PYTHON")
-        return (-1, "")
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = arguments
-    process.currentDirectoryURL = packageRoot
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}

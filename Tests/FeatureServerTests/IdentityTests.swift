@@ -1,3 +1,4 @@
+import TestSupport
 import FeatureEngine
 import FeatureServer
 import Foundation
@@ -5,11 +6,6 @@ import MarketData
 import RawStore
 import Testing
 
-func scratchDirectory() -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("fs-\(UUID().uuidString)").path
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 @Suite struct IdentityTests {
     /// features.md §6: for the same stored events and registry, the offline engine reproduces

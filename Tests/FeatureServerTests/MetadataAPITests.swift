@@ -1,3 +1,4 @@
+import TestSupport
 import FeatureEngine
 import FeatureServer
 import Foundation

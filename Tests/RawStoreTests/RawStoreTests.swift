@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import MarketData
 import Testing
@@ -115,26 +116,6 @@ func drain(_ replay: consuming StoreReplay) throws -> [MarketEvent] {
     }
 }
 
-/// Runs the test Python (with pyarrow) from the package root.
-func runPython(_ arguments: [String]) throws -> (Int32, String) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let python = ProcessInfo.processInfo.environment["FEATURE_SERVICE_PYTHON"] ?? root.appendingPathComponent(".venv/bin/python").path
-    guard FileManager.default.isExecutableFile(atPath: python) else {
-        Issue.record("no Python with pyarrow at \(python): run scripts/test.sh (it creates .venv) or set FEATURE_SERVICE_PYTHON")
-        return (-1, "")
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: python)
-    process.arguments = arguments
-    process.currentDirectoryURL = root
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
 
 @Suite struct RowGroupBoundaryTests {
     @Test func aBookMessageStraddlingRowGroupsIsReassembled() throws {

@@ -1,13 +1,9 @@
+import TestSupport
 import Foundation
 import MarketData
 import Testing
 @testable import RawStore
 
-func scratchDirectory() -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("rawstore-\(UUID().uuidString)").path
-    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
 
 /// One event of every type, with optional fields both set and unset.
 let sampleEvents: [MarketEvent] = {

@@ -1,6 +1,7 @@
 import FeatureEngine
 import Foundation
 public import Hummingbird
+import Logging
 public import MarketData
 public import Metadata
 import Quality
@@ -59,7 +60,7 @@ public enum APIRoutes {
         router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.json) }
         router.get("/features/latest") { request, _ in try await latest(service, request) }
         router.get("/feature-registry") { _, _ in await registry(service) }
-        router.post("/feature-registry/reload") { request, _ in try await reload(service, request) }
+        router.post("/feature-registry/reload") { request, context in try await reload(service, request, logger: context.logger) }
         router.get("/feature-registry/validate") { _, _ in try validate(service) }
         router.get("/feature-registry/versions") { _, _ in try await versions(service) }
         router.post("/ingest") { request, _ in try await ingest(service, request) }
@@ -161,7 +162,7 @@ public enum APIRoutes {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func reload(_ service: ServiceContext, _ request: Request) async throws -> Response {
+    static func reload(_ service: ServiceContext, _ request: Request, logger: Logger) async throws -> Response {
         let body = try await request.body.collect(upTo: 1 << 20)
         let text = try registryText(service, body: body)
         let registry: FeatureRegistry
@@ -172,18 +173,12 @@ public enum APIRoutes {
         }
         try await service.pipeline.reload(registry: registry)
         let source = body.readableBytes > 0 ? "request body" : (service.registryPath ?? "bundled")
-        let recorded = await recordActivation(service, registry: registry, text: text ?? FeatureRegistry.bundledDefaultText,
-                                              reason: .reload, source: source)
+        var recorded = false
+        if let metadata = service.metadata {
+            recorded = await RegistryHistory.record(registry, text: text ?? FeatureRegistry.bundledDefaultText, in: metadata, instance: service.instance,
+                                                    reason: .reload, source: source, at: wallClockNanos(), logger: logger)
+        }
         return JSONResponse.make("{\"status\":\"reloaded\",\"recorded\":\(recorded),\"registry\":\(registryJSON(registry))}")
-    }
-
-    /// Records the registry now in force in the metadata store; false (and a log line) when
-    /// the store cannot be written — the reload itself has happened either way.
-    static func recordActivation(_ service: ServiceContext, registry: FeatureRegistry, text: String,
-                                 reason: RegistryActivation.Reason, source: String) async -> Bool {
-        guard let metadata = service.metadata else { return false }
-        return await RegistryHistory.record(registry, text: text, in: metadata, instance: service.instance, reason: reason, source: source,
-                                            at: wallClockNanos(), logger: nil)
     }
 
     static func versions(_ service: ServiceContext) async throws -> Response {

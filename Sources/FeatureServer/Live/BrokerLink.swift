@@ -20,6 +20,19 @@ public final class BrokerLink: Sendable {
     public static let liveQueue = "features.live"
     public static let datasetReadyQueue = "features.dataset.ready"
 
+    /// Declares the gateway's queues (with the gateway's arguments) and `features.live`;
+    /// `purge` empties them first (tests and benchmarks start from clean queues).
+    public static func declareQueues(on channel: AMQPChannel, gateway: Bool = true, live: Bool = true, purge: Bool = false) async throws {
+        for queue in gateway ? gatewayQueues : [] {
+            try await channel.queueDeclare(queue, durable: true, arguments: gatewayArguments)
+            if purge { try await channel.queuePurge(queue) }
+        }
+        if live {
+            try await channel.queueDeclare(liveQueue, durable: true)
+            if purge { try await channel.queuePurge(liveQueue) }
+        }
+    }
+
     public let configuration: AMQPConfiguration
     let pipeline: LivePipeline
     let logger: Logger
@@ -49,7 +62,7 @@ public final class BrokerLink: Sendable {
                 logger.warning("broker consumer: \(error)", metadata: ["attempt": .stringConvertible(attempt)])
             },
             setup: { channel in
-                for queue in Self.gatewayQueues { try await channel.queueDeclare(queue, durable: true, arguments: Self.gatewayArguments) }
+                try await Self.declareQueues(on: channel, live: false)
             })
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.commitLoop() }
@@ -127,7 +140,7 @@ public final class BrokerLink: Sendable {
         if let channel = publisherChannel.withLock({ $0 }), channel.isOpen { return channel }
         let connection = try await AMQPConnection.connect(configuration)
         let channel = try await connection.openChannel()
-        try await channel.queueDeclare(Self.liveQueue, durable: true)
+        try await Self.declareQueues(on: channel, gateway: false)
         publisherChannel.withLock { $0 = channel }
         return channel
     }

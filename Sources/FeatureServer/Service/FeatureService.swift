@@ -22,24 +22,20 @@ public struct FeatureService: Sendable {
         self.logger = logger
     }
 
-    /// The registry the service starts with.
-    public func initialRegistry() throws -> FeatureRegistry {
-        guard let path = configuration.registryPath else { return .bundledDefault }
-        do { return try FeatureRegistry.parse(try initialRegistryText()) } catch let error as RegistryValidationError {
+    /// The registry the service starts with and its source text (read once: the text recorded
+    /// in the metadata store is the one that was parsed).
+    public func initialRegistry() throws -> (registry: FeatureRegistry, text: String) {
+        guard let path = configuration.registryPath else { return (.bundledDefault, FeatureRegistry.bundledDefaultText) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigurationError("cannot read registry file '\(path)'") }
+        let text = String(decoding: data, as: UTF8.self)
+        do { return (try FeatureRegistry.parse(text), text) } catch {
             throw ConfigurationError("registry '\(path)' rejected:\n\(error.description)")
         }
     }
 
-    /// The source text of the starting registry, as recorded in the metadata store.
-    func initialRegistryText() throws -> String {
-        guard let path = configuration.registryPath else { return FeatureRegistry.bundledDefaultText }
-        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigurationError("cannot read registry file '\(path)'") }
-        return String(decoding: data, as: UTF8.self)
-    }
-
     /// Runs until SIGINT/SIGTERM.
     public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let registry = try initialRegistry()
+        let (registry, registryText) = try initialRegistry()
         var apiKeys = configuration.apiKeys
         if apiKeys.isEmpty {
             let key = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
@@ -60,7 +56,7 @@ public struct FeatureService: Sendable {
         } catch {
             throw ConfigurationError("metadata store: \(error)")
         }
-        await RegistryHistory.record(registry, text: try initialRegistryText(), in: metadata, instance: configuration.instance,
+        await RegistryHistory.record(registry, text: registryText, in: metadata, instance: configuration.instance,
                                      reason: .startup, source: configuration.registryPath ?? "bundled", at: wallClockNanos(), logger: logger)
         let store = try RawStore(root: configuration.dataDirectory, format: format)
         let throttle = configuration.bookUpdateThrottleMs.map { Nanos($0) * Time.nanosPerMilli }
