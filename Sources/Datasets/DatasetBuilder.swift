@@ -82,7 +82,7 @@ public struct DatasetBuilder {
         definitions.append(FeatureDefinition(name: Self.midName, kind: .midPrice))
         definitions.append(FeatureDefinition(name: Self.sigmaName, kind: .volatility, window: config.targets.volWindow,
                                              maxLookbackDays: max(1, Double(config.targets.volWindow) / Double(Time.nanosPerDay))))
-        let augmented = try FeatureRegistry(version: registry.version, features: definitions)
+        let augmented = try FeatureRegistry(version: registry.version, features: definitions, quietLimit: registry.quietLimit)
         let featureCount = registry.features.count
         var engine = FeatureEngine(registry: augmented)
 
@@ -90,6 +90,14 @@ public struct DatasetBuilder {
         let sink = SplitSink(config: config, registry: registry, directory: outputDirectory)
         var checker = LeakageChecker(config: config)
         var mids: [Int64: Double] = [:]  // grid second -> mid (absent: null)
+        // Quiet periods (features.md §1): grid points without vectors, and the mid the state had
+        // through them (no event, no change), which targets reaching into them read.
+        var quiet: [(first: Nanos, last: Nanos, mid: Double?)] = []
+        var lastEmitted: Nanos = .min
+        func mid(at g: Nanos) -> Double? {
+            if let mid = mids[g / Time.nanosPerSecond] { return mid }
+            return quiet.last(where: { $0.first <= g && g <= $0.last })?.mid
+        }
         var pending: [PendingRow] = []
         pending.reserveCapacity(Int(hMax / config.sampleEvery) + 2)
         var lastApplied: Nanos = .min
@@ -102,11 +110,11 @@ public struct DatasetBuilder {
             for row in pending {
                 guard row.t + hMax <= grid else { break }
                 consumed += 1
-                let mid0 = mids[row.t / Time.nanosPerSecond]
+                let mid0 = mid(at: row.t)
                 var targets: [Double?] = []
                 var directions: [String?] = []
                 for h in config.targets.horizons {
-                    let midH = mids[(row.t + h) / Time.nanosPerSecond]
+                    let midH = mid(at: row.t + h)
                     var ret: Double?
                     if let mid0, let midH { ret = midH / mid0 - 1 }
                     for type in config.targets.types {
@@ -133,6 +141,7 @@ public struct DatasetBuilder {
             if let oldest = pending.first?.t ?? (consumed > 0 ? grid : nil) {
                 let cutoff = oldest / Time.nanosPerSecond
                 if mids.count > 4 * Int(hMax / Time.nanosPerSecond) + 16 { mids = mids.filter { $0.key >= cutoff } }
+                quiet.removeAll { $0.last < oldest }
             }
         }
 
@@ -140,12 +149,24 @@ public struct DatasetBuilder {
         let horizonEnd = end + hMax
         let span = Double(max(1, horizonEnd - first))
         var failure: (any Error)?
+        var quietPeriods: [(start: Nanos, end: Nanos)] = []
         while let event = try replay.next() {
             eventsRead += 1
+            if lastApplied != .min, event.recvTs - lastApplied > registry.quietLimit {
+                // Grid points G with G - last event > quiet_limit and G < this event have no vector.
+                let second = Time.nanosPerSecond
+                let firstQuiet = Time.floorDiv(lastApplied + registry.quietLimit, second) * second + second
+                let lastQuiet = Time.floorDiv(event.recvTs - 1, second) * second
+                if firstQuiet <= lastQuiet {
+                    quiet.append((firstQuiet, lastQuiet, lastEmitted == .min ? nil : mids[lastEmitted / second]))
+                    if firstQuiet < end && lastQuiet >= start { quietPeriods.append((firstQuiet, lastQuiet + second)) }
+                }
+            }
             engine.apply(event) { vector in
                 guard failure == nil else { return }
                 let g = vector.ts
                 lastGrid = g
+                lastEmitted = g
                 if let mid = vector.values[featureCount] { mids[g / Time.nanosPerSecond] = mid }
                 if g >= start && g < end && (g - start) % config.sampleEvery == 0 {
                     pending.append(PendingRow(t: g, features: Array(vector.values[0..<featureCount]), sigma: vector.values[featureCount + 1],
@@ -173,7 +194,7 @@ public struct DatasetBuilder {
         }
         progress(Progress(fraction: 1, rows: sink.totalRows, eventsRead: eventsRead))
         let manifest = DatasetManifest.make(id: datasetId, config: config, registry: registry, sink: sink, files: files, coverage: coverage,
-                                            leakage: leakage, eventsRead: eventsRead, droppedAtEnd: rowsDroppedAtEnd,
+                                            quietPeriods: quietPeriods, leakage: leakage, eventsRead: eventsRead, droppedAtEnd: rowsDroppedAtEnd,
                                             lastGrid: lastGrid, buildSeconds: Date().timeIntervalSince(started))
         try manifest.json.write(toFile: "\(outputDirectory)/manifest.json", atomically: true, encoding: .utf8)
         return manifest

@@ -41,6 +41,10 @@ public struct DatasetConfig: Sendable, Equatable {
         self.splits = splits
     }
 
+    /// The longest duration accepted anywhere in a request (windows, steps, embargo): with instants
+    /// kept within 2000–2100, sums of a few of them cannot overflow.
+    public static let maxDuration: Nanos = 3_660 * Time.nanosPerDay
+
     /// The longest horizon.
     public var maxHorizon: Nanos { targets.horizons.max() ?? 0 }
 
@@ -82,9 +86,15 @@ extension DatasetConfig {
         }
         func time(_ value: JSONValue?, _ path: String) -> Nanos? {
             guard let text = string(value, path) else { problems.append("\(path): missing timestamp"); return nil }
-            if let t = Time.parseISO8601(text) { return t }
-            problems.append("\(path): not an ISO-8601 timestamp: '\(text)'")
-            return nil
+            guard let t = Time.parseISO8601(text) else {
+                problems.append("\(path): not an ISO-8601 timestamp: '\(text.prefix(40))'")
+                return nil
+            }
+            guard Time.isAccepted(t) else {
+                problems.append("\(path): '\(text.prefix(40))' is not \(Time.acceptedRangeText)")
+                return nil
+            }
+            return t
         }
         func duration(_ value: JSONValue?, _ path: String, default fallback: Nanos? = nil) -> Nanos? {
             guard let value else {
@@ -96,21 +106,41 @@ extension DatasetConfig {
                 problems.append("\(path): malformed duration (forms: 500ms, 3s, 1m, 1h, 1d)")
                 return fallback
             }
+            guard d <= maxDuration else {
+                problems.append("\(path): \(text.prefix(40)) is longer than \(Time.formatDuration(maxDuration))")
+                return fallback
+            }
             return d
         }
-        func number(_ value: JSONValue?) -> Double? { if case .number(let n)? = value { Double(n) } else { nil } }
+        func number(_ value: JSONValue?, _ path: String) -> Double? {
+            guard let value else { return nil }
+            guard case .number(let text) = value, let n = Double(text), n.isFinite else {
+                problems.append("\(path): expected a finite number")
+                return nil
+            }
+            return n
+        }
+        /// A whole number within `range` (JSON numbers are text here, so no Double detour).
+        func integer<T: FixedWidthInteger>(_ value: JSONValue?, _ path: String, _ range: ClosedRange<T>, default fallback: T) -> T {
+            guard let value else { return fallback }
+            guard case .number(let text) = value, let n = T(text), range.contains(n) else {
+                problems.append("\(path): expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+                return fallback
+            }
+            return n
+        }
         func bool(_ value: JSONValue?, _ fallback: Bool) -> Bool { if case .bool(let b)? = value { b } else { fallback } }
 
         guard case .object = root else { throw DatasetConfigError(problems: ["expected a JSON object"]) }
         let symbol = string(root["symbol"], "symbol") ?? ""
-        if symbol.isEmpty { problems.append("symbol: missing") } else if !Symbols.isValid(symbol) { problems.append("symbol: invalid '\(symbol)'") }
+        if symbol.isEmpty { problems.append("symbol: missing") } else if !Symbols.isValid(symbol) { problems.append("symbol: invalid '\(symbol.prefix(40))'") }
         var targets = Targets()
         if let t = root["targets"] {
             if case .array(let list)? = t["types"] {
                 targets.types = []
                 for item in list {
                     if case .string(let name) = item, let type = TargetType(rawValue: name) { targets.types.append(type) }
-                    else { problems.append("targets.types: unknown target \(JSONText.serialize(item)) (return, log_return, direction, sharpe)") }
+                    else { problems.append("targets.types: unknown target \(JSONText.serialize(item).prefix(40)) (return, log_return, direction, sharpe)") }
                 }
             }
             if case .array(let list)? = t["horizons"] {
@@ -118,7 +148,7 @@ extension DatasetConfig {
             } else if let single = t["horizon"] {
                 targets.horizons = [duration(single, "targets.horizon")].compactMap { $0 }
             }
-            if let threshold = number(t["threshold"]) { targets.threshold = threshold }
+            if let threshold = number(t["threshold"], "targets.threshold") { targets.threshold = threshold }
             targets.volWindow = duration(t["vol_window"], "targets.vol_window", default: targets.volWindow) ?? targets.volWindow
         }
         let splitsNode = root["splits"] ?? root["split"]
@@ -134,7 +164,7 @@ extension DatasetConfig {
                         periods.append((name, start, end))
                     }
                 }
-                for key in members.keys where !["train", "validation", "test"].contains(key) { problems.append("splits.periods.\(key): unknown split") }
+                for key in members.keys where !["train", "validation", "test"].contains(key) { problems.append("splits.periods.\(key.prefix(40)): unknown split") }
             } else {
                 problems.append("splits.periods: missing (an object with train/validation/test periods)")
             }
@@ -145,19 +175,19 @@ extension DatasetConfig {
                                   trainWindow: duration(node["train_window"], "splits.train_window") ?? 0,
                                   validationWindow: duration(node["validation_window"], "splits.validation_window") ?? 0,
                                   step: duration(node["step"], "splits.step") ?? 0,
-                                  minTrainSamples: Int(number(node["min_train_samples"]) ?? 1),
+                                  minTrainSamples: integer(node["min_train_samples"], "splits.min_train_samples", 0...1_000_000_000, default: 1),
                                   lastFoldIsTest: bool(node["last_fold_test"], false),
                                   embargo: duration(node["embargo"], "splits.embargo", default: 0) ?? 0)
         case "random":
             let node = splitsNode!
             var fractions: [(String, Double)] = []
             if case .object(let members)? = node["fractions"] {
-                for name in ["train", "validation", "test"] { if let f = number(members[name]) { fractions.append((name, f)) } }
+                for name in ["train", "validation", "test"] { if let f = number(members[name], "splits.fractions.\(name)") { fractions.append((name, f)) } }
             } else {
                 fractions = [("train", 0.7), ("validation", 0.15), ("test", 0.15)]
             }
             splits = .random(start: time(node["start"], "splits.start") ?? 0, end: time(node["end"], "splits.end") ?? 0,
-                             seed: UInt64(number(node["seed"]) ?? 42), fractions: fractions)
+                             seed: integer(node["seed"], "splits.seed", 0...UInt64.max, default: 42), fractions: fractions)
         case let other:
             problems.append("splits.strategy: unknown '\(other)' (explicit, walk_forward, random)")
         }

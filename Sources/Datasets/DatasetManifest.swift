@@ -18,7 +18,8 @@ public struct DatasetManifest: Sendable {
     public var json: String
 
     static func make(id: String, config: DatasetConfig, registry: FeatureRegistry, sink: SplitSink, files: [String: String],
-                     coverage: [ClosedRange<Nanos>], leakage: LeakageChecker.Report, eventsRead: Int, droppedAtEnd: Int,
+                     coverage: [ClosedRange<Nanos>], quietPeriods: [(start: Nanos, end: Nanos)] = [],
+                     leakage: LeakageChecker.Report, eventsRead: Int, droppedAtEnd: Int,
                      lastGrid: Nanos, buildSeconds: Double) -> DatasetManifest {
         func str(_ s: String) -> String { var out = ""; JSONText.appendString(s, to: &out); return out }
         func iso(_ t: Nanos?) -> String { t.map { "\"\(Time.formatISO8601($0))\"" } ?? "null" }
@@ -64,10 +65,14 @@ public struct DatasetManifest: Sendable {
             guard let out = sink.outputs[split.name] else { return nil }
             return "\(str(split.name)): {" + zip(columns, out.nullCounts).map { "\(str($0)): \($1)" }.joined(separator: ", ") + "}"
         }.joined(separator: ", ") + "},\n"
-        var gaps: [String] = []
-        for (a, b) in zip(coverage, coverage.dropFirst()) { gaps.append("[\(iso(a.upperBound)), \(iso(b.lowerBound))]") }
+        // Gaps: between stored files, and the quiet periods (no rows: the symbol was silent longer than quiet_limit).
+        var gaps: [(Nanos, Nanos)] = zip(coverage, coverage.dropFirst()).map { ($0.upperBound, $1.lowerBound) }
+        gaps += quietPeriods.map { ($0.start, $0.end) }
+        gaps.sort { $0.0 < $1.0 }
         json += "  \"source\": {\"events_read\": \(eventsRead), \"last_grid_point\": \(iso(lastGrid)), \"coverage\": ["
-            + coverage.map { "[\(iso($0.lowerBound)), \(iso($0.upperBound))]" }.joined(separator: ", ") + "], \"gaps\": [" + gaps.joined(separator: ", ") + "]},\n"
+            + coverage.map { "[\(iso($0.lowerBound)), \(iso($0.upperBound))]" }.joined(separator: ", ") + "], \"gaps\": ["
+            + gaps.map { "[\(iso($0.0)), \(iso($0.1))]" }.joined(separator: ", ") + "], \"quiet_limit\": \(str(Time.formatDuration(registry.quietLimit))), "
+            + "\"quiet_periods\": [" + quietPeriods.map { "[\(iso($0.start)), \(iso($0.end))]" }.joined(separator: ", ") + "]},\n"
         json += "  \"leakage_check\": {\"enabled\": \(leakage.enabled), \"rows_checked\": \(leakage.rowsChecked), \"passed\": \(leakage.violations.isEmpty), "
         json += "\"violations\": [\(leakage.violations.prefix(100).map(str).joined(separator: ", "))], "
         json += "\"checks\": [" + leakage.checks.map { "{\"check\": \(str($0.name)), \"passed\": \($0.passed)}" }.joined(separator: ", ") + "]}\n}\n"

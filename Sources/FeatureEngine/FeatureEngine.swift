@@ -43,17 +43,36 @@ public struct FeatureEngine: Sendable {
     /// The state of one symbol, if seen.
     public func state(of symbol: String) -> SymbolFeatureState? { symbols[symbol]?.state }
 
+    /// Grid points before this instant are closed without computing their vectors (online:
+    /// points the clock passed long ago, e.g. after a restart, are not worth publishing late).
+    /// Offline it stays `.min`: every grid point is computed.
+    public var emitFrom: Nanos = .min
+
     /// Closes the symbol's grid points before the event, emitting their vectors, then applies it.
     @discardableResult
-    public mutating func apply(_ event: MarketEvent, emit: (FeatureVector) -> Void = { _ in }) -> Outcome {
+    public mutating func apply(_ event: MarketEvent, emit: (FeatureVector) -> Void) -> Outcome {
+        apply(event, compute: true, emit: emit)
+    }
+
+    /// Applies an event, closing the grid points before it without computing their vectors
+    /// (replays that only rebuild state).
+    @discardableResult
+    public mutating func apply(_ event: MarketEvent) -> Outcome {
+        apply(event, compute: false, emit: { _ in })
+    }
+
+    private mutating func apply(_ event: MarketEvent, compute: Bool, emit: (FeatureVector) -> Void) -> Outcome {
         let plan = self.plan
         let step = gridStep
+        let quietLimit = plan.registry.quietLimit
+        let emitFrom = self.emitFrom
         return symbols.withValue(for: event.symbol, default: {
             // The first grid point is the first multiple of the step at or after the first event.
             Track(state: SymbolFeatureState(plan: plan), lastClosed: Time.floorDiv(event.recvTs - 1, step) * step)
         }) { track in
             guard event.recvTs >= track.state.lastRecvTs else { return .outOfOrder }
-            Self.close(&track, symbol: event.symbol, before: event.recvTs, step: step, emit: emit)
+            Self.close(&track, symbol: event.symbol, before: event.recvTs, step: step, quietLimit: quietLimit,
+                       emitFrom: compute ? emitFrom : .max, emit: emit)
             return .applied(track.state.apply(event))
         }
     }
@@ -61,9 +80,11 @@ public struct FeatureEngine: Sendable {
     /// Online: closes every symbol's grid points `<= instant`, emitting their vectors.
     /// Afterwards events must be stamped `> instant` (see `Stamper.floor`).
     public mutating func closeGrid(through instant: Nanos, emit: (FeatureVector) -> Void) {
+        let quietLimit = plan.registry.quietLimit
+        let emitFrom = self.emitFrom
         for symbol in symbols.keys.sorted() {
             symbols.withValue(for: symbol, default: { fatalError("unreachable") }) { track in
-                Self.close(&track, symbol: symbol, before: instant + 1, step: gridStep, emit: emit)
+                Self.close(&track, symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: emitFrom, emit: emit)
             }
         }
     }
@@ -74,14 +95,22 @@ public struct FeatureEngine: Sendable {
         return FeatureVector(symbol: symbol, ts: time, values: track.state.values(at: max(time, track.state.lastRecvTs)))
     }
 
-    private static func close(_ track: inout Track, symbol: String, before time: Nanos, step: Nanos,
-                              emit: (FeatureVector) -> Void) {
-        var g = track.lastClosed + step
-        while g < time {
-            emit(FeatureVector(symbol: symbol, ts: g, values: track.state.values(at: g)))
-            track.lastClosed = g
-            g += step
+    /// Closes the grid points `< time`. A point G has a vector only while the symbol has been
+    /// silent for at most `quietLimit` (G - last event <= quiet_limit, features.md §1), so a
+    /// long silence costs one step here, not one vector per second of it.
+    private static func close(_ track: inout Track, symbol: String, before time: Nanos, step: Nanos, quietLimit: Nanos,
+                              emitFrom: Nanos, emit: (FeatureVector) -> Void) {
+        let last = Time.floorDiv(time - 1, step) * step
+        guard last > track.lastClosed else { return }
+        if emitFrom != .max {
+            let lastEvent = track.state.lastRecvTs
+            var g = max(track.lastClosed + step, emitFrom <= .min + step ? .min : Time.floorDiv(emitFrom - 1, step) * step + step)
+            while g <= last && g - lastEvent <= quietLimit {
+                emit(FeatureVector(symbol: symbol, ts: g, values: track.state.values(at: g)))
+                g += step
+            }
         }
+        track.lastClosed = last
     }
 }
 

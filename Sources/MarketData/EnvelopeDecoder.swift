@@ -46,7 +46,7 @@ public enum EnvelopeDecoder {
         do throws(DecodeError) {
             let fields = Fields(envelope, path: "")
             let eventType = try fields.string("event_type")
-            let recorded = try fields.optionalInteger("recv_ts")
+            let recorded = try fields.optionalEpochNanos("recv_ts")
             if eventType == "position_updated" {
                 return DecodedMessage(eventType: eventType, eventId: try fields.optionalString("position_id"), traceId: traceId,
                                       recordedRecvTs: recorded, events: [try positionManagerEvent(fields, traceId: traceId)])
@@ -103,23 +103,23 @@ public enum EnvelopeDecoder {
             guard size > 0 else { throw fields.error("v", "size must be positive") }
             let sideText = try fields.string("S")
             guard let side = parseSide(sideText) else { throw fields.error("S", "expected Buy or Sell, got '\(sideText)'") }
-            let time = try fields.optionalInteger("T")
+            let time = try fields.optionalEpochMillis("T")
             let trade = Trade(price: price, size: size, side: side, tradeId: try fields.idString("i"), tradeTimeMs: time,
                               isBlockTrade: try fields.optionalBool("BT") ?? false, tickDirection: try fields.optionalString("L"))
             return UnstampedEvent(symbol: symbol, exchTsMs: time, body: .trade(trade))
         case "kline":
             let symbol = try symbolOf(fields, key: "symbol", topic: topic)
-            let kline = Kline(interval: try fields.idString("interval"), startMs: try fields.integer("start"), endMs: try fields.integer("end"),
+            let kline = Kline(interval: try fields.idString("interval"), startMs: try fields.epochMillis("start"), endMs: try fields.epochMillis("end"),
                               open: try fields.decimal("open"), high: try fields.decimal("high"), low: try fields.decimal("low"),
                               close: try fields.decimal("close"), volume: try fields.decimal("volume"),
                               turnover: try fields.decimal("turnover"), confirm: try fields.optionalBool("confirm") ?? false)
-            return UnstampedEvent(symbol: symbol, exchTsMs: try fields.optionalInteger("timestamp"), body: .kline(kline))
+            return UnstampedEvent(symbol: symbol, exchTsMs: try fields.optionalEpochMillis("timestamp"), body: .kline(kline))
         case "ticker":
             let symbol = try symbolOf(fields, key: "symbol", topic: topic)
             let ticker = TickerUpdate(
                 lastPrice: try fields.optionalDecimal("lastPrice"), markPrice: try fields.optionalDecimal("markPrice"),
                 indexPrice: try fields.optionalDecimal("indexPrice"), openInterest: try fields.optionalDecimal("openInterest"),
-                fundingRate: try fields.optionalDecimal("fundingRate"), nextFundingTimeMs: try fields.optionalInteger("nextFundingTime"),
+                fundingRate: try fields.optionalDecimal("fundingRate"), nextFundingTimeMs: try fields.optionalEpochMillis("nextFundingTime"),
                 bid1Price: try fields.optionalDecimal("bid1Price"), bid1Size: try fields.optionalDecimal("bid1Size"),
                 ask1Price: try fields.optionalDecimal("ask1Price"), ask1Size: try fields.optionalDecimal("ask1Size"),
                 volume24h: try fields.optionalDecimal("volume24h"), turnover24h: try fields.optionalDecimal("turnover24h"))
@@ -127,8 +127,8 @@ public enum EnvelopeDecoder {
         case "funding":
             let symbol = try symbolOf(fields, key: "symbol", topic: topic)
             let funding = FundingUpdate(fundingRate: try fields.optionalDecimal("fundingRate"),
-                                        fundingRateTimestampMs: try fields.optionalInteger("fundingRateTimestamp"),
-                                        nextFundingTimeMs: try fields.optionalInteger("nextFundingTime"))
+                                        fundingRateTimestampMs: try fields.optionalEpochMillis("fundingRateTimestamp"),
+                                        nextFundingTimeMs: try fields.optionalEpochMillis("nextFundingTime"))
             guard funding.fundingRate != nil || funding.nextFundingTimeMs != nil else {
                 throw fields.error("fundingRate", "missing (neither fundingRate nor nextFundingTime present)")
             }
@@ -146,7 +146,7 @@ public enum EnvelopeDecoder {
             default: throw fields.error("side", "expected Buy, Sell or empty, got '\(sideText)'")
             }
             let entry = try fields.optionalDecimal("avgPrice")
-            let updated = try fields.optionalInteger("updatedTime")
+            let updated = try fields.optionalEpochMillis("updatedTime")
             let position = PositionUpdate(size: signed, entryPrice: signed == 0 ? nil : entry,
                                           markPrice: try fields.optionalDecimal("markPrice"),
                                           unrealizedPnl: try fields.optionalDecimal("unrealisedPnl"),
@@ -155,8 +155,8 @@ public enum EnvelopeDecoder {
         case "order", "execution":
             let symbol = try symbolOf(fields, key: "symbol", topic: nil)
             let sideText = try fields.optionalString("side")
-            let execTime = try fields.optionalInteger("execTime")
-            let updatedTime = try fields.optionalInteger("updatedTime")
+            let execTime = try fields.optionalEpochMillis("execTime")
+            let updatedTime = try fields.optionalEpochMillis("updatedTime")
             let time = execTime ?? updatedTime
             let execPrice = try fields.optionalDecimal("execPrice")
             let orderPrice = try fields.optionalDecimal("price")
@@ -313,6 +313,29 @@ struct Fields {
     func optionalTimestamp(_ key: String) throws(DecodeError) -> Nanos? {
         guard let text = try optionalString(key) else { return nil }
         guard let value = Time.parseISO8601(text) else { throw error(key, "not an ISO-8601 timestamp: '\(text.prefix(40))'") }
+        guard Time.isAccepted(value) else { throw error(key, "out of range: '\(text.prefix(40))' is not \(Time.acceptedRangeText)") }
+        return value
+    }
+
+    func epochMillis(_ key: String) throws(DecodeError) -> Int64 {
+        guard let value = try optionalEpochMillis(key) else { throw error(key, "missing") }
+        return value
+    }
+
+    /// An exchange time in ms since the epoch, within the accepted range (so that converting it
+    /// to ns, or subtracting it from another instant, cannot overflow anywhere downstream).
+    func optionalEpochMillis(_ key: String) throws(DecodeError) -> Int64? {
+        guard let value = try optionalInteger(key) else { return nil }
+        guard Time.acceptedMillis.contains(value) else {
+            throw error(key, "out of range: \(value) ms since the epoch is not \(Time.acceptedRangeText)")
+        }
+        return value
+    }
+
+    /// An instant in ns since the epoch, within the accepted range.
+    func optionalEpochNanos(_ key: String) throws(DecodeError) -> Nanos? {
+        guard let value = try optionalInteger(key) else { return nil }
+        guard Time.isAccepted(value) else { throw error(key, "out of range: \(value) ns since the epoch is not \(Time.acceptedRangeText)") }
         return value
     }
 

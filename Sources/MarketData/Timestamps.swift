@@ -7,6 +7,18 @@ public enum Time {
     public static let nanosPerSecond: Int64 = 1_000_000_000
     public static let nanosPerDay: Int64 = 86_400 * nanosPerSecond
 
+    /// The instants accepted from outside (messages, recordings, requests): 2000-01-01 (inclusive)
+    /// to 2100-01-01 (exclusive) UTC. Within it every difference and sum of two instants, and an
+    /// instant plus a few years, fits in Int64 nanoseconds, so nothing downstream can overflow.
+    public static let acceptedRange: Range<Nanos> = 946_684_800_000_000_000..<4_102_444_800_000_000_000
+    /// The same bounds in milliseconds since the epoch (exchange times).
+    public static let acceptedMillis: Range<Int64> = 946_684_800_000..<4_102_444_800_000
+    /// How a value outside ``acceptedRange`` is explained to the sender.
+    public static let acceptedRangeText = "within 2000-01-01 and 2100-01-01 UTC"
+
+    /// Whether an instant (ns) lies in ``acceptedRange``.
+    @inlinable public static func isAccepted(_ nanos: Nanos) -> Bool { acceptedRange.contains(nanos) }
+
     /// Parses an ISO-8601 timestamp such as `2026-11-24T10:15:03.124511`,
     /// `2026-11-24T10:15:03Z` or `2026-11-24T12:15:03.5+02:00` to nanoseconds (UTC).
     /// A timestamp without an offset is UTC. Up to nine fraction digits are kept exactly.

@@ -84,8 +84,7 @@ public struct QualityTracker: Sendable {
             break
         }
         var exchangeLatency: Double?
-        if let exchangeMs = event.exchTsMs {
-            let latency = Double(event.recvTs - exchangeMs * Time.nanosPerMilli) / 1e6
+        if let exchangeMs = event.exchTsMs, let latency = Self.milliseconds(from: exchangeMs, millis: true, to: event.recvTs) {
             exchangeLatency = latency
             if latency > thresholds.lateMs { found.append(.late) }
             if latency < -thresholds.clockAheadMs { found.append(.clockAhead) }
@@ -107,7 +106,9 @@ public struct QualityTracker: Sendable {
             }
             if resynced { bucket.resyncs += 1 }
             if let exchangeLatency { bucket.exchangeLatency.record(ms: exchangeLatency) }
-            if let gateway = event.gatewayTs { bucket.gatewayLatency.record(ms: Double(event.recvTs - gateway) / 1e6) }
+            if let gateway = event.gatewayTs, let latency = Self.milliseconds(from: gateway, millis: false, to: event.recvTs) {
+                bucket.gatewayLatency.record(ms: latency)
+            }
         }
     }
 
@@ -132,6 +133,14 @@ public struct QualityTracker: Sendable {
     /// The open buckets of a symbol within [from, to) minutes, oldest first.
     public func openBuckets(symbol: String) -> [QualityBucket] {
         (buckets[symbol] ?? [:]).values.sorted { $0.minute < $1.minute }
+    }
+
+    /// `to - from` in ms, or nil when the difference does not fit (the decoder keeps outside
+    /// times within 2000–2100, but a stored or hand-built event must not trap the tracker either).
+    static func milliseconds(from: Int64, millis: Bool, to: Nanos) -> Double? {
+        let (start, scaled) = millis ? from.multipliedReportingOverflow(by: Time.nanosPerMilli) : (from, false)
+        let (delta, overflow) = to.subtractingReportingOverflow(start)
+        return scaled || overflow ? nil : Double(delta) / 1e6
     }
 
     public static func minute(of time: Nanos) -> Int64 { Time.floorDiv(time, 60 * Time.nanosPerSecond) }

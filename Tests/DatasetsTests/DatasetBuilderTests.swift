@@ -177,3 +177,41 @@ func times(_ path: String) throws -> [Double] {
         #expect(manifest.json.contains("\"random_split\": true"))
     }
 }
+
+/// features.md §1 and §4 across a silence longer than `quiet_limit`: no rows in it, the
+/// manifest names it among the gaps, and targets reaching into it read the unchanged state.
+@Suite struct QuietPeriodDatasetTests {
+    @Test func aSilenceLongerThanTheQuietLimitHasNoRowsAndIsAGap() throws {
+        let store = try RawStore(root: scratchDirectory(), format: ParquetFormat())
+        var stamper = Stamper()
+        var events: [MarketEvent] = []
+        // A minute of market, 3 h of silence, another minute.
+        for k in Array(0...60) + Array(10_860...11_000) {
+            let mid = 100 + Double(k % 7)
+            let book = BookUpdate(isSnapshot: true, updateId: Int64(k + 1), bids: [PriceLevel(price: mid - 0.5, size: 1)],
+                                  asks: [PriceLevel(price: mid + 0.5, size: 1)])
+            events.append(stamper.stamp(UnstampedEvent(symbol: "BTCUSDT", body: .book(book)), at: at(Double(k) + 0.5)))
+        }
+        store.append(events)
+        try store.sync()
+        try store.flush()
+        let registry = try FeatureRegistry.parse("version: q\nquiet_limit: 10m\nfeatures:\n  - {name: mid, kind: mid_price}\n")
+        var config = DatasetConfig(symbol: "BTCUSDT", splits: .explicit(periods: [("train", at(10), at(10_900))], embargo: 0))
+        config.targets.horizons = [60 * Time.nanosPerSecond]
+        config.leakageCheck = true
+        let dir = scratchDirectory()
+        _ = try DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: dir, datasetId: "quiet").build()
+        let rows = try times("\(dir)/train.parquet")
+        // Last event before the silence at 60.5 s: rows up to 660 s; next event at 10 860.5 s: rows from 10 861 s.
+        #expect(rows.filter { $0 > 660 && $0 < 10_861 }.isEmpty)
+        #expect(rows.contains(660) && rows.contains(10_861))
+        #expect(rows.count == (660 - 10 + 1) + (10_899 - 10_861 + 1))
+        // A row just before the silence reads mid(t + 1 min) inside it: the state there is the last one.
+        let returns = try column("\(dir)/train.parquet", "target_return_1m")
+        #expect(!returns.isNull(rows.firstIndex(of: 650)!))
+        let manifest = try String(contentsOfFile: "\(dir)/manifest.json", encoding: .utf8)
+        let quietStart = Time.formatISO8601(at(661)), quietEnd = Time.formatISO8601(at(10_861))
+        #expect(manifest.contains("\"quiet_periods\": [[\"\(quietStart)\", \"\(quietEnd)\"]]"), "\(manifest)")
+        #expect(manifest.contains("\"gaps\": [[\"\(quietStart)\", \"\(quietEnd)\"]]"))
+    }
+}

@@ -82,3 +82,28 @@ import Testing
         #expect(!FeatureRegistry.validate("version: 1\nfeatures:\n  - just a string").isEmpty)
     }
 }
+
+/// A registry document costs what its size says: alias bombs and deep nesting are refused
+/// lexically before any YAML work, and the problem list is bounded.
+@Suite struct RegistryBoundsTests {
+    @Test func aliasBombsAndDeepNestingAreRefusedCheaply() {
+        var bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for index in 1...200 { bomb += "a\(index): &a\(index) [*a\(index - 1), *a\(index - 1), *a\(index - 1)]\n" }
+        let problems = FeatureRegistry.validate(bomb + "version: \"1\"\nfeatures: []\n")
+        #expect(problems.count == 1)
+        #expect(problems.first?.message.contains("aliases") == true)
+        for nested in [String(repeating: "[", count: 100_000), String(repeating: "- ", count: 10_000) + "x", String(repeating: "{a: ", count: 5_000)] {
+            #expect(FeatureRegistry.validate(nested).first?.message.contains("nesting") == true)
+        }
+        // A few aliases are fine (and `a*b` in text is not one).
+        let fine = "version: \"1\"\ndescription: \"a*b\"\nfeatures:\n  - &m {name: mid, kind: mid_price}\n"
+        #expect(FeatureRegistry.validate(fine).isEmpty)
+    }
+
+    @Test func theProblemListIsBounded() {
+        let entries = (0..<500).map { "  - {name: f\($0), kind: no_such_kind}" }.joined(separator: "\n")
+        let problems = FeatureRegistry.validate("version: \"1\"\nfeatures:\n" + entries)
+        #expect(problems.count == FeatureRegistry.maxProblems + 1)
+        #expect(problems.last?.message.contains("more problem") == true)
+    }
+}

@@ -25,10 +25,10 @@ let key: HTTPFields = [HTTPField.Name("X-API-Key")!: "secret-key"]
 func json(_ response: TestResponse) throws -> JSONValue { try JSONParser.parse(String(buffer: response.body)) }
 
 @Suite struct APITests {
-    @Test func healthIsPublicAndReportsEachDependency() async throws {
+    @Test func healthIsPublicAndReportsEachDependencyToKeyHolders() async throws {
         let (app, _) = try await makeAPI()
         try await app.test(.router) { client in
-            try await client.execute(uri: "/health", method: .get) { response in
+            try await client.execute(uri: "/health", method: .get, headers: key) { response in
                 #expect(response.status == .ok)
                 let body = try json(response)
                 #expect(body["status"] == .string("ok"))

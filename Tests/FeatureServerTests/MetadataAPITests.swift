@@ -58,13 +58,13 @@ import Testing
         let metadata = try await sqliteStore()
         let (app, _) = try await makeAPI(metadata: metadata)
         try await app.test(.router) { client in
-            try await client.execute(uri: "/health", method: .get) { response in
+            try await client.execute(uri: "/health", method: .get, headers: key) { response in
                 #expect(response.status == .ok)
                 let body = try json(response)
                 #expect(body["checks"]?["metadata"]?["status"] == .string("up"))
             }
             await metadata.close()
-            try await client.execute(uri: "/health", method: .get) { response in
+            try await client.execute(uri: "/health", method: .get, headers: key) { response in
                 #expect(response.status == .serviceUnavailable)
                 let body = try json(response)
                 #expect(body["checks"]?["metadata"]?["status"] == .string("down"))

@@ -82,7 +82,7 @@ func number(_ value: JSONValue?) -> Double? {
             #expect(body.contains("\"message\""))
         }
         // Explicit ns bounds are accepted; a quiet range of a live symbol is all missing.
-        let (status, body) = try await report(app, "symbol=BTCUSDT&from=0&to=60000000000")
+        let (status, body) = try await report(app, "symbol=BTCUSDT&from=1764028800000000000&to=1764028860000000000")
         #expect(status == .ok)
         #expect(number(try JSONParser.parse(body)["missing_rate"]) == 1)
     }

@@ -45,10 +45,10 @@ import Testing
 
     @Test func decodesKlineTickerFundingPositionAndPositionManagerEvents() throws {
         let kline = try EnvelopeDecoder.decode(text: """
-            {"event_type":"kline","topic":"kline.1.BTCUSDT","payload":{"start":1,"end":2,"interval":"1","open":"1","high":"2","low":"0.5","close":"1.5","volume":"10","turnover":"15","confirm":true,"timestamp":3}}
+            {"event_type":"kline","topic":"kline.1.BTCUSDT","payload":{"start":1764064800000,"end":1764064859999,"interval":"1","open":"1","high":"2","low":"0.5","close":"1.5","volume":"10","turnover":"15","confirm":true,"timestamp":1764064803000}}
             """)
         #expect(kline.events[0].symbol == "BTCUSDT")
-        #expect(kline.events[0].body == .kline(Kline(interval: "1", startMs: 1, endMs: 2, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10, turnover: 15, confirm: true)))
+        #expect(kline.events[0].body == .kline(Kline(interval: "1", startMs: 1764064800000, endMs: 1764064859999, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10, turnover: 15, confirm: true)))
 
         let ticker = try EnvelopeDecoder.decode(text: """
             {"event_type":"ticker","topic":"tickers.BTCUSDT","payload":{"symbol":"BTCUSDT","markPrice":"100.5","fundingRate":"0.0001","nextFundingTime":"1764086400000"}}

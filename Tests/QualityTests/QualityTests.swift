@@ -138,3 +138,20 @@ struct Feed {
         #expect(again == histogram)
     }
 }
+
+/// Events that bypass the decoder's range checks (hand-built, or read from an old store) must
+/// not trap the tracker either: a latency that does not fit is left out, nothing else changes.
+@Suite struct QualityTrackerExtremesTests {
+    @Test func extremeExchangeAndGatewayTimesDoNotTrap() {
+        var tracker = QualityTracker()
+        let now: Nanos = 1_767_225_600_000_000_000
+        for (exchange, gateway) in [(Int64.max, Nanos.min), (Int64.min, Nanos.max), (99_999_999_999_999, 0), (-1, -1)] {
+            let trade = Trade(price: 100, size: 1, side: .buy, tradeId: "x")
+            tracker.observe(MarketEvent(symbol: "BTCUSDT", recvTs: now, seq: 1, exchTsMs: exchange, gatewayTs: gateway, body: .trade(trade)))
+        }
+        let bucket = tracker.openBuckets(symbol: "BTCUSDT")[0]
+        #expect(bucket.totalEvents == 4)
+        #expect(bucket.exchangeLatency.count == 1)  // only -1 ms fits in ns; the others overflow and are left out
+        #expect(bucket.gatewayLatency.count == 3)  // now - Int64.min does not fit
+    }
+}

@@ -80,6 +80,21 @@ def _split_flow(body):
     return parts
 
 
+def load_quiet_limit(path):
+    """The registry's top-level quiet_limit (default 1 h), in ns."""
+    text = open(path, encoding="utf-8").read()
+    if text.lstrip().startswith("{"):
+        value = json.loads(text).get("quiet_limit")
+    else:
+        m = re.search(r'^quiet_limit:\s*"?([0-9]+(?:ms|s|m|h|d))"?\s*(?:#.*)?$', text, re.M)
+        value = m.group(1) if m else None
+    if value is None:
+        return 3600 * NS
+    m = re.fullmatch(r"([0-9]+)(ms|s|m|h|d)", value)
+    scale = {"ms": NS // 1000, "s": NS, "m": 60 * NS, "h": 3600 * NS, "d": 86400 * NS}[m.group(2)]
+    return int(m.group(1)) * scale
+
+
 def load_registry(path):
     text = open(path, encoding="utf-8").read()
     entries = None
@@ -532,7 +547,7 @@ def compute(st, T, feats):
     return out
 
 
-def run(events, feats, opts=None):
+def run(events, feats, opts=None, quiet_limit=3600 * NS):
     churn_levels = sorted({f["N"] for f in feats if f["kind"] == "book_churn"})
     by_sym = {}
     for e in events:
@@ -543,11 +558,15 @@ def run(events, feats, opts=None):
         st = SymbolState(churn_levels, opts)
         first = evs[0][0]
         G = -(-first // NS) * NS
+        last = None
         for ts, ln, _, obj in evs:
             while G < ts:
-                rows.append((G, sym, compute(st, G, feats)))
+                # Quiet symbols (features.md §1): no vector once silent for longer than quiet_limit.
+                if G - last <= quiet_limit:
+                    rows.append((G, sym, compute(st, G, feats)))
                 G += NS
             st.apply(ts, obj)
+            last = ts
     rows.sort(key=lambda r: (r[0], r[1]))
     return rows
 
@@ -571,7 +590,7 @@ def main(argv=None):
     opts = {"initial_out_of_sync": a.initial_out_of_sync, "keep_entry_after_flat": a.keep_entry_after_flat}
     feats = load_registry(a.registry)
     events = load_events(a.input)
-    rows = run(events, feats, opts)
+    rows = run(events, feats, opts, load_quiet_limit(a.registry))
     with open(a.output, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["ts_ns", "symbol"] + [x["name"] for x in feats])

@@ -6,6 +6,8 @@ enum DefaultRegistry {
 # (FeatureEngine/Registry/DefaultRegistry.swift; a test keeps the two identical).
 # A new feature is a new entry here: pick a kind from features.md §3 and its parameters.
 version: "1.0.0"
+# A symbol silent for longer than this has no grid vectors until its next event (features.md §1).
+quiet_limit: 1h
 features:
   # Book, as of T
   - {name: mid_price, kind: mid_price, sources: [orderbook]}

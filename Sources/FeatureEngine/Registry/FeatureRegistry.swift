@@ -56,14 +56,22 @@ public struct FeatureRegistry: Sendable, Equatable {
     public var features: [FeatureDefinition]
     /// SHA-256 of the canonical form (formatting and key order do not change it).
     public var contentHash: String
+    /// A symbol silent for longer than this has no grid vectors until its next event
+    /// (features.md §1, "Quiet symbols"); `quiet_limit`, default 1 h.
+    public var quietLimit: Nanos
+
+    /// The default `quiet_limit`, and the bounds a registry may set.
+    public static let defaultQuietLimit: Nanos = 3_600 * Time.nanosPerSecond
+    public static let quietLimitRange: ClosedRange<Nanos> = Time.nanosPerSecond...(7 * Time.nanosPerDay)
 
     /// Feature names in registry order.
     public var names: [String] { features.map(\.name) }
 
     /// Builds a registry from definitions, validating them.
-    public init(version: String, features: [FeatureDefinition]) throws(RegistryValidationError) {
+    public init(version: String, features: [FeatureDefinition], quietLimit: Nanos = defaultQuietLimit) throws(RegistryValidationError) {
         var problems: [RegistryProblem] = []
         if version.isEmpty { problems.append(RegistryProblem(path: "version", message: "must not be empty")) }
+        if !Self.quietLimitRange.contains(quietLimit) { problems.append(Self.quietLimitProblem) }
         var seen: Set<String> = []
         for (index, feature) in features.enumerated() {
             Self.check(feature, path: "features[\(index)] (\(feature.name))", seen: &seen, globalMaxDays: nil, into: &problems)
@@ -72,8 +80,12 @@ public struct FeatureRegistry: Sendable, Equatable {
         guard problems.isEmpty else { throw RegistryValidationError(problems: problems) }
         self.version = version
         self.features = features
-        self.contentHash = Self.hash(version: version, features: features)
+        self.quietLimit = quietLimit
+        self.contentHash = Self.hash(version: version, features: features, quietLimit: quietLimit)
     }
+
+    static let quietLimitProblem = RegistryProblem(
+        path: "quiet_limit", message: "must be a duration from 1s to 7d (forms: 30s, 10m, 1h, 1d)")
 
     /// The registry bundled with the service: every feature interfaces.md §4 requires.
     public static var bundledDefault: FeatureRegistry {
@@ -86,6 +98,9 @@ public struct FeatureRegistry: Sendable, Equatable {
 
     /// Parses and validates a registry given as YAML or JSON text; every problem is reported.
     public static func parse(_ text: String) throws(RegistryValidationError) -> FeatureRegistry {
+        // Bounded cost before any YAML work: a registry is small, and aliases (which a composer
+        // expands) have no use in one beyond a few.
+        if let problem = boundsProblem(text) { throw RegistryValidationError(problems: [RegistryProblem(path: "", message: problem)]) }
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
             throw RegistryValidationError(problems: [RegistryProblem(path: "", message: "not valid YAML or JSON: \(error)")])
@@ -96,6 +111,7 @@ public struct FeatureRegistry: Sendable, Equatable {
         var problems: [RegistryProblem] = []
         var version = ""
         var globalMaxDays: Double?
+        var quietLimit = defaultQuietLimit
         var featureNodes: [Node] = []
         var sawFeatures = false
         for (keyNode, value) in root {
@@ -108,6 +124,10 @@ public struct FeatureRegistry: Sendable, Equatable {
             case "max_lookback_days":
                 if let days = positiveNumber(value) { globalMaxDays = days } else {
                     problems.append(RegistryProblem(path: "max_lookback_days", message: "must be a positive number"))
+                }
+            case "quiet_limit":
+                if let text = scalarText(value), let limit = Time.parseDuration(text), quietLimitRange.contains(limit) { quietLimit = limit } else {
+                    problems.append(quietLimitProblem)
                 }
             case "features":
                 sawFeatures = true
@@ -139,8 +159,58 @@ public struct FeatureRegistry: Sendable, Equatable {
                 problems.append(RegistryProblem(path: "features[\(index)] (\(name)).name", message: "duplicate name '\(name)'"))
             }
         }
-        guard problems.isEmpty else { throw RegistryValidationError(problems: problems) }
-        return FeatureRegistry(validated: version, features: features)
+        if featureNodes.count > maxFeatures {
+            problems.append(RegistryProblem(path: "features", message: "lists \(featureNodes.count) features; at most \(maxFeatures) are accepted"))
+        }
+        guard problems.isEmpty else {
+            // Every problem is listed, up to a bound that keeps the answer small.
+            guard problems.count > maxProblems else { throw RegistryValidationError(problems: problems) }
+            let more = RegistryProblem(path: "", message: "\(problems.count - maxProblems) more problem(s) not listed")
+            throw RegistryValidationError(problems: Array(problems.prefix(maxProblems)) + [more])
+        }
+        return FeatureRegistry(validated: version, features: features, quietLimit: quietLimit)
+    }
+
+    /// Bounds on a registry document.
+    public static let maxAliases = 100
+    public static let maxFeatures = 2_000
+    public static let maxProblems = 200
+
+    public static let maxNesting = 64
+
+    /// What makes a text too costly to compose, found lexically in one pass: more than
+    /// ``maxAliases`` alias uses (`*name` after a blank, a line start, `[`, `{`, `,` or `:`), or
+    /// nesting (flow brackets, or `- ` entries opening on one line, or indentation) deeper
+    /// than ``maxNesting``, which a recursive composer would pay for in stack.
+    static func boundsProblem(_ text: String) -> String? {
+        var aliases = 0
+        var flowDepth = 0
+        var lineStart = true
+        var indent = 0
+        var dashes = 0
+        var previous: UInt8 = 0x0A
+        for c in text.utf8 {
+            if previous == UInt8(ascii: "*"), c != 0x20, c != 0x0A, c != 0x0D, c != 0x09 { aliases += 1 }
+            switch c {
+            case 0x0A: lineStart = true; indent = 0; dashes = 0
+            case 0x20 where lineStart: indent += 1
+            case UInt8(ascii: "-") where lineStart: dashes += 1
+            case UInt8(ascii: "["), UInt8(ascii: "{"): flowDepth += 1; lineStart = false
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): flowDepth -= 1; lineStart = false
+            default: lineStart = false
+            }
+            if c == UInt8(ascii: "*") {
+                switch previous {
+                case 0x20, 0x0A, 0x09, UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ","), UInt8(ascii: ":"): break
+                default: previous = 0; continue  // not an alias: `a*b`
+                }
+            }
+            if flowDepth > maxNesting || dashes > maxNesting || indent > 4 * maxNesting {
+                return "nesting deeper than \(maxNesting) levels (or indentation past \(4 * maxNesting) columns) is not accepted"
+            }
+            previous = c
+        }
+        return aliases > maxAliases ? "uses \(aliases) YAML aliases; at most \(maxAliases) are accepted" : nil
     }
 
     /// Validates without building: the list of problems (empty when valid).
@@ -148,10 +218,11 @@ public struct FeatureRegistry: Sendable, Equatable {
         do { _ = try parse(text); return [] } catch { return error.problems }
     }
 
-    private init(validated version: String, features: [FeatureDefinition]) {
+    private init(validated version: String, features: [FeatureDefinition], quietLimit: Nanos) {
         self.version = version
         self.features = features
-        self.contentHash = Self.hash(version: version, features: features)
+        self.quietLimit = quietLimit
+        self.contentHash = Self.hash(version: version, features: features, quietLimit: quietLimit)
     }
 
     private static let allowedKeys: Set<String> = ["name", "kind", "window", "levels", "lookahead_forbidden", "max_lookback_days",
@@ -266,9 +337,9 @@ public struct FeatureRegistry: Sendable, Equatable {
     }
 
     /// The canonical JSON form the content hash is computed over.
-    public var canonicalJSON: String { Self.canonical(version: version, features: features) }
+    public var canonicalJSON: String { Self.canonical(version: version, features: features, quietLimit: quietLimit) }
 
-    private static func canonical(version: String, features: [FeatureDefinition]) -> String {
+    private static func canonical(version: String, features: [FeatureDefinition], quietLimit: Nanos) -> String {
         var out = "{\"features\":["
         for (index, feature) in features.enumerated() {
             if index > 0 { out += "," }
@@ -283,12 +354,12 @@ public struct FeatureRegistry: Sendable, Equatable {
             if let window = feature.window { out += ",\"window_ns\":\(window)" }
             out += "}"
         }
-        out += "],\"version\":"
+        out += "],\"quiet_limit_ns\":\(quietLimit),\"version\":"
         JSONText.appendString(version, to: &out)
         return out + "}"
     }
 
-    private static func hash(version: String, features: [FeatureDefinition]) -> String {
-        SHA256.hex(Array(canonical(version: version, features: features).utf8))
+    private static func hash(version: String, features: [FeatureDefinition], quietLimit: Nanos) -> String {
+        SHA256.hex(Array(canonical(version: version, features: features, quietLimit: quietLimit).utf8))
     }
 }

@@ -19,7 +19,8 @@ enum DatasetRoutes {
                 let job = try await jobs.submit(configJSON: String(buffer: body))
                 return JSONResponse.make(jobJSON(job), status: .accepted)
             } catch let error as DatasetConfigError {
-                return problems(error.problems)
+                throw APIError.invalid(code: "invalid_dataset", "the dataset request has \(error.problems.count) problem(s)",
+                                       problems: error.problems.map { (path: "", message: $0) })
             } catch let error as DatasetBuildError {
                 switch error {
                 case .noData: throw APIError(.unprocessableContent, code: "no_data", error.description)
@@ -79,13 +80,6 @@ enum DatasetRoutes {
                                                    .contentDisposition: "attachment; filename=\"\(id)-\(entry.file)\""],
                             body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
-    }
-
-    static func problems(_ problems: [String]) -> Response {
-        var body = "{\"error\":{\"code\":\"invalid_dataset\",\"message\":"
-        JSONText.appendString("the dataset request has \(problems.count) problem(s)", to: &body)
-        body += ",\"problems\":[" + problems.map { p in var s = "{\"path\":\"\",\"message\":"; JSONText.appendString(p, to: &s); return s + "}" }.joined(separator: ",") + "]}}"
-        return JSONResponse.make(body, status: .unprocessableContent)
     }
 
     static func jobJSON(_ job: DatasetJobs.Job) -> String {

@@ -1,6 +1,7 @@
 public import Hummingbird
 import Logging
 import HTTPTypes
+import NIOCore
 import Foundation
 
 /// The request context: Hummingbird's basic context plus the request's trace id.
@@ -8,6 +9,8 @@ public struct ServiceRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// From the `X-Trace-Id` header, or generated.
     public var traceId: String = ""
+    /// Whether the request carried a valid API key (public routes answer more to those that do).
+    public var authenticated = false
 
     public init(source: Source) {
         coreContext = .init(source: source)
@@ -21,18 +24,29 @@ struct TraceAndErrorMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let traceId: String = request.headers[HTTPField.Name("X-Trace-Id")!] ?? UUID().uuidString.lowercased()
+        let given = request.headers[HTTPField.Name("X-Trace-Id")!]
+        let traceId = given.flatMap { Self.isUsableTraceId($0) ? $0 : nil } ?? UUID().uuidString.lowercased()
         context.traceId = traceId
         context.logger[metadataKey: "trace_id"] = .string(traceId)
         var response: Response
         do {
+            if let allowed = RouteMethods.allowed(path: request.uri.path), !allowed.contains(request.method) {
+                throw APIError.methodNotAllowed(request.method, path: request.uri.path, allowed: allowed)
+            }
             response = try await next(request, context)
         } catch let error as APIError {
             response = error.response(traceId: traceId)
         } catch let error as HTTPError {
             let code = error.status == .notFound ? "not_found" : error.status.code < 500 ? "bad_request" : "internal"
-            let message = error.body ?? (error.status == .notFound ? "no route for \(request.method) \(request.uri.path)" : error.status.reasonPhrase)
+            let message = error.body ?? (error.status == .notFound
+                                         ? "no route for \(request.method) \(Echo.prefix(request.uri.path))" : error.status.reasonPhrase)
             response = APIError(error.status, code: code, message).response(traceId: traceId)
+        } catch let error as NIOTooManyBytesError {
+            // A body over the route's limit: the client's mistake, said with the limit.
+            let limit = error.maxBytes.map { "the limit of \($0) bytes" } ?? "this route's limit"
+            response = APIError(.contentTooLarge, code: "body_too_large",
+                                "the request body is larger than \(limit) for \(request.method) \(Echo.prefix(request.uri.path))")
+                .response(traceId: traceId)
         } catch {
             context.logger.error("request failed", metadata: ["error": .string(String(describing: error))])
             response = APIError(.internalServerError, code: "internal", "internal error (trace id \(traceId))").response(traceId: traceId)
@@ -41,6 +55,35 @@ struct TraceAndErrorMiddleware: RouterMiddleware {
         context.logger.info("request", metadata: ["method": .string(request.method.rawValue), "path": .string(request.uri.path),
                                                   "status": .stringConvertible(response.status.code)])
         return response
+    }
+
+    /// A caller's trace id is echoed on every log line and response: printable ASCII, at most 128 characters.
+    static func isUsableTraceId(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        return (1...128).contains(utf8.count) && utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") }
+    }
+}
+
+/// The methods each documented path answers (from the OpenAPI document's operations), so that
+/// a known path asked with another method gets 405 with `Allow`, not 404.
+enum RouteMethods {
+    static let table: [(segments: [Substring], methods: [HTTPRequest.Method])] = {
+        var byPath: [String: [HTTPRequest.Method]] = [:]
+        for (method, path) in OpenAPIDocument.operations {
+            byPath[path, default: []].append(HTTPRequest.Method(method.uppercased())!)
+            if method == "get" { byPath[path, default: []].append(.head) }
+        }
+        return byPath.sorted { $0.key < $1.key }.map { (segments: $0.key.split(separator: "/"), methods: $0.value) }
+    }()
+
+    /// The methods allowed on `path`, or nil for a path no route serves.
+    static func allowed(path: String) -> [HTTPRequest.Method]? {
+        let segments = path.split(separator: "/")
+        for entry in table where entry.segments.count == segments.count {
+            let matches = zip(entry.segments, segments).allSatisfy { pattern, segment in pattern.hasPrefix("{") || pattern == segment }
+            if matches { return entry.methods }
+        }
+        return nil
     }
 }
 
@@ -57,10 +100,12 @@ struct APIKeyMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if publicPaths.contains(request.uri.path) { return try await next(request, context) }
         let given: String? = request.headers[HTTPField.Name("X-API-Key")!] ?? request.uri.queryParameters["api_key"].map { String($0) }
-        guard let given else { throw APIError.unauthorized("missing API key: send header X-API-Key or query parameter api_key") }
-        guard Self.matches(Array(given.utf8), keys) else { throw APIError.unauthorized("invalid API key") }
+        var context = context
+        context.authenticated = given.map { Self.matches(Array($0.utf8), keys) } ?? false
+        if publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        guard given != nil else { throw APIError.unauthorized("missing API key: send header X-API-Key or query parameter api_key") }
+        guard context.authenticated else { throw APIError.unauthorized("invalid API key") }
         return try await next(request, context)
     }
 

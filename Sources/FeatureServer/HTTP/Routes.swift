@@ -56,21 +56,23 @@ public enum APIRoutes {
         router.middlewares.add(TraceAndErrorMiddleware())
         router.middlewares.add(APIKeyMiddleware(keys: apiKeys, publicPaths: publicPaths))
 
-        router.get("/health") { _, _ in try await health(service) }
+        router.get("/health") { _, context in try await health(service, detailed: context.authenticated) }
         router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.json) }
         router.get("/features/latest") { request, _ in try await latest(service, request) }
         router.get("/feature-registry") { _, _ in await registry(service) }
         router.post("/feature-registry/reload") { request, context in try await reload(service, request, logger: context.logger) }
         router.get("/feature-registry/validate") { _, _ in try validate(service) }
         router.get("/feature-registry/versions") { _, _ in try await versions(service) }
-        router.post("/ingest") { request, _ in try await ingest(service, request) }
+        router.post("/ingest") { request, context in try await ingest(service, request, logger: context.logger) }
         router.get("/metrics") { _, _ in await metrics(service) }
         router.get("/data-quality/report") { request, _ in try await qualityReport(service, request) }
         DatasetRoutes.add(to: router, jobs: service.datasets)
         return router
     }
 
-    static func health(_ service: ServiceContext) async throws -> Response {
+    /// Health: status for anyone (load balancers, probes); checks with their details (paths,
+    /// database locations, errors) only for a caller with an API key.
+    static func health(_ service: ServiceContext, detailed: Bool) async throws -> Response {
         var checks: [(String, String, String)] = []
         if let broker = await service.brokerStatus() {
             checks.append(("broker", broker == "up" ? "up" : "down", broker))
@@ -94,6 +96,9 @@ public enum APIRoutes {
             checks.append(("metadata", "disabled", "no metadata store"))
         }
         let healthy = !checks.contains { $0.1 == "down" }
+        guard detailed else {
+            return JSONResponse.make("{\"status\":\"\(healthy ? "ok" : "degraded")\"}", status: healthy ? .ok : .serviceUnavailable)
+        }
         var body = "{\"status\":\"\(healthy ? "ok" : "degraded")\",\"uptime_seconds\":\(Double(wallClockNanos() - service.startedAt) / 1e9),\"checks\":{"
         body += checks.map { name, status, detail in
             var entry = "\"\(name)\":{\"status\":\"\(status)\",\"detail\":"
@@ -108,10 +113,12 @@ public enum APIRoutes {
         guard let symbol = request.uri.queryParameters["symbol"].map(String.init), !symbol.isEmpty else {
             throw APIError.badRequest("query parameter 'symbol' is required, e.g. /features/latest?symbol=BTCUSDT")
         }
+        guard Symbols.isValid(symbol) else { throw invalidSymbol(symbol) }
         let now = wallClockNanos()
         guard let vector = await service.pipeline.latest(symbol: symbol, now: now) else {
             let known = await service.pipeline.symbols
-            throw APIError.notFound("unknown symbol '\(symbol)'; known symbols: \(known.isEmpty ? "none yet" : known.joined(separator: ", "))")
+            let list = known.isEmpty ? "none yet" : known.prefix(20).joined(separator: ", ") + (known.count > 20 ? ", …" : "")
+            throw APIError.notFound("unknown symbol '\(symbol)'; known symbols: \(list)")
         }
         let configuration = await service.pipeline.configuration
         let lastEvent = await service.pipeline.counters.lastEventAt[symbol]
@@ -121,10 +128,14 @@ public enum APIRoutes {
                                                        registryVersion: configuration.registry.version, traceId: nil, extra: extra))
     }
 
+    static func invalidSymbol(_ symbol: String) -> APIError {
+        .badRequest("'symbol' must be 1 to 40 upper-case letters, digits, '-' or '_' (e.g. BTCUSDT), got '\(Echo.prefix(symbol, 40))'")
+    }
+
     static func registryJSON(_ registry: FeatureRegistry) -> String {
         var out = "{\"version\":"
         JSONText.appendString(registry.version, to: &out)
-        out += ",\"content_hash\":\"\(registry.contentHash)\",\"features\":["
+        out += ",\"content_hash\":\"\(registry.contentHash)\",\"quiet_limit\":\"\(Time.formatDuration(registry.quietLimit))\",\"features\":["
         out += registry.features.map { feature in
             var entry = "{\"name\":\"\(feature.name)\",\"kind\":\"\(feature.kind.rawValue)\""
             if let window = feature.window { entry += ",\"window\":\"\(Time.formatDuration(window))\"" }
@@ -139,17 +150,9 @@ public enum APIRoutes {
         JSONResponse.make(registryJSON(await service.pipeline.configuration.registry))
     }
 
-    static func problemsResponse(_ problems: [RegistryProblem], status: HTTPResponse.Status) -> Response {
-        var body = "{\"error\":{\"code\":\"invalid_registry\",\"message\":"
-        JSONText.appendString("the registry has \(problems.count) problem(s); the registry in force is unchanged", to: &body)
-        body += ",\"problems\":[" + problems.map { problem in
-            var entry = "{\"path\":"
-            JSONText.appendString(problem.path, to: &entry)
-            entry += ",\"message\":"
-            JSONText.appendString(problem.message, to: &entry)
-            return entry + "}"
-        }.joined(separator: ",") + "]}}"
-        return JSONResponse.make(body, status: status)
+    static func invalidRegistry(_ problems: [RegistryProblem]) -> APIError {
+        .invalid(code: "invalid_registry", "the registry has \(problems.count) problem(s); the registry in force is unchanged",
+                 problems: problems.map { (path: $0.path, message: $0.message) })
     }
 
     /// The registry text to reload or validate: the request body if any, else the configured file.
@@ -167,7 +170,7 @@ public enum APIRoutes {
         let text = try registryText(service, body: body)
         let registry: FeatureRegistry
         if let text {
-            do { registry = try FeatureRegistry.parse(text) } catch { return problemsResponse(error.problems, status: .unprocessableContent) }
+            do { registry = try FeatureRegistry.parse(text) } catch { throw invalidRegistry(error.problems) }
         } else {
             registry = .bundledDefault
         }
@@ -206,36 +209,69 @@ public enum APIRoutes {
             return JSONResponse.make("{\"valid\":true,\"source\":\"bundled default\",\"problems\":[]}")
         }
         let problems = FeatureRegistry.validate(text)
-        guard problems.isEmpty else { return problemsResponse(problems, status: .unprocessableContent) }
+        guard problems.isEmpty else { throw invalidRegistry(problems) }
         return JSONResponse.make("{\"valid\":true,\"source\":\"\(service.registryPath ?? "")\",\"problems\":[]}")
     }
 
-    static func ingest(_ service: ServiceContext, _ request: Request) async throws -> Response {
-        let body = try await request.body.collect(upTo: 64 << 20)
-        let bytes = Array(buffer: body)
-        var accepted = 0
-        var malformed: [(Int, String)] = []
-        var lineNumber = 0
-        for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
-            switch await service.pipeline.ingest(line, receivedAt: wallClockNanos()) {
-            case .accepted(let events): accepted += events
-            case .malformed(let error): malformed.append((lineNumber, error.description))
-            }
+    /// The largest `POST /ingest` body, and the longest line in it.
+    static let ingestBodyLimit = 64 << 20
+    static let ingestLineLimit = 1 << 20
+    /// Malformed lines listed in an answer, and kept as dead letters, per request.
+    static let ingestReportLimit = 10
+    static let ingestDeadLetterLimit = 100
+
+    /// `POST /ingest`: JSON Lines read as a stream, ingested a chunk at a time, answered once
+    /// durable. Cost is bounded whatever the body holds: malformed lines are counted, the first
+    /// few listed by line number, at most ``ingestDeadLetterLimit`` kept, one log line per request.
+    static func ingest(_ service: ServiceContext, _ request: Request, logger: Logger) async throws -> Response {
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > ingestBodyLimit {
+            throw APIError(.contentTooLarge, code: "body_too_large",
+                           "the request body (\(length) bytes) is larger than the limit of \(ingestBodyLimit) bytes: send it in parts")
         }
-        if lineNumber == 0 || (accepted == 0 && malformed.isEmpty) && bytes.isEmpty {
+        var splitter = LineSplitter(maxLineBytes: ingestLineLimit)
+        var totals = LivePipeline.BatchOutcome()
+        var errors: [(line: Int, error: DecodeError)] = []
+        var received = 0
+        var lines = 0
+        var overLimit = false
+        func process(_ batch: [LineSplitter.Line]) async {
+            guard !batch.isEmpty else { return }
+            lines = batch.last!.number
+            let outcome = await service.pipeline.ingest(
+                batch: batch.map { ($0.body, $0.refused) }, receivedAt: wallClockNanos(),
+                reportLimit: ingestReportLimit - errors.count, deadLetterLimit: ingestDeadLetterLimit - totals.deadLettersKept, source: "ingest")
+            totals.acceptedEvents += outcome.acceptedEvents
+            totals.malformedLines += outcome.malformedLines
+            totals.deadLettersKept += outcome.deadLettersKept
+            errors += outcome.errors.map { (batch[$0.index].number, $0.error) }
+        }
+        for try await chunk in request.body {
+            received += chunk.readableBytes
+            if received > ingestBodyLimit { overLimit = true; break }
+            await process(chunk.withUnsafeReadableBytes { splitter.feed($0) })
+        }
+        if !overLimit { await process(splitter.finish()) }
+        if received == 0 || (totals.acceptedEvents == 0 && totals.malformedLines == 0 && !overLimit) {
             throw APIError.badRequest("empty body: send JSON Lines, one gateway envelope per line")
         }
-        try await service.pipeline.sync()
-        var out = "{\"accepted_events\":\(accepted),\"malformed\":["
-        out += malformed.map { line, error in
+        if let store = service.store { try await Blocking.run { try store.sync() } }
+        logger.info("ingest", metadata: ["lines": .stringConvertible(lines), "accepted_events": .stringConvertible(totals.acceptedEvents),
+                                         "malformed_lines": .stringConvertible(totals.malformedLines),
+                                         "dead_lettered": .stringConvertible(totals.deadLettersKept)])
+        if overLimit {
+            throw APIError(.contentTooLarge, code: "body_too_large",
+                           "the request body is larger than the limit of \(ingestBodyLimit) bytes; the \(lines) line(s) before the limit were "
+                           + "processed (\(totals.acceptedEvents) events accepted and durable): send the rest in another request")
+        }
+        var out = "{\"lines\":\(lines),\"accepted_events\":\(totals.acceptedEvents),\"malformed_lines\":\(totals.malformedLines),"
+        out += "\"dead_lettered\":\(totals.deadLettersKept),\"malformed\":["
+        out += errors.map { line, error in
             var entry = "{\"line\":\(line),\"error\":"
-            JSONText.appendString(error, to: &entry)
+            JSONText.appendString(Echo.prefix(error.description, 200), to: &entry)
             return entry + "}"
         }.joined(separator: ",")
-        out += "]}"
-        return JSONResponse.make(out, status: malformed.isEmpty ? .ok : (accepted > 0 ? .ok : .unprocessableContent))
+        out += "],\"malformed_not_listed\":\(totals.malformedLines - errors.count)}"
+        return JSONResponse.make(out, status: totals.acceptedEvents == 0 && totals.malformedLines > 0 ? .unprocessableContent : .ok)
     }
 
     /// The longest range a report may cover (the raw data is kept 90 days by default).
@@ -245,12 +281,13 @@ public enum APIRoutes {
         guard let symbol = request.uri.queryParameters["symbol"].map(String.init), !symbol.isEmpty else {
             throw APIError.badRequest("query parameter 'symbol' is required, e.g. /data-quality/report?symbol=BTCUSDT")
         }
+        guard Symbols.isValid(symbol) else { throw invalidSymbol(symbol) }
         func time(_ name: Substring) throws -> Nanos? {
             guard let text = request.uri.queryParameters[name].map(String.init), !text.isEmpty else { return nil }
-            if let ns = Int64(text) { return ns }
-            guard let parsed = Time.parseISO8601(text) else {
-                throw APIError.badRequest("'\(name)' must be ISO 8601 (2026-11-25T00:00:00Z) or ns since the epoch, got '\(text)'")
+            guard let parsed = Int64(text) ?? Time.parseISO8601(text) else {
+                throw APIError.badRequest("'\(name)' must be ISO 8601 (2026-11-25T00:00:00Z) or ns since the epoch, got '\(Echo.prefix(text, 40))'")
             }
+            guard Time.isAccepted(parsed) else { throw APIError.badRequest("'\(name)' must be \(Time.acceptedRangeText), got '\(Echo.prefix(text, 40))'") }
             return parsed
         }
         let to = try time("to") ?? wallClockNanos()
@@ -276,6 +313,10 @@ public enum APIRoutes {
         var out = Prometheus.counter("feature_service_events_total", "Events accepted, by type.",
                                      EventType.allCases.map { ("type=\"\($0.rawValue)\"", Double(counters.eventsByType[$0] ?? 0)) })
         out += Prometheus.counter("feature_service_malformed_total", "Malformed messages (counted, dead-lettered, acked).", [("", Double(counters.malformed))])
+        let letters = await service.pipeline.deadLetterCounts
+        out += Prometheus.counter("feature_service_dead_letters_total", "Malformed messages kept in the dead-letter files.", [("", Double(letters.kept))])
+        out += Prometheus.counter("feature_service_dead_letters_dropped_total",
+                                  "Malformed messages counted but not kept (over the per-request or per-day bound).", [("", Double(letters.dropped))])
         out += Prometheus.counter("feature_service_duplicates_total", "Redelivered duplicates dropped.", [("", Double(counters.duplicates))])
         out += Prometheus.counter("feature_service_book_desyncs_total", "Order book desyncs (gap, crossed, delta before snapshot).", [("", Double(counters.desyncs))])
         out += Prometheus.counter("feature_service_book_resyncs_total", "Order books restored by a snapshot after a desync.", [("", Double(resyncs.count))])

@@ -85,8 +85,9 @@ public final class BrokerLink: Sendable {
             }
             guard !batch.isEmpty else { continue }
             do {
-                // Straight to the store: fsync never holds up ingestion on the pipeline's actor.
-                try pipeline.store?.sync()
+                // Straight to the store, on NIO's blocking pool: fsync never holds up ingestion on the
+                // pipeline's actor, nor a cooperative thread.
+                if let store = pipeline.store { try await Blocking.run { try store.sync() } }
             } catch {
                 // Not durable: do not ack; the broker redelivers after a reconnect.
                 logger.error("store sync failed; deliveries left unacked", metadata: ["error": .string("\(error)")])

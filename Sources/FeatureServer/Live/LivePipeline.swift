@@ -69,7 +69,7 @@ public actor LivePipeline {
     private var desyncedSince: [String: Nanos] = [:]
     /// Detection-to-restore times of book resyncs, ns (for metrics).
     public private(set) var resyncDurations: [Nanos] = []
-    private var deadLetters: [(DecodeError, [UInt8])] = []
+    private var deadLetters = DeadLetterBox()
     /// Symbols whose book went out of sync and want a fresh snapshot.
     private var resyncWanted: Set<String> = []
     /// Data-quality counters of live events (not of the warm-start replay: those minutes were
@@ -91,18 +91,58 @@ public actor LivePipeline {
         }
     }
 
-    /// Processes one message body received at `now` (ns, the service clock).
+    /// Processes one message body received at `now` (ns, the service clock). A body that cannot
+    /// be decoded is counted and kept as a dead letter (within the daily bounds), never fatal.
     @discardableResult
-    public func ingest(_ body: some Collection<UInt8>, receivedAt now: Nanos) -> Outcome {
+    public func ingest(_ body: some Collection<UInt8>, receivedAt now: Nanos, source: String = "broker") -> Outcome {
         let message: DecodedMessage
         do {
             message = try EnvelopeDecoder.decode(body)
         } catch {
             counters.malformed += 1
-            deadLetters.append((error, Array(body)))
+            deadLetters.add(error, body: body, at: now, source: source, logIndividually: true)
             return .malformed(error)
         }
         return ingest(events: message.events, receivedAt: now)
+    }
+
+    /// What a batch of lines did: events accepted, lines refused, and the first few errors.
+    public struct BatchOutcome: Sendable {
+        public var acceptedEvents = 0
+        public var malformedLines = 0
+        /// (index in the batch, error) of the first `reportLimit` malformed lines.
+        public var errors: [(index: Int, error: DecodeError)] = []
+        public var deadLettersKept = 0
+    }
+
+    /// Processes a batch of message bodies in one call (`POST /ingest`): malformed ones are
+    /// counted; the first `reportLimit` errors are returned and at most `deadLetterLimit`
+    /// bodies are kept as dead letters (the rest only counted), so that the cost of a request
+    /// is bounded whatever it holds. Dead letters of a batch are not logged one by one: the
+    /// caller logs one line for the request.
+    /// A body with a `refused` error (a line over the length limit) is malformed without decoding.
+    public func ingest(batch: [(body: ArraySlice<UInt8>, refused: DecodeError?)], receivedAt now: Nanos, reportLimit: Int,
+                       deadLetterLimit: Int, source: String) -> BatchOutcome {
+        var outcome = BatchOutcome()
+        for (index, (body, refused)) in batch.enumerated() {
+            let message: DecodedMessage
+            do throws(DecodeError) {
+                if let refused { throw refused }
+                message = try EnvelopeDecoder.decode(body)
+            } catch {
+                counters.malformed += 1
+                outcome.malformedLines += 1
+                if outcome.errors.count < reportLimit { outcome.errors.append((index, error)) }
+                if outcome.deadLettersKept < deadLetterLimit {
+                    if deadLetters.add(error, body: body, at: now, source: source, logIndividually: false) { outcome.deadLettersKept += 1 }
+                } else {
+                    deadLetters.countDropped()
+                }
+                continue
+            }
+            if case .accepted(let events) = ingest(events: message.events, receivedAt: now) { outcome.acceptedEvents += events }
+        }
+        return outcome
     }
 
     /// Processes events that did not come as a message body (the position manager's REST
@@ -118,6 +158,7 @@ public actor LivePipeline {
         }
         guard !accepted.isEmpty else { return .accepted(events: 0) }
         store?.append(accepted)
+        engine.emitFrom = now - Self.lateLimit
         for event in accepted { apply(event) }
         return .accepted(events: accepted.count)
     }
@@ -164,12 +205,18 @@ public actor LivePipeline {
         output.yield(Publication(vector: vector, traceId: traceId, trigger: trigger))
     }
 
+    /// Grid points the clock passed longer ago than this (after a restart, or a stall) are closed
+    /// without being computed or published: late vectors are of no use to a live consumer, and
+    /// catching up costs nothing however long the downtime was. Offline rebuilds compute them all.
+    public static let lateLimit: Nanos = 10 * Time.nanosPerSecond
+
     /// The clock passed `now`: publish every symbol's grid vectors for grid points `< now`.
     /// Events stamped afterwards get a later `recv_ts` (see `Stamper.floor`).
     public func tick(now: Nanos) {
         let through = Time.floorDiv(now - 1, Time.nanosPerSecond) * Time.nanosPerSecond
         guard through > lastClosedGrid else { return }
         lastClosedGrid = through
+        engine.emitFrom = now - Self.lateLimit
         var grid: [FeatureVector] = []
         engine.closeGrid(through: through) { grid.append($0) }
         for vector in grid { publish(vector, traceId: nil, trigger: nil) }
@@ -190,15 +237,16 @@ public actor LivePipeline {
     /// Symbols seen so far.
     public var symbols: [String] { engine.symbolNames }
 
-    /// Malformed bodies not yet written to the dead-letter store; clears the list.
-    public func takeDeadLetters() -> [(DecodeError, [UInt8])] {
-        defer { deadLetters.removeAll() }
-        return deadLetters
-    }
+    /// Malformed bodies not yet written to the dead-letter file; clears the list.
+    public func takeDeadLetters() -> [DeadLetterBox.Letter] { deadLetters.take() }
+
+    /// Dead letters kept and refused by the bounds since start (for metrics).
+    public var deadLetterCounts: (kept: Int, dropped: Int) { (deadLetters.kept, deadLetters.dropped) }
 
     /// Puts a new registry in force. The engine is rebuilt by replaying every stored event
     /// (so the state, and every later vector, is what an offline rebuild with this registry
-    /// computes); grid points already published are not published again.
+    /// computes); grid points already published are not published again, and none is computed
+    /// during the replay.
     public func reload(registry: FeatureRegistry) throws {
         var fresh = FeatureEngine(registry: registry)
         if let store {

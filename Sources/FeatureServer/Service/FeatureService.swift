@@ -93,15 +93,25 @@ public struct FeatureService: Sendable {
                     try await Task.sleep(for: .milliseconds(10))
                     let now = wallClockNanos()
                     await pipeline.tick(now: now)
-                    try await pipeline.sync()
+                    // fsync, rolls and file writes on NIO's blocking pool: never on the pipeline's
+                    // actor or the cooperative threads.
+                    try await Blocking.run { try store.sync() }
                     if now - lastRoll > 300 * Time.nanosPerSecond {
-                        try store.flush()
+                        try await Blocking.run { try store.flush() }
                         lastRoll = now
                     }
-                    for (error, body) in await pipeline.takeDeadLetters() {
-                        logger.warning("malformed message dead-lettered", metadata: ["error": .string(error.description),
-                                                                                     "trace_id": .string(error.traceId ?? "-")])
-                        try DeadLetterFile.append(error: error, body: body, directory: store.layout.deadLetterDirectory)
+                    let letters = await pipeline.takeDeadLetters()
+                    for letter in letters where letter.logIndividually {
+                        logger.warning("malformed message dead-lettered", metadata: ["error": .string(letter.error.description),
+                                                                                     "trace_id": .string(letter.error.traceId ?? "-"),
+                                                                                     "source": .string(letter.source)])
+                    }
+                    do {
+                        if !letters.isEmpty {
+                            try await Blocking.run { try DeadLetterFile.append(letters, directory: store.layout.deadLetterDirectory) }
+                        }
+                    } catch {
+                        logger.error("cannot write dead letters", metadata: ["error": .string("\(error)"), "count": .stringConvertible(letters.count)])
                     }
                 }
             },
@@ -200,25 +210,5 @@ struct BackgroundTask: Service, CustomStringConvertible {
         try await cancelWhenGracefulShutdown {
             do { try await body() } catch is CancellationError {}
         }
-    }
-}
-
-/// Appends malformed bodies to the dead-letter directory (one JSON line each).
-enum DeadLetterFile {
-    static func append(error: DecodeError, body: [UInt8], directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = "\(directory)/live-\(Time.formatDate(wallClockNanos())).jsonl"
-        var line = "{\"received_at\":\"\(Time.formatISO8601(wallClockNanos()))\",\"error\":"
-        JSONText.appendString(error.description, to: &line)
-        line += ",\"trace_id\":"
-        if let trace = error.traceId { JSONText.appendString(trace, to: &line) } else { line += "null" }
-        line += ",\"body\":"
-        JSONText.appendString(String(decoding: body, as: UTF8.self), to: &line)
-        line += "}\n"
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(line.utf8))
     }
 }

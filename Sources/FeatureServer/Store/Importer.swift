@@ -1,5 +1,5 @@
 import Foundation
-public import MarketData
+import MarketData
 public import RawStore
 
 /// `feature-service import`: stores a recording as if it had arrived live — duplicates
@@ -30,7 +30,7 @@ public struct Importer {
         summary.lines = recording.lineCount
         summary.malformed = recording.malformed.count
         if !recording.malformed.isEmpty {
-            summary.deadLetterFile = try DeadLetters.write(recording.malformed.map { ($0.line, $0.error, recording.malformedBodies[$0.line] ?? []) },
+            summary.deadLetterFile = try DeadLetterFile.write(recording.malformed.map { ($0.line, $0.error, recording.malformedBodies[$0.line] ?? []) },
                                                            directory: store.layout.deadLetterDirectory, source: input)
         }
         // Duplicates are judged against what the store already holds over the recording's
@@ -74,27 +74,5 @@ public struct Importer {
         }
         try store.flush()
         return summary
-    }
-}
-
-/// Malformed input is never dropped silently: each body is kept with its error.
-public enum DeadLetters {
-    /// Writes JSON Lines `{"line", "error", "trace_id", "body"}`; returns the file path.
-    public static func write(_ entries: [(line: Int, error: DecodeError, body: [UInt8])], directory: String, source: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let name = "import-\(UUID().uuidString.prefix(8))-\((source as NSString).lastPathComponent).jsonl"
-        let path = "\(directory)/\(name)"
-        var text = ""
-        for entry in entries {
-            text += "{\"line\":\(entry.line),\"error\":"
-            JSONText.appendString(entry.error.description, to: &text)
-            text += ",\"trace_id\":"
-            if let trace = entry.error.traceId { JSONText.appendString(trace, to: &text) } else { text += "null" }
-            text += ",\"body\":"
-            JSONText.appendString(String(decoding: entry.body, as: UTF8.self), to: &text)
-            text += "}\n"
-        }
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
     }
 }
