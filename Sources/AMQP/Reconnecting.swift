@@ -39,8 +39,10 @@ public struct AMQPReconnectingConsumer: Sendable {
             var attempt = 0
             var generator = SystemRandomNumberGenerator()
             while !Task.isCancelled {
+                var open: AMQPConnection?
                 do {
                     let connection = try await AMQPConnection.connect(configuration)
+                    open = connection
                     attempt = 0
                     var present: [String] = []
                     for queue in optionalQueues {
@@ -68,6 +70,10 @@ public struct AMQPReconnectingConsumer: Sendable {
                         try await group.next()
                     }
                 } catch {
+                    // Whatever ended this round (cancellation, a channel error, a lost link), the
+                    // connection goes with it: a live one left behind would keep a consumer that
+                    // takes deliveries and never acks them.
+                    if let open { try? await open.close() }
                     if Task.isCancelled { break }
                     attempt += 1
                     onFailure(error, attempt)

@@ -7,7 +7,7 @@ public struct FeaturePlan: Sendable {
     let features: [Compiled]
     /// Trade windows (lanes: size, price*size, side*size, buy size, sell size).
     let tradeWindows: [Nanos]
-    /// Book-event windows (lanes: ofi, then one churn count per entry of `churnLevels`).
+    /// Book-event windows (lanes: the four ofi terms, then one churn count per entry of `churnLevels`).
     let bookWindows: [Nanos]
     let churnLevels: [Int]
     let midLookback: Nanos?
@@ -31,6 +31,9 @@ public struct FeaturePlan: Sendable {
 
     enum TradeLane: Int { case size = 0, notional, signedSize, buySize, sellSize }
     static let tradeLaneCount = 5
+    /// `ofi` is the exact sum of every signed term of every event (features.md §2): up to four
+    /// per event, each kept in a lane of its own.
+    static let ofiTermCount = 4
 
     public init(registry: FeatureRegistry) {
         self.registry = registry
@@ -72,7 +75,7 @@ public struct FeaturePlan: Sendable {
             case .bookSlopeAsk: c = .slope(bid: false, levels: levels)
             case .ofi: c = .ofi(window: slot(&bookWindows, window))
             case .bookChurn:
-                c = .churn(window: slot(&bookWindows, window), lane: 1 + churnLevels.firstIndex(of: levels)!,
+                c = .churn(window: slot(&bookWindows, window), lane: Self.ofiTermCount + churnLevels.firstIndex(of: levels)!,
                            seconds: Double(window) / Double(Time.nanosPerSecond))
             case .vwap: c = .vwap(window: slot(&tradeWindows, window))
             case .volume: c = .volume(window: slot(&tradeWindows, window))

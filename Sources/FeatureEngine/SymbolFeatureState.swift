@@ -39,8 +39,8 @@ public struct SymbolFeatureState: Sendable {
         book = L2Book(changeTrackingDepth: trackingDepth)
         trades = SlidingSums(laneCount: FeaturePlan.tradeLaneCount, lengths: plan.tradeWindows)
         if !plan.bookWindows.isEmpty {
-            bookFlow = SlidingSums(laneCount: 1 + plan.churnLevels.count, lengths: plan.bookWindows)
-            bookLanes = [Double](repeating: 0, count: 1 + plan.churnLevels.count)
+            bookFlow = SlidingSums(laneCount: FeaturePlan.ofiTermCount + plan.churnLevels.count, lengths: plan.bookWindows)
+            bookLanes = [Double](repeating: 0, count: FeaturePlan.ofiTermCount + plan.churnLevels.count)
             thresholdsBefore = [Double?](repeating: nil, count: 2 * plan.churnLevels.count)
         }
         if let lookback = plan.midLookback { mids = MidHistory(lookback: lookback) }
@@ -117,9 +117,12 @@ public struct SymbolFeatureState: Sendable {
             for lane in bookLanes.indices { bookLanes[lane] = 0 }
             if syncedBefore && book.isSynced {
                 if let before = topBefore, let after = book.top {
-                    let e = ofiContribution(before: before, after: after)
-                    bookLanes[0] = e
-                    anyNonZero = anyNonZero || e != 0
+                    let terms = ofiTerms(before: before, after: after)
+                    bookLanes[0] = terms.0
+                    bookLanes[1] = terms.1
+                    bookLanes[2] = terms.2
+                    bookLanes[3] = terms.3
+                    anyNonZero = anyNonZero || terms != (0, 0, 0, 0)
                 }
                 for (index, levels) in plan.churnLevels.enumerated() {
                     let bidAfter = book.bids.rankThresholdKey(levels: levels)
@@ -134,7 +137,7 @@ public struct SymbolFeatureState: Sendable {
                             count += 1
                         }
                     }
-                    bookLanes[1 + index] = Double(count)
+                    bookLanes[FeaturePlan.ofiTermCount + index] = Double(count)
                     anyNonZero = anyNonZero || count != 0
                 }
             }
@@ -148,15 +151,12 @@ public struct SymbolFeatureState: Sendable {
         return outcome
     }
 
-    /// Cont–Kukanov–Stoikov order-flow imbalance of one event (features.md §3).
-    private func ofiContribution(before: (bid: Double, bidSize: Double, ask: Double, askSize: Double),
-                                 after: (bid: Double, bidSize: Double, ask: Double, askSize: Double)) -> Double {
-        var e = 0.0
-        if after.bid >= before.bid { e += after.bidSize }
-        if after.bid <= before.bid { e -= before.bidSize }
-        if after.ask <= before.ask { e -= after.askSize }
-        if after.ask >= before.ask { e += before.askSize }
-        return e
+    /// The signed terms of one event's Cont–Kukanov–Stoikov order-flow imbalance (features.md
+    /// §3); absent terms are 0. They are summed exactly with every other event's terms.
+    private func ofiTerms(before: (bid: Double, bidSize: Double, ask: Double, askSize: Double),
+                          after: (bid: Double, bidSize: Double, ask: Double, askSize: Double)) -> (Double, Double, Double, Double) {
+        (after.bid >= before.bid ? after.bidSize : 0, after.bid <= before.bid ? -before.bidSize : 0,
+         after.ask <= before.ask ? -after.askSize : 0, after.ask >= before.ask ? before.askSize : 0)
     }
 
     /// The feature vector as of `time` (>= ``lastRecvTs``), values in registry order.
@@ -176,11 +176,11 @@ public struct SymbolFeatureState: Sendable {
             tradeCuts[window] = cut
             return cut
         }
-        func bookSum(_ window: Int, lane: Int) -> Double {
+        func bookSum(_ window: Int, lanes: Range<Int>) -> Double {
             guard let flow = bookFlow else { return 0 }
             let cut = bookCuts[window] ?? flow.cut(window, at: time)
             bookCuts[window] = cut
-            return flow.sum(cut, lane: lane)
+            return flow.sum(cut, lanes: lanes)
         }
         for feature in plan.features {
             var value: Double?
@@ -210,9 +210,9 @@ public struct SymbolFeatureState: Sendable {
                     if distance != 0 { value = depth / distance }
                 }
             case .ofi(let window):
-                value = bookSum(window, lane: 0)
+                value = bookSum(window, lanes: 0..<FeaturePlan.ofiTermCount)
             case .churn(let window, let lane, let seconds):
-                value = bookSum(window, lane: lane) / seconds
+                value = bookSum(window, lanes: lane..<(lane + 1)) / seconds
             case .vwap(let window):
                 let cut = tradeCut(window)
                 if cut.count > 0 {
@@ -308,43 +308,27 @@ public struct SymbolFeatureState: Sendable {
             if !m.isNaN { points.append(m) }
         }
         guard points.count >= 2 else { return nil }
-        let (_, sd) = Statistics.meanAndDeviation(points)
+        let (pivot, shiftedMean, sd) = Statistics.pivotedMeanAndDeviation(points)
         guard sd != 0 else { return nil }
-        // (mid - mean) computed on the shifted values, for the same reason as above.
-        let pivot = points[0]
-        var sum = 0.0
-        for p in points { sum += p - pivot }
-        return ((mid - pivot) - sum / Double(points.count)) / sd
+        return ((mid - pivot) - shiftedMean) / sd
     }
 }
 
-/// Small, careful statistics over short arrays.
-///
-/// Values are shifted by the first one before summing: prices in a window lie within a
-/// factor of two of each other, so the differences are exact (Sterbenz), and the mean and
-/// spread of the differences carry no cancellation error. Without the shift a mean of
-/// prices near 96,000 is off by ~1e-11 and a z-score by ~1e-9; mids that differ by an ulp
-/// would give noise instead of their exact ±1.
+/// Mean and population standard deviation exactly as features.md §2 writes them: about the
+/// oldest value `p = x_1` (prices in a window lie within a factor of two of each other, so
+/// the differences `d_i = x_i - p` are exact), with exact sums, one operation at a time:
+/// `md = sum(d) / n`, `sd = sqrt(sum((d_i - md) * (d_i - md)) / n)`. Equal values give exactly 0.
 enum Statistics {
-    /// Mean and population standard deviation (exactly 0 when all values are equal).
-    static func meanAndDeviation(_ values: [Double]) -> (mean: Double, deviation: Double) {
-        guard let pivot = values.first else { return (0, 0) }
+    static func pivotedMeanAndDeviation(_ values: [Double]) -> (pivot: Double, shiftedMean: Double, deviation: Double) {
+        guard let pivot = values.first else { return (0, 0, 0) }
         let n = Double(values.count)
-        var sum = 0.0
-        for v in values { sum += v - pivot }
-        let shiftedMean = sum / n
-        var squares = 0.0
-        var residual = 0.0
-        for v in values {
+        let shiftedMean = ExactSum.fsum(values.lazy.map { $0 - pivot }) / n
+        let squares = ExactSum.fsum(values.lazy.map { v in
             let d = (v - pivot) - shiftedMean
-            squares += d * d
-            residual += d
-        }
-        // Corrected two-pass: subtract the rounding left in the mean.
-        let variance = max(0, (squares - residual * residual / n) / n)
-        return (pivot + shiftedMean, values.allSatisfy { $0 == pivot } ? 0 : variance.squareRoot())
+            return d * d
+        })
+        return (pivot, shiftedMean, (squares / n).squareRoot())
     }
 
-    static func populationStandardDeviation(_ values: [Double]) -> Double { meanAndDeviation(values).deviation }
+    static func populationStandardDeviation(_ values: [Double]) -> Double { pivotedMeanAndDeviation(values).deviation }
 }
-

@@ -105,14 +105,8 @@ public struct BookSide: Sendable {
 
     /// Sum of the sizes of the best `levels` levels (fewer if the side has fewer).
     @inlinable public func depth(levels: Int) -> Double {
-        var total = 0.0
-        let n = min(levels, sizes.count)
-        var index = sizes.count - 1
-        for _ in 0..<n {
-            total += sizes[index]
-            index -= 1
-        }
-        return total
+        // The exact sum of the sizes, rounded once (features.md §2).
+        ExactSum.fsum(sizes[(sizes.count - min(levels, sizes.count))...])
     }
 
     /// The key of the `levels`-th best level, or of the worst level if the side has fewer;

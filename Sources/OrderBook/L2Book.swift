@@ -2,9 +2,9 @@ public import MarketData
 
 /// Whether the book can be trusted, and if not, why.
 public enum BookSyncState: Sendable, Equatable {
-    /// No book event yet: the book is empty. It is not out of sync (features.md §1 lists
-    /// only gaps, deltas before any snapshot and crossed books), so it reads as empty —
-    /// depth 0, mid null — until the first snapshot; a delta in this state desyncs it.
+    /// No snapshot yet: the book's state is unknown, so it is out of sync (features.md §1):
+    /// every value read from it is null (not 0: an empty book is one we saw empty) until the
+    /// first snapshot, which contributes 0 to `ofi` and `book_churn`.
     case awaitingSnapshot
     case synced
     /// A delta's `u` was not the previous `u` + 1: update ids `expected..<received` were missed.
@@ -14,8 +14,8 @@ public enum BookSyncState: Sendable, Equatable {
     /// A delta arrived before any snapshot.
     case deltaBeforeSnapshot(updateId: Int64)
 
-    /// Whether values may be read from the book (in sync, or empty before any event).
-    public var isSynced: Bool { self == .synced || self == .awaitingSnapshot }
+    /// Whether values may be read from the book.
+    public var isSynced: Bool { self == .synced }
 }
 
 /// What applying one update did.

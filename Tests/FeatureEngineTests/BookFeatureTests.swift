@@ -27,18 +27,18 @@ import Testing
         #expect(v("sa5", at: s(1)) == 4.0 / 2.0)  // fewer than 5 levels: the last one, 103
     }
 
-    @Test func beforeAnyBookEventTheBookIsEmptyNotOutOfSync() {
-        // features.md §1 lists what is out of sync (a gap, a delta before any snapshot, a
-        // crossed book); an untouched book is simply empty: prices null, depths 0.
+    @Test func beforeItsFirstSnapshotTheBookIsOutOfSync() {
+        // features.md §1: before its first snapshot a book's state is unknown: every value
+        // read from it is null — depth too (0 would claim a book we saw empty).
         var script = Script()
         script.trade(s(1), 100, 1, .buy)
         let v = Evaluated(reg, script)
-        for name in ["mid", "spread", "rel", "micro", "imb2", "sb2", "sa5"] { #expect(v(name, at: s(1)) == nil, "\(name)") }
-        #expect(v("db2", at: s(1)) == 0)
-        #expect(v("da2", at: s(1)) == 0)
-        // A delta before any snapshot is out of sync: then depth is null too.
+        for name in ["mid", "spread", "rel", "micro", "imb2", "sb2", "sa5", "db2", "da2"] { #expect(v(name, at: s(1)) == nil, "\(name)") }
+        // A delta before any snapshot keeps it so; the first snapshot brings the values.
         script.delta(s(2), bids: [(99, 1)])
         #expect(Evaluated(reg, script)("db2", at: s(2)) == nil)
+        script.snapshot(s(3), bids: [(99, 1)], asks: [(101, 2)])
+        #expect(Evaluated(reg, script)("db2", at: s(3)) == 1)
     }
 
     @Test func anEmptySideNullsPricesButDepthIsZero() {
@@ -125,8 +125,8 @@ import Testing
         script.delta(s(3), bids: [(100, 0)])  // 100 deleted (top-2 before: counts); 98 becomes top 2 but unchanged
         script.delta(s(3.5), asks: [(100.5, 1), (103, 1)])  // 100.5 enters the top 2; 103 is rank 4: not
         let v = Evaluated(reg, script)
-        // The first snapshot is compared with the empty book: 2 bid + 2 ask levels enter the top 2.
-        #expect(v("churn", at: s(2)) == (4.0 + 1.0) / 2)
+        // The first snapshot restores sync and contributes 0 (features.md §1).
+        #expect(v("churn", at: s(2)) == 1.0 / 2)
         #expect(v("churn", at: s(3)) == 2.0 / 2)  // the snapshot at exactly T - w = 1 s is out
         #expect(v("churn", at: s(3.5)) == 3.0 / 2)  // (1.5 s, 3.5 s]: all three events
         #expect(v("churn", at: s(4)) == 2.0 / 2)  // 2 s is exactly T - w: out
@@ -135,9 +135,9 @@ import Testing
     @Test func aSnapshotIsComparedWithTheBookBeforeIt() throws {
         let reg = try registry("{name: churn, kind: book_churn, window: 10s, levels: 2}")
         var script = Script()
-        script.snapshot(s(1), bids: [(100, 1), (99, 1)], asks: [(101, 1)])  // vs the empty book: 3 levels
+        script.snapshot(s(1), bids: [(100, 1), (99, 1)], asks: [(101, 1)])  // the first snapshot: contributes 0
         script.snapshot(s(2), bids: [(100, 1), (99, 3)], asks: [(101, 1), (105, 2)])  // 99 and 105 changed
         let v = Evaluated(reg, script)
-        #expect(v("churn", at: s(2)) == (3.0 + 2.0) / 10)
+        #expect(v("churn", at: s(2)) == 2.0 / 10)
     }
 }

@@ -235,7 +235,8 @@ import Testing
 
     @Test func meanAndDeviationAreAccurateForLargePrices() {
         let values = (0..<60).map { 96_050.1 + Double($0 % 7) * 0.1 }
-        let (mean, sd) = Statistics.meanAndDeviation(values)
+        let (pivot, shiftedMean, sd) = Statistics.pivotedMeanAndDeviation(values)
+        let mean = pivot + shiftedMean
         // Exact: offsets 0.1 * (k % 7) for k in 0..<60.
         let offsets = (0..<60).map { Double($0 % 7) }
         let exactMean = offsets.reduce(0, +) / 60

@@ -5,8 +5,8 @@ import Testing
 /// `replay` against an independent, naive Python implementation of features.md
 /// (`scripts/reference/`, written from the spec without reading this code), on adversarial
 /// recordings: gaps, crossed and one-sided books, restarts, deltas before snapshots, shared
-/// instants, quiet periods, positions from both sources. Exact agreement up to 1e-9 relative
-/// (the reference computes means and deviations with exact fractions).
+/// instants, quiet periods, positions from both sources. Agreement is exact, bit for bit (both
+/// follow features.md §2: exact sums, everything else one binary64 operation at a time).
 @Suite(.serialized) struct ReferenceComparisonTests {
     func run(_ arguments: [String]) throws -> (Int32, String) { try runPython(arguments) }
 

@@ -41,7 +41,7 @@ def main(argv=None):
     ap.add_argument("ours")
     ap.add_argument("reference")
     ap.add_argument("--show", type=int, default=5)
-    ap.add_argument("--rtol", type=float, default=1e-9)
+    ap.add_argument("--rtol", type=float, default=0.0)
     a = ap.parse_args(argv)
     h1, r1, d1 = load(a.ours)
     h2, r2, d2 = load(a.reference)

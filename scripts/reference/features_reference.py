@@ -15,9 +15,9 @@ G strictly before the symbol's last event recv_ts. null = empty field, numbers a
 repr(float).
 
 Interpretation choices (where the spec leaves room) are marked "CHOICE:" below;
---initial-out-of-sync and --keep-entry-after-flat select the other readings of the two
-that the Swift service (as of this writing) reads differently. Means and standard
-deviations (volatility, zscore) are computed exactly with Fractions and rounded once.
+--initial-empty and --keep-entry-after-flat select superseded or alternative readings.
+Arithmetic follows features.md §2: every sum is math.fsum of its terms, everything else
+one binary64 operation at a time as written, so the comparison is at zero tolerance.
 """
 import argparse
 import bisect
@@ -27,7 +27,6 @@ import json
 import math
 import re
 import sys
-from fractions import Fraction
 
 NS = 1_000_000_000
 DEFAULT_REGISTRY = "/work/main/config/feature-registry.yaml"
@@ -218,10 +217,8 @@ class SymbolState:
         self.opts = opts or {}
         self.bids = {}
         self.asks = {}
-        # CHOICE: a fresh, never-touched book is empty, not out of sync (features.md §1
-        # lists only gaps, deltas before any snapshot and crossed/locked books).
-        # --initial-out-of-sync selects the other reading.
-        self.out_of_sync = bool(self.opts.get("initial_out_of_sync"))
+        # features.md §1: a book is out of sync from the start until its first snapshot.
+        self.out_of_sync = not self.opts.get("initial_empty")
         self.has_snapshot = False
         self.u = None
         self.churn_levels = churn_levels
@@ -309,22 +306,15 @@ class SymbolState:
         # CHOICE: an event contributes 0 to ofi/book_churn unless the book is in sync
         # both just before and just after it ("applied while out of sync" covers the
         # restoring snapshot; the event that breaks sync has no valid "after" state).
-        ofi = 0.0
+        ofi = []
         churn = {N: 0 for N in self.churn_levels}
         if before_valid and after_valid:
             if before_top is not None and after_top is not None:
                 b0, qb0, a0, qa0 = before_top
                 b1, qb1, a1, qa1 = after_top
-                e = 0.0
-                if b1 >= b0:
-                    e += qb1
-                if b1 <= b0:
-                    e -= qb0
-                if a1 <= a0:
-                    e -= qa1
-                if a1 >= a0:
-                    e += qa0
-                ofi = e
+                # The event's signed terms, kept apart: ofi is the exact sum of all terms (features.md §2).
+                ofi = [qb1 if b1 >= b0 else 0.0, -qb0 if b1 <= b0 else 0.0,
+                       -qa1 if a1 <= a0 else 0.0, qa0 if a1 >= a0 else 0.0]
             for N in self.churn_levels:
                 c = 0
                 for bb, ab, desc in ((before_b, self.bids, True), (before_a, self.asks, False)):
@@ -410,19 +400,19 @@ def grid_in(T, w):
     return out
 
 
-def exact_mean(xs):
-    return sum(Fraction(x) for x in xs) / len(xs)
+def pivoted(xs):
+    """features.md §2: mean and population standard deviation about the oldest value, with
+    exact sums (math.fsum), one binary64 operation at a time. Returns (p, md, sd)."""
+    p = xs[0]
+    n = len(xs)
+    d = [x - p for x in xs]
+    md = math.fsum(d) / n
+    sd = math.sqrt(math.fsum((di - md) * (di - md) for di in d) / n)
+    return p, md, sd
 
 
 def pstd(xs):
-    """Population standard deviation of the given Float64 values, computed exactly
-    (Fractions) and rounded once at the end, so the reference carries no
-    cancellation error of its own."""
-    if max(xs) == min(xs):
-        return 0.0
-    m = exact_mean(xs)
-    var = sum((Fraction(x) - m) ** 2 for x in xs) / len(xs)
-    return math.sqrt(float(var))
+    return pivoted(xs)[2]
 
 
 def compute(st, T, feats):
@@ -448,24 +438,24 @@ def compute(st, T, feats):
         elif k in ("depth_bid", "depth_ask"):
             if sync:
                 lv = sb if k == "depth_bid" else sa
-                v = float(sum(q for _, q in lv[:N]))
+                v = math.fsum(q for _, q in lv[:N])
         elif k == "depth_imbalance":
             if sync:
-                db = float(sum(q for _, q in sb[:N]))
-                da = float(sum(q for _, q in sa[:N]))
+                db = math.fsum(q for _, q in sb[:N])
+                da = math.fsum(q for _, q in sa[:N])
                 if not (db == 0 and da == 0):
                     v = (db - da) / (db + da)
         elif k in ("book_slope_bid", "book_slope_ask"):
             if top is not None:
                 lv = sb if k == "book_slope_bid" else sa
-                d = float(sum(q for _, q in lv[:N]))
+                d = math.fsum(q for _, q in lv[:N])
                 pn = lv[:N][-1][0]
                 dist = abs(pn - mid)
                 if dist != 0:
                     v = d / dist
         elif k == "ofi":
             lo, hi = st.window_slice(st.book_ts, T, w)
-            v = float(sum(st.book_ofi[lo:hi]))
+            v = math.fsum(t for terms in st.book_ofi[lo:hi] for t in terms)
         elif k == "book_churn":
             lo, hi = st.window_slice(st.book_ts, T, w)
             v = sum(c[N] for c in st.book_churn[lo:hi]) / (w / NS)
@@ -503,9 +493,9 @@ def compute(st, T, feats):
         elif k == "zscore":
             ms = [m for m in (st.mid_at(G) for G in grid_in(T, w)) if m is not None]
             if len(ms) >= 2 and mid is not None:
-                sd = pstd(ms)
+                p, md, sd = pivoted(ms)
                 if sd != 0:
-                    v = float(Fraction(mid) - exact_mean(ms)) / sd
+                    v = ((mid - p) - md) / sd
         elif k == "funding_rate":
             v = st.funding_rate
         elif k == "time_to_funding":
@@ -580,14 +570,13 @@ def main(argv=None):
     ap.add_argument("--input", required=True)
     ap.add_argument("--output", required=True)
     ap.add_argument("--registry", default=DEFAULT_REGISTRY)
-    ap.add_argument("--initial-out-of-sync", action="store_true",
-                    help="alternative reading: a book that never had a snapshot is out of sync "
-                         "(book values null, first snapshot contributes 0 to ofi/book_churn)")
+    ap.add_argument("--initial-empty", action="store_true",
+                    help="the superseded reading: a book that never had a snapshot is empty, not out of sync")
     ap.add_argument("--keep-entry-after-flat", action="store_true",
                     help="alternative reading: a flat exchange position (size 0) keeps the last "
                          "known entry price for later position_updated events")
     a = ap.parse_args(argv)
-    opts = {"initial_out_of_sync": a.initial_out_of_sync, "keep_entry_after_flat": a.keep_entry_after_flat}
+    opts = {"initial_empty": a.initial_empty, "keep_entry_after_flat": a.keep_entry_after_flat}
     feats = load_registry(a.registry)
     events = load_events(a.input)
     rows = run(events, feats, opts, load_quiet_limit(a.registry))

@@ -1,18 +1,17 @@
 import MarketData
 
-/// Sums of `laneCount` values over several trailing time windows of one event stream.
+/// Exact sums of `laneCount` values over several trailing time windows of one event stream.
 ///
 /// Each window covers items with `T - length < ts <= T`. Two rules shape the design:
 /// - **State changes only with events.** Items are evicted when an item is appended (at the
-///   item's time), never when a value is read. Reading at a later `T` excludes the extra
-///   expired items without mutating anything, so the values at a grid point do not depend on
-///   who read what before: the online and offline paths get the same bits.
-/// - **No subtraction drift.** A running sum that adds on entry and subtracts on exit drifts
-///   and can leave `1e-17` where the exact answer is 0 (turning a null rule into a huge
-///   ratio). Each window is a two-stack queue: the older part ("front") stores suffix sums
-///   computed once when items move there, the newer part ("back") a plain running sum. Every
-///   read adds at most two partial sums of items actually in the window, so the result is as
-///   exact as summing the window directly, O(1) amortised per item, and exactly 0 when empty.
+///   item's time), never when a value is read. Reading at a later `T` leaves out the items
+///   that expired since without mutating anything, so the values at a grid point do not
+///   depend on who read what before: the online and offline paths get the same bits.
+/// - **Exact sums** (features.md §2). Each window and lane holds an ``ExactAccumulator``: an
+///   item is added on entry and removed, exactly, on expiry, and a read rounds once. A sum
+///   is a function of the items in the window alone — not of the order or the moment they
+///   were added — so a replay that began at another time gives the same bits, and an empty
+///   window is exactly 0.
 struct SlidingSums: Sendable {
     let laneCount: Int
     private(set) var lengths: [Nanos]
@@ -27,46 +26,7 @@ struct SlidingSums: Sendable {
     private struct Window: Sendable {
         let length: Nanos
         var start = 0  // first live item (absolute)
-        var flip = 0  // items [start, flip) are the front, [flip, tail) the back
-        var frontBase = 0  // absolute index of suffix's first row
-        var suffix: [Double] = []  // (flip - frontBase) rows of laneCount
-        var back: [Double]
-
-        mutating func evict(cutoff: Nanos, ts: [Int64], values: [Double], mask: Int, tail: Int, laneCount: Int) {
-            guard start < tail, ts[start & mask] <= cutoff else { return }
-            while start < tail && ts[start & mask] <= cutoff {
-                if start == flip { flipAll(values: values, mask: mask, tail: tail, laneCount: laneCount) }
-                start += 1
-            }
-            if start == tail {
-                // Empty: start over from exact zeros.
-                flip = tail
-                frontBase = tail
-                suffix.removeAll(keepingCapacity: true)
-                for lane in 0..<laneCount { back[lane] = 0 }
-            }
-        }
-
-        /// Moves the back into the front, computing suffix sums newest to oldest.
-        mutating func flipAll(values: [Double], mask: Int, tail: Int, laneCount: Int) {
-            let count = tail - start
-            frontBase = start
-            suffix.removeAll(keepingCapacity: true)
-            suffix.append(contentsOf: repeatElement(0, count: count * laneCount))
-            var row = count - 1
-            var absolute = tail - 1
-            while row >= 0 {
-                let source = (absolute & mask) * laneCount
-                for lane in 0..<laneCount {
-                    let value = values[source + lane]
-                    suffix[row * laneCount + lane] = row + 1 < count ? value + suffix[(row + 1) * laneCount + lane] : value
-                }
-                row -= 1
-                absolute -= 1
-            }
-            for lane in 0..<laneCount { back[lane] = 0 }
-            flip = tail
-        }
+        var sums: [ExactAccumulator]
     }
 
     /// A window cut at some `T`: live items are `[first, end)`.
@@ -84,7 +44,7 @@ struct SlidingSums: Sendable {
         ts = [Int64](repeating: 0, count: capacity)
         values = [Double](repeating: 0, count: capacity * laneCount)
         mask = capacity - 1
-        windows = lengths.map { Window(length: $0, back: [Double](repeating: 0, count: laneCount)) }
+        windows = lengths.map { Window(length: $0, sums: [ExactAccumulator](repeating: ExactAccumulator(), count: laneCount)) }
     }
 
     /// Appends one item at time `time` (non-decreasing), evicting expired items first.
@@ -99,9 +59,7 @@ struct SlidingSums: Sendable {
         for lane in 0..<laneCount { values[base + lane] = lanes[lane] }
         tail += 1
         for index in windows.indices {
-            windows[index].back.withUnsafeMutableBufferPointer { back in
-                for lane in 0..<laneCount { back[lane] += lanes[lane] }
-            }
+            for lane in 0..<laneCount where lanes[lane] != 0 { windows[index].sums[lane].add(lanes[lane]) }
         }
     }
 
@@ -122,8 +80,15 @@ struct SlidingSums: Sendable {
     }
 
     private mutating func evict(_ index: Int, cutoff: Nanos) {
-        // The window is mutated in place: a local copy would make its arrays copy on write.
-        windows[index].evict(cutoff: cutoff, ts: ts, values: values, mask: mask, tail: tail, laneCount: laneCount)
+        while windows[index].start < tail && ts[windows[index].start & mask] <= cutoff {
+            let base = (windows[index].start & mask) * laneCount
+            for lane in 0..<laneCount where values[base + lane] != 0 { windows[index].sums[lane].remove(values[base + lane]) }
+            windows[index].start += 1
+        }
+        if windows[index].start == tail {
+            // Empty: the accumulators hold exactly zero already; fresh ones keep them compact.
+            for lane in 0..<laneCount { windows[index].sums[lane] = ExactAccumulator() }
+        }
     }
 
     /// The live items of window `index` at time `time` (>= the last appended item's time).
@@ -139,18 +104,20 @@ struct SlidingSums: Sendable {
         return Cut(window: index, first: low, end: tail)
     }
 
-    /// The sum of `lane` over the cut's items (exactly 0 when there are none).
-    func sum(_ cut: Cut, lane: Int) -> Double {
-        let window = windows[cut.window]
+    /// The exact sum of `lanes` over the cut's items, rounded once (exactly 0 when there are none).
+    func sum(_ cut: Cut, lanes: Range<Int>) -> Double {
         if cut.first >= tail { return 0 }
-        if cut.first < window.flip {
-            let front = window.suffix[(cut.first - window.frontBase) * laneCount + lane]
-            return window.flip == tail ? front : front + window.back[lane]
+        let window = windows[cut.window]
+        var total = window.sums[lanes.lowerBound]
+        for lane in lanes.dropFirst() { total.add(window.sums[lane]) }
+        // Items that expired between the last event and the read are left out of a copy.
+        for absolute in window.start..<cut.first {
+            let base = (absolute & mask) * laneCount
+            for lane in lanes where values[base + lane] != 0 { total.remove(values[base + lane]) }
         }
-        if cut.first == window.flip { return window.back[lane] }
-        // Items expired between the last event and `time` reach into the back: sum directly.
-        var total = 0.0
-        for absolute in cut.first..<tail { total += values[(absolute & mask) * laneCount + lane] }
-        return total
+        return total.value
     }
+
+    /// The exact sum of one lane over the cut's items.
+    func sum(_ cut: Cut, lane: Int) -> Double { sum(cut, lanes: lane..<(lane + 1)) }
 }
