@@ -5,7 +5,8 @@ import MarketData
 public struct FeaturePlan: Sendable {
     public let registry: FeatureRegistry
     let features: [Compiled]
-    /// Trade windows (lanes: size, price*size, side*size, buy size, sell size).
+    /// Trade windows (lanes: price*size, buy size, sell size; volume and signed volume are the
+    /// exact sum and difference of the last two).
     let tradeWindows: [Nanos]
     /// Book-event windows (lanes: the four ofi terms, then one churn count per entry of `churnLevels`).
     let bookWindows: [Nanos]
@@ -29,8 +30,8 @@ public struct FeaturePlan: Sendable {
         case positionSize, entryPrice, unrealizedPnl, exposure
     }
 
-    enum TradeLane: Int { case size = 0, notional, signedSize, buySize, sellSize }
-    static let tradeLaneCount = 5
+    enum TradeLane: Int { case notional = 0, buySize, sellSize }
+    static let tradeLaneCount = 3
     /// `ofi` is the exact sum of every signed term of every event (features.md §2): up to four
     /// per event, each kept in a lane of its own.
     static let ofiTermCount = 4

@@ -69,11 +69,9 @@ public struct SymbolFeatureState: Sendable {
             let size = trade.size
             let buy = trade.side == .buy
             withUnsafeTemporaryAllocation(of: Double.self, capacity: FeaturePlan.tradeLaneCount) { lanes in
-                lanes[0] = size
-                lanes[1] = trade.price * size
-                lanes[2] = buy ? size : -size
-                lanes[3] = buy ? size : 0
-                lanes[4] = buy ? 0 : size
+                lanes[FeaturePlan.TradeLane.notional.rawValue] = trade.price * size
+                lanes[FeaturePlan.TradeLane.buySize.rawValue] = buy ? size : 0
+                lanes[FeaturePlan.TradeLane.sellSize.rawValue] = buy ? 0 : size
                 trades.append(time: event.recvTs, lanes: UnsafeBufferPointer(lanes))
             }
         case .ticker(let ticker):
@@ -176,6 +174,9 @@ public struct SymbolFeatureState: Sendable {
             tradeCuts[window] = cut
             return cut
         }
+        func volume(_ cut: SlidingSums.Cut) -> Double {
+            trades.sum(cut, signed: [(FeaturePlan.TradeLane.buySize.rawValue, 1), (FeaturePlan.TradeLane.sellSize.rawValue, 1)])
+        }
         func bookSum(_ window: Int, lanes: Range<Int>) -> Double {
             guard let flow = bookFlow else { return 0 }
             let cut = bookCuts[window] ?? flow.cut(window, at: time)
@@ -215,14 +216,11 @@ public struct SymbolFeatureState: Sendable {
                 value = bookSum(window, lanes: lane..<(lane + 1)) / seconds
             case .vwap(let window):
                 let cut = tradeCut(window)
-                if cut.count > 0 {
-                    value = trades.sum(cut, lane: FeaturePlan.TradeLane.notional.rawValue)
-                        / trades.sum(cut, lane: FeaturePlan.TradeLane.size.rawValue)
-                }
+                if cut.count > 0 { value = trades.sum(cut, lane: FeaturePlan.TradeLane.notional.rawValue) / volume(cut) }
             case .volume(let window):
-                value = trades.sum(tradeCut(window), lane: FeaturePlan.TradeLane.size.rawValue)
+                value = volume(tradeCut(window))
             case .signedVolume(let window):
-                value = trades.sum(tradeCut(window), lane: FeaturePlan.TradeLane.signedSize.rawValue)
+                value = trades.sum(tradeCut(window), signed: [(FeaturePlan.TradeLane.buySize.rawValue, 1), (FeaturePlan.TradeLane.sellSize.rawValue, -1)])
             case .tradeCount(let window):
                 value = Double(tradeCut(window).count)
             case .buySellRatio(let window):
@@ -322,12 +320,15 @@ enum Statistics {
     static func pivotedMeanAndDeviation(_ values: [Double]) -> (pivot: Double, shiftedMean: Double, deviation: Double) {
         guard let pivot = values.first else { return (0, 0, 0) }
         let n = Double(values.count)
-        let shiftedMean = ExactSum.fsum(values.lazy.map { $0 - pivot }) / n
-        let squares = ExactSum.fsum(values.lazy.map { v in
-            let d = (v - pivot) - shiftedMean
-            return d * d
-        })
-        return (pivot, shiftedMean, (squares / n).squareRoot())
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: values.count) { terms in
+            for (index, v) in values.enumerated() { terms[index] = v - pivot }
+            let md = ExactSum.fsum(UnsafeBufferPointer(terms)) / n
+            for index in 0..<values.count {
+                let d = terms[index] - md
+                terms[index] = d * d
+            }
+            return (pivot, md, (ExactSum.fsum(UnsafeBufferPointer(terms)) / n).squareRoot())
+        }
     }
 
     static func populationStandardDeviation(_ values: [Double]) -> Double { pivotedMeanAndDeviation(values).deviation }

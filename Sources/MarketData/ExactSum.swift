@@ -4,33 +4,42 @@
 /// which they were added or removed.
 public enum ExactSum {
     /// The correctly rounded sum of a short list (Shewchuk's partials, as `math.fsum` does).
-    public static func fsum(_ values: some Sequence<Double>) -> Double {
-        var partials: [Double] = []
-        var special = 0.0  // the sum of non-finite values, which IEEE arithmetic gets right
-        var sawSpecial = false
-        for value in values {
-            guard value.isFinite else { special += value; sawSpecial = true; continue }
-            var x = value
+    public static func fsum(_ values: UnsafeBufferPointer<Double>) -> Double {
+        // At most one partial per value, plus one: scratch on the stack, no allocation.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: values.count + 1) { partials in
             var count = 0
-            for index in partials.indices {
-                var y = partials[index]
-                if abs(x) < abs(y) { swap(&x, &y) }
-                let hi = x + y
-                let lo = y - (hi - x)
-                if lo != 0 { partials[count] = lo; count += 1 }
-                x = hi
+            var special = 0.0  // the sum of non-finite values, which IEEE arithmetic gets right
+            var sawSpecial = false
+            for value in values {
+                guard value.isFinite else { special += value; sawSpecial = true; continue }
+                var x = value
+                var kept = 0
+                for index in 0..<count {
+                    var y = partials[index]
+                    if abs(x) < abs(y) { swap(&x, &y) }
+                    let hi = x + y
+                    let lo = y - (hi - x)
+                    if lo != 0 { partials[kept] = lo; kept += 1 }
+                    x = hi
+                }
+                partials[kept] = x
+                count = kept + 1
             }
-            partials.removeSubrange(count...)
-            partials.append(x)
+            if sawSpecial { return special }
+            return roundPartials(UnsafeBufferPointer(rebasing: partials[0..<count]))
         }
-        if sawSpecial { return special }
-        return roundPartials(partials)
+    }
+
+    /// The correctly rounded sum of an array or a slice of one.
+    @inlinable public static func fsum(_ values: some Collection<Double>) -> Double {
+        if let sum = values.withContiguousStorageIfAvailable({ fsum($0) }) { return sum }
+        return Array(values).withUnsafeBufferPointer { fsum($0) }
     }
 
     /// `math.fsum`'s final step: the partials are non-overlapping and increasing in
     /// magnitude; add them from the top down until the sum becomes inexact, then correct a
     /// half-way case that the remaining partials decide.
-    static func roundPartials(_ partials: [Double]) -> Double {
+    static func roundPartials(_ partials: UnsafeBufferPointer<Double>) -> Double {
         var n = partials.count
         guard n > 0 else { return 0 }
         n -= 1
@@ -60,97 +69,130 @@ public enum ExactSum {
 /// limbs so that carries can wait. Removing a value subtracts exactly what adding it added,
 /// so a sliding window's sum never drifts and is exactly 0 when the window is empty.
 /// ``value`` rounds once, to nearest, ties to even.
+///
+/// The digits live in a block of ``ExactDigits/stride`` Int64 slots; ``ExactDigits`` works on
+/// such blocks in place, so that many sums can share one flat buffer (the window sums do).
 public struct ExactAccumulator: Sendable, Equatable {
-    /// Digit i weighs 2^(32 i) units of 2^-1074 (the smallest subnormal): 2,046 exponent
-    /// positions + 84 bits of shifted significand + room for 2^31 carries.
-    static let limbCount = 69
-    static let carryBudget = 1 << 30
-
-    private var limbs = [Int64](repeating: 0, count: limbCount)
-    private var pending = 0
-    private var positiveInfinities = 0
-    private var negativeInfinities = 0
-    private var nans = 0
+    private var block = [Int64](repeating: 0, count: ExactDigits.stride)
 
     public init() {}
 
     /// Adds `x` exactly.
-    public mutating func add(_ x: Double) { accumulate(x, sign: 1) }
+    public mutating func add(_ x: Double) { block.withUnsafeMutableBufferPointer { ExactDigits.add(x, sign: 1, to: $0.baseAddress!) } }
 
     /// Removes `x` exactly (it must have been added).
-    public mutating func remove(_ x: Double) { accumulate(x, sign: -1) }
+    public mutating func remove(_ x: Double) { block.withUnsafeMutableBufferPointer { ExactDigits.add(x, sign: -1, to: $0.baseAddress!) } }
 
     /// Adds every term of another accumulator exactly.
     public mutating func add(_ other: ExactAccumulator) {
-        if pending + other.pending >= Self.carryBudget { normalize() }
-        for index in 0..<Self.limbCount { limbs[index] += other.limbs[index] }
-        pending += other.pending + 1
-        positiveInfinities += other.positiveInfinities
-        negativeInfinities += other.negativeInfinities
-        nans += other.nans
-    }
-
-    private mutating func accumulate(_ x: Double, sign: Int64) {
-        guard x.isFinite else {
-            let step = Int(sign)
-            if x.isNaN { nans += step } else if x > 0 { positiveInfinities += step } else { negativeInfinities += step }
-            return
+        other.block.withUnsafeBufferPointer { source in
+            block.withUnsafeMutableBufferPointer { ExactDigits.merge(source.baseAddress!, into: $0.baseAddress!) }
         }
-        let bits = x.bitPattern
-        let exponent = Int((bits >> 52) & 0x7FF)
-        let fraction = bits & ((1 << 52) - 1)
-        guard exponent != 0 || fraction != 0 else { return }
-        let significand = exponent == 0 ? fraction : fraction | (1 << 52)
-        let offset = exponent == 0 ? 0 : exponent - 1  // position of the significand's bit 0, in units of 2^-1074
-        let shifted = UInt128(significand) << (offset & 31)
-        let index = offset >> 5
-        let direction = (bits >> 63) == 0 ? sign : -sign
-        limbs[index] += direction * Int64(truncatingIfNeeded: shifted & 0xFFFF_FFFF)
-        limbs[index + 1] += direction * Int64(truncatingIfNeeded: (shifted >> 32) & 0xFFFF_FFFF)
-        limbs[index + 2] += direction * Int64(truncatingIfNeeded: shifted >> 64)
-        pending += 1
-        if pending >= Self.carryBudget { normalize() }
-    }
-
-    /// Propagates carries: every digit but the top one in [0, 2^32); the top one holds the sign.
-    private mutating func normalize() {
-        var carry: Int64 = 0
-        for index in 0..<(Self.limbCount - 1) {
-            let v = limbs[index] + carry
-            carry = v >> 32
-            limbs[index] = v & 0xFFFF_FFFF
-        }
-        limbs[Self.limbCount - 1] += carry
-        pending = 0
     }
 
     /// The exact sum, rounded once to nearest (ties to even); exactly 0 when nothing is held.
-    public var value: Double {
-        if nans > 0 || (positiveInfinities > 0 && negativeInfinities > 0) { return .nan }
-        if positiveInfinities > 0 { return .infinity }
-        if negativeInfinities > 0 { return -.infinity }
-        var digits = self
-        digits.normalize()
-        var negative = false
-        if digits.limbs[Self.limbCount - 1] < 0 {
-            negative = true
-            for index in 0..<Self.limbCount { digits.limbs[index] = -digits.limbs[index] }
-            digits.normalize()
+    public var value: Double { block.withUnsafeBufferPointer { ExactDigits.value(of: $0.baseAddress!) } }
+}
+
+/// Exact sums kept in blocks of Int64 slots: digit i (slots 0..<69) weighs 2^(32 i) units of
+/// 2^-1074 (the smallest subnormal) — 2,046 exponent positions, 84 bits of shifted
+/// significand and room for 2^31 pending carries; then the count of adds since the last
+/// carry propagation and the counts of +inf, -inf and NaN terms.
+public enum ExactDigits {
+    @usableFromInline static let limbCount = 69
+    @usableFromInline static let pendingSlot = 69
+    static let infinitySlots = (positive: 70, negative: 71, nan: 72)
+    /// Slots per block.
+    public static let stride = 73
+    @usableFromInline static let carryBudget: Int64 = 1 << 30
+
+    /// Adds (`sign` 1) or removes (`sign` -1) `x` exactly.
+    @inlinable @inline(__always)
+    public static func add(_ x: Double, sign: Int64, to block: UnsafeMutablePointer<Int64>) {
+        let bits = x.bitPattern
+        let exponent = Int((bits >> 52) & 0x7FF)
+        guard exponent != 0x7FF else { addSpecial(x, sign: sign, to: block); return }
+        let fraction = bits & ((1 << 52) - 1)
+        guard exponent != 0 || fraction != 0 else { return }
+        let significand = exponent == 0 ? fraction : fraction | (1 << 52)
+        let offset = exponent == 0 ? 0 : exponent - 1  // the significand's bit 0, in units of 2^-1074
+        let shift = UInt64(offset & 31)
+        let low = significand << shift
+        let high = shift == 0 ? 0 : significand >> (64 - shift)
+        let index = offset >> 5
+        let direction = (bits >> 63) == 0 ? sign : -sign
+        block[index] += direction * Int64(low & 0xFFFF_FFFF)
+        block[index + 1] += direction * Int64(low >> 32)
+        block[index + 2] += direction * Int64(high)
+        block[pendingSlot] += 1
+        if block[pendingSlot] >= carryBudget { normalize(block) }
+    }
+
+    @usableFromInline
+    static func addSpecial(_ x: Double, sign: Int64, to block: UnsafeMutablePointer<Int64>) {
+        let slot = x.isNaN ? infinitySlots.nan : x > 0 ? infinitySlots.positive : infinitySlots.negative
+        block[slot] += sign
+    }
+
+    /// Adds (`sign` 1) or subtracts (`sign` -1) every term of `source` into `block`.
+    public static func merge(_ source: UnsafePointer<Int64>, into block: UnsafeMutablePointer<Int64>, sign: Int64 = 1) {
+        if block[pendingSlot] + source[pendingSlot] >= carryBudget { normalize(block) }
+        for index in 0..<limbCount { block[index] += sign * source[index] }
+        block[pendingSlot] += source[pendingSlot] + 1
+        if sign > 0 {
+            for slot in (infinitySlots.positive)...(infinitySlots.nan) { block[slot] += source[slot] }
+        } else {
+            block[infinitySlots.positive] += source[infinitySlots.negative]
+            block[infinitySlots.negative] += source[infinitySlots.positive]
+            block[infinitySlots.nan] += source[infinitySlots.nan]
         }
-        guard let top = digits.limbs.lastIndex(where: { $0 != 0 }) else { return 0 }
-        // The top three digits (up to 96 bits) and whether anything below them is non-zero.
-        func digit(_ index: Int) -> UInt128 { index >= 0 ? UInt128(UInt64(digits.limbs[index])) : 0 }
-        var wide = digit(top) << 64 | digit(top - 1) << 32 | digit(top - 2)
-        var sticky = false
-        if top >= 3 { for index in 0..<(top - 2) where digits.limbs[index] != 0 { sticky = true; break } }
-        // Left-align to 128 bits; the top 64 go to the conversion, the rest (and everything
-        // below) only as a sticky bit under the rounding position, so that rounding happens once.
-        let shift = wide.leadingZeroBitCount
-        wide <<= shift
-        var high = UInt64(truncatingIfNeeded: wide >> 64)
-        if sticky || UInt64(truncatingIfNeeded: wide) != 0 { high |= 1 }
-        // value = high * 2^(64 - shift + 32 (top - 2) - 1074); scaling by a power of two is exact.
-        let magnitude = Double(sign: .plus, exponent: 64 - shift + 32 * (top - 2) - 1074, significand: Double(high))
-        return negative ? -magnitude : magnitude
+    }
+
+    /// Propagates carries: every digit but the top one in [0, 2^32); the top one holds the sign.
+    @usableFromInline
+    static func normalize(_ block: UnsafeMutablePointer<Int64>) {
+        var carry: Int64 = 0
+        for index in 0..<(limbCount - 1) {
+            let v = block[index] + carry
+            carry = v >> 32
+            block[index] = v & 0xFFFF_FFFF
+        }
+        block[limbCount - 1] += carry
+        block[pendingSlot] = 0
+    }
+
+    /// The exact sum held by a block, rounded once to nearest (ties to even).
+    public static func value(of source: UnsafePointer<Int64>) -> Double {
+        if source[infinitySlots.nan] > 0 || (source[infinitySlots.positive] > 0 && source[infinitySlots.negative] > 0) { return .nan }
+        if source[infinitySlots.positive] > 0 { return .infinity }
+        if source[infinitySlots.negative] > 0 { return -.infinity }
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: stride) { scratch in
+            let digits = scratch.baseAddress!
+            digits.update(from: source, count: stride)
+            normalize(digits)
+            var negative = false
+            if digits[limbCount - 1] < 0 {
+                negative = true
+                for index in 0..<limbCount { digits[index] = -digits[index] }
+                normalize(digits)
+            }
+            var top = limbCount - 1
+            while top >= 0 && digits[top] == 0 { top -= 1 }
+            guard top >= 0 else { return 0 }
+            // The top three digits (up to 96 bits) and whether anything below them is non-zero.
+            func digit(_ index: Int) -> UInt128 { index >= 0 ? UInt128(UInt64(digits[index])) : 0 }
+            var wide = digit(top) << 64 | digit(top - 1) << 32 | digit(top - 2)
+            var sticky = false
+            if top >= 3 { for index in 0..<(top - 2) where digits[index] != 0 { sticky = true; break } }
+            // Left-align to 128 bits; the top 64 go to the conversion, the rest (and everything
+            // below) only as a sticky bit under the rounding position, so that rounding happens once.
+            let shift = wide.leadingZeroBitCount
+            wide <<= shift
+            var high = UInt64(truncatingIfNeeded: wide >> 64)
+            if sticky || UInt64(truncatingIfNeeded: wide) != 0 { high |= 1 }
+            // value = high * 2^(64 - shift + 32 (top - 2) - 1074); scaling by a power of two is exact.
+            let magnitude = Double(sign: .plus, exponent: 64 - shift + 32 * (top - 2) - 1074, significand: Double(high))
+            return negative ? -magnitude : magnitude
+        }
     }
 }

@@ -22,11 +22,12 @@ struct SlidingSums: Sendable {
     private var tail = 0  // absolute index of the next item
 
     private var windows: [Window]
+    /// The exact sums, one ``ExactDigits`` block per window and lane, in one flat buffer.
+    private var sums: [Int64]
 
     private struct Window: Sendable {
         let length: Nanos
         var start = 0  // first live item (absolute)
-        var sums: [ExactAccumulator]
     }
 
     /// A window cut at some `T`: live items are `[first, end)`.
@@ -44,7 +45,8 @@ struct SlidingSums: Sendable {
         ts = [Int64](repeating: 0, count: capacity)
         values = [Double](repeating: 0, count: capacity * laneCount)
         mask = capacity - 1
-        windows = lengths.map { Window(length: $0, sums: [ExactAccumulator](repeating: ExactAccumulator(), count: laneCount)) }
+        windows = lengths.map { Window(length: $0) }
+        sums = [Int64](repeating: 0, count: lengths.count * laneCount * ExactDigits.stride)
     }
 
     /// Appends one item at time `time` (non-decreasing), evicting expired items first.
@@ -58,8 +60,14 @@ struct SlidingSums: Sendable {
         let base = slot * laneCount
         for lane in 0..<laneCount { values[base + lane] = lanes[lane] }
         tail += 1
-        for index in windows.indices {
-            for lane in 0..<laneCount where lanes[lane] != 0 { windows[index].sums[lane].add(lanes[lane]) }
+        let laneCount = self.laneCount
+        let windowCount = windows.count
+        sums.withUnsafeMutableBufferPointer { blocks in
+            for lane in 0..<laneCount where lanes[lane] != 0 {
+                for index in 0..<windowCount {
+                    ExactDigits.add(lanes[lane], sign: 1, to: blocks.baseAddress! + (index * laneCount + lane) * ExactDigits.stride)
+                }
+            }
         }
     }
 
@@ -80,15 +88,23 @@ struct SlidingSums: Sendable {
     }
 
     private mutating func evict(_ index: Int, cutoff: Nanos) {
-        while windows[index].start < tail && ts[windows[index].start & mask] <= cutoff {
-            let base = (windows[index].start & mask) * laneCount
-            for lane in 0..<laneCount where values[base + lane] != 0 { windows[index].sums[lane].remove(values[base + lane]) }
-            windows[index].start += 1
+        var start = windows[index].start
+        guard start < tail, ts[start & mask] <= cutoff else { return }
+        let laneCount = self.laneCount
+        let (ts, values, mask, tail) = (self.ts, self.values, self.mask, self.tail)
+        sums.withUnsafeMutableBufferPointer { blocks in
+            let first = blocks.baseAddress! + index * laneCount * ExactDigits.stride
+            while start < tail && ts[start & mask] <= cutoff {
+                let base = (start & mask) * laneCount
+                for lane in 0..<laneCount where values[base + lane] != 0 {
+                    ExactDigits.add(values[base + lane], sign: -1, to: first + lane * ExactDigits.stride)
+                }
+                start += 1
+            }
+            // Empty: the digits are exactly zero; cleared, they need no carry propagation later.
+            if start == tail { first.update(repeating: 0, count: laneCount * ExactDigits.stride) }
         }
-        if windows[index].start == tail {
-            // Empty: the accumulators hold exactly zero already; fresh ones keep them compact.
-            for lane in 0..<laneCount { windows[index].sums[lane] = ExactAccumulator() }
-        }
+        windows[index].start = start
     }
 
     /// The live items of window `index` at time `time` (>= the last appended item's time).
@@ -105,17 +121,30 @@ struct SlidingSums: Sendable {
     }
 
     /// The exact sum of `lanes` over the cut's items, rounded once (exactly 0 when there are none).
-    func sum(_ cut: Cut, lanes: Range<Int>) -> Double {
+    func sum(_ cut: Cut, lanes: Range<Int>) -> Double { sum(cut, signed: lanes.map { ($0, 1) }) }
+
+    /// The exact sum of lanes, each added (sign 1) or subtracted (sign -1), over the cut's
+    /// items, rounded once: e.g. buy volume minus sell volume as one exact value.
+    func sum(_ cut: Cut, signed lanes: [(lane: Int, sign: Int64)]) -> Double {
         if cut.first >= tail { return 0 }
-        let window = windows[cut.window]
-        var total = window.sums[lanes.lowerBound]
-        for lane in lanes.dropFirst() { total.add(window.sums[lane]) }
-        // Items that expired between the last event and the read are left out of a copy.
-        for absolute in window.start..<cut.first {
-            let base = (absolute & mask) * laneCount
-            for lane in lanes where values[base + lane] != 0 { total.remove(values[base + lane]) }
+        let start = windows[cut.window].start
+        return sums.withUnsafeBufferPointer { blocks in
+            let first = blocks.baseAddress! + cut.window * laneCount * ExactDigits.stride
+            if lanes.count == 1 && lanes[0].sign == 1 && start == cut.first {
+                return ExactDigits.value(of: first + lanes[0].lane * ExactDigits.stride)
+            }
+            return withUnsafeTemporaryAllocation(of: Int64.self, capacity: ExactDigits.stride) { scratch in
+                let total = scratch.baseAddress!
+                total.initialize(repeating: 0, count: ExactDigits.stride)
+                for (lane, sign) in lanes { ExactDigits.merge(first + lane * ExactDigits.stride, into: total, sign: sign) }
+                // Items that expired between the last event and the read are left out of the copy.
+                for absolute in start..<cut.first {
+                    let base = (absolute & mask) * laneCount
+                    for (lane, sign) in lanes where values[base + lane] != 0 { ExactDigits.add(values[base + lane], sign: -sign, to: total) }
+                }
+                return ExactDigits.value(of: total)
+            }
         }
-        return total.value
     }
 
     /// The exact sum of one lane over the cut's items.
