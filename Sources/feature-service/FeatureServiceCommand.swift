@@ -125,7 +125,8 @@ struct RetentionCommand: ParsableCommand {
         discussion: """
             Archives (moves under --archive DIR, same layout) or deletes (--delete) the raw \
             partitions whose date is more than --days days before today (UTC). Today's \
-            partitions are never touched. --dry-run lists what would be done.
+            partitions are never touched. --dry-run lists what would be done. A summary (partitions, \
+            days, events, table rows) goes to standard error.
             """)
 
     @Option(name: .long, help: "Data directory (env FEATURE_SERVICE_DATA_DIR, default ./data).")
@@ -154,8 +155,10 @@ struct RetentionCommand: ParsableCommand {
         let expired = try retention.expired(now: now)
         let verb = delete ? "delete" : "archive"
         for partition in expired { print("\(dryRun ? "would \(verb)" : verb): \(partition.path)") }
+        // Counted before acting: afterwards the partitions are gone (or elsewhere).
+        let summary = retention.summary(of: expired, format: ParquetFormat())
         if !dryRun { try retention.apply(delete ? .delete : .archive(root: archive!), to: expired) }
-        printError("\(expired.count) partition(s) older than \(days) days\(dryRun ? " (dry run, nothing changed)" : "")")
+        printError("older than \(days) days: \(summary)\(dryRun ? " (dry run, nothing changed)" : "")")
     }
 }
 

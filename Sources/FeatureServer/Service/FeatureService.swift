@@ -135,8 +135,15 @@ public struct FeatureService: Sendable {
                 while !Task.isCancelled {
                     let expired = try retention.expired(now: wallClockNanos())
                     if !expired.isEmpty {
+                        // Counted before deleting: the log is the only trace of what went (e.g. an old import).
+                        let removed = retention.summary(of: expired, format: store.format)
                         try retention.apply(.delete, to: expired)
-                        logger.notice("retention deleted expired partitions", metadata: ["count": .stringConvertible(expired.count)])
+                        logger.notice("retention deleted expired partitions", metadata: [
+                            "partitions": .stringConvertible(removed.partitions), "days": .stringConvertible(removed.dates.count),
+                            "from": .string(removed.dates.first ?? "-"), "to": .string(removed.dates.last ?? "-"),
+                            "events": .stringConvertible(removed.events), "rows": .stringConvertible(removed.rows),
+                            "unreadable_files": .stringConvertible(removed.unreadableFiles),
+                            "retention_days": .stringConvertible(configuration.retentionDays), "summary": .string(removed.description)])
                     }
                     // Yesterday's and older partitions no longer grow: merge their small files.
                     let report = try store.compact(before: Time.formatDate(wallClockNanos()))
