@@ -170,7 +170,10 @@ struct ImportCommand: ParsableCommand {
             Duplicates (same symbol, type and exchange ids) are dropped, events are stamped \
             after what the store already holds, made durable in batches through the \
             write-ahead log, then converted to Parquet partitions. Malformed lines are kept in \
-            a dead-letter file under the data directory.
+            a dead-letter file under the data directory. Events older than the retention period \
+            (FEATURE_SERVICE_RETENTION_DAYS, default 90) are stored too, with a warning: serve \
+            deletes them when it starts unless FEATURE_SERVICE_RETENTION_DAYS is raised (the \
+            warning names the value needed).
             """)
 
     @Option(name: .long, help: "Recording to import (JSON Lines of gateway envelopes).")
@@ -187,6 +190,9 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         guard batch > 0 else { throw ValidationError("--batch must be positive") }
+        // Read first: a bad value is reported before anything is stored, as serve would refuse it.
+        let retentionDays: Int
+        do { retentionDays = try ServiceConfiguration.retentionDays() } catch { throw ValidationError("\(error)") }
         let store = try RawStore(root: dataDir, format: ParquetFormat())
         let report = reportDurable
         let summary = try Importer.run(input: input, store: store, batch: batch) { durable in
@@ -195,5 +201,7 @@ struct ImportCommand: ParsableCommand {
             }
         }
         printError(summary.description)
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        if let warning = summary.retentionWarning(retentionDays: retentionDays, now: now) { printError(warning) }
     }
 }
