@@ -33,6 +33,8 @@ public struct ServiceConfiguration: Sendable {
     public var replayFile: String?
     /// Replay pace multiplier (1 = recorded pace, 0 = as fast as possible).
     public var replaySpeed = 1.0
+    /// Stop gracefully (store flushed, exit status 0) once the replay has been played; otherwise the API keeps serving.
+    public var exitAfterReplay = false
     /// Run the built-in simulated market (default when no broker and no replay is configured).
     public var simulate = true
     /// Publish a vector on every book update too, at most once per this many ms per symbol (nil: grid only).
