@@ -50,8 +50,12 @@ case "${1:-}" in
     echo "$URL"
     ;;
   stop)
+    # pg_ctl waits until the postmaster and every backend have exited; `immediate` if that fails.
     BIN="$(bin_dir)"
-    [ -n "$BIN" ] && [ -f "$DIR/PG_VERSION" ] && as_owner "$BIN/pg_ctl" -D "$DIR" -m fast stop >/dev/null 2>&1 || true
+    if [ -n "$BIN" ] && [ -f "$DIR/PG_VERSION" ] && as_owner "$BIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1; then
+      as_owner "$BIN/pg_ctl" -D "$DIR" -m fast -w -t 60 stop >/dev/null 2>&1 \
+        || as_owner "$BIN/pg_ctl" -D "$DIR" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+    fi
     ;;
   psql)
     shift

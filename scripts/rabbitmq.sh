@@ -22,6 +22,28 @@ export RABBITMQ_CONFIG_FILE="$DIR/rabbitmq"
 export RABBITMQ_PID_FILE="$DIR/rabbitmq.pid"
 BIN=/usr/lib/rabbitmq/bin
 
+# Pids of the epmd daemons serving our port (started by the node or by rabbitmqctl with our
+# ERL_EPMD_PORT in their environment), never a system-wide one on another port.
+our_epmd_pids() {
+  local proc environ cmdline
+  for proc in /proc/[0-9]*; do
+    [ "$(cat "$proc/comm" 2>/dev/null)" = epmd ] || continue
+    # Read whole, not piped into grep -q: with pipefail an early grep exit could fail the match.
+    environ="$( { tr '\0' '\n' < "$proc/environ"; } 2>/dev/null || true)"
+    cmdline="$( { tr '\0' ' ' < "$proc/cmdline"; } 2>/dev/null || true) "
+    if grep -qx "ERL_EPMD_PORT=$ERL_EPMD_PORT" <<<"$environ" || [[ "$cmdline" == *" -port $ERL_EPMD_PORT "* ]]; then
+      echo "${proc#/proc/}"
+    fi
+  done
+}
+
+# The node's OS pid from its pid file, when that process is still alive.
+node_pid() {
+  local pid
+  pid="$(cat "$RABBITMQ_PID_FILE" 2>/dev/null || true)"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "$pid"; fi
+}
+
 case "${1:-}" in
   start)
     if [ ! -x "$BIN/rabbitmq-server" ]; then
@@ -50,7 +72,25 @@ CONF
     echo "amqp://guest:guest@127.0.0.1:$PORT/"
     ;;
   stop)
-    "$BIN/rabbitmqctl" -q stop >/dev/null 2>&1 || true
+    # Stops everything `start` started: the node (waiting for its process to exit) and its epmd.
+    pid="$(node_pid)"
+    if [ -n "$pid" ]; then
+      kill -CONT "$pid" 2>/dev/null || true  # a broker test may have left it frozen (SIGSTOP)
+      # Given the pid file, rabbitmqctl waits until the node's process has exited.
+      timeout 60 "$BIN/rabbitmqctl" -q stop "$RABBITMQ_PID_FILE" >/dev/null 2>&1 || true
+      if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+    else
+      # No pid file (an older start, or a failed one): ask the node by name.
+      timeout 60 "$BIN/rabbitmqctl" -q stop >/dev/null 2>&1 || true
+    fi
+    # epmd outlives the node: ask ours to exit, then make sure (it refuses while a node is registered).
+    epmd -port "$ERL_EPMD_PORT" -kill >/dev/null 2>&1 || true
+    for _ in $(seq 1 25); do [ -z "$(our_epmd_pids)" ] && break; sleep 0.2; done
+    for pid in $(our_epmd_pids); do kill -TERM "$pid" 2>/dev/null || true; done
     ;;
   stop_app|start_app)
     "$BIN/rabbitmqctl" -q "$1"

@@ -17,10 +17,13 @@ fi
 if grep -q "error:" "$log"; then exit 1; fi
 
 echo "== services: a private RabbitMQ and PostgreSQL on loopback"
+# Stops every process the services started (broker, its own epmd, PostgreSQL), also on failure.
 trap 'scripts/rabbitmq.sh stop; scripts/postgres.sh stop' EXIT
-export AMQP_TEST_URL="$(scripts/rabbitmq.sh start)"
-export AMQP_TEST_BROKER_PID="$(scripts/rabbitmq.sh pid)"
-export POSTGRES_TEST_URL="$(scripts/postgres.sh start)"
+# Assigned before export: `export X="$(cmd)"` would hide a failed start from set -e.
+AMQP_TEST_URL="$(scripts/rabbitmq.sh start)"
+AMQP_TEST_BROKER_PID="$(scripts/rabbitmq.sh pid)"
+POSTGRES_TEST_URL="$(scripts/postgres.sh start)"
+export AMQP_TEST_URL AMQP_TEST_BROKER_PID POSTGRES_TEST_URL
 
 echo "== swift test"
 # One test at a time: the broker tests restart and freeze the shared broker, and several

@@ -14,4 +14,6 @@ public protocol ColumnFileFormat: Sendable {
     func readRowGroups(path: String, schema: [ColumnSpec], recvTsFrom from: Int64, to: Int64) throws -> [[ColumnData]]
     /// The smallest and largest `recv_ts` in the file, from metadata (no data read).
     func recvTsBounds(path: String) throws -> ClosedRange<Int64>?
+    /// The number of rows in the file, from metadata (no data read).
+    func rowCount(path: String) throws -> Int64
 }

@@ -89,4 +89,8 @@ public struct ParquetFormat: ColumnFileFormat {
         }
         return low <= high ? low...high : nil
     }
+
+    public func rowCount(path: String) throws -> Int64 {
+        try ParquetReader(path: path).numRows
+    }
 }

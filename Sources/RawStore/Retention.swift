@@ -27,10 +27,21 @@ public struct Retention: Sendable {
         self.days = days
     }
 
+    /// The first UTC day (days since 1970-01-01) a retention period of `days` keeps at `now`:
+    /// partitions of earlier days expire.
+    public static func firstKeptDay(now: Nanos, days: Int) -> Int64 {
+        Time.floorDiv(now, Time.nanosPerDay) - Int64(days)
+    }
+
+    /// The shortest retention period that keeps UTC day `day` at `now` (it grows by one each day).
+    public static func daysNeeded(toKeep day: Int64, now: Nanos) -> Int {
+        Int(max(1, Time.floorDiv(now, Time.nanosPerDay) - day))
+    }
+
     /// Partitions dated before `now`'s UTC date minus `days`, oldest first.
     public func expired(now: Nanos) throws(StoreError) -> [Partition] {
         let today = Time.formatDate(now)
-        let cutoff = Time.formatDate(now - Int64(days) * Time.nanosPerDay)
+        let cutoff = Time.formatDate(Self.firstKeptDay(now: now, days: days) * Time.nanosPerDay)
         var result: [Partition] = []
         for symbol in try layout.symbols() {
             for type in EventType.allCases {
@@ -41,6 +52,76 @@ public struct Retention: Sendable {
             }
         }
         return result.sorted { ($0.date, $0.type.rawValue, $0.symbol) < ($1.date, $1.type.rawValue, $1.symbol) }
+    }
+
+    /// What applying the policy to some partitions removes, for the log and the command line.
+    public struct Summary: Sendable, Equatable, CustomStringConvertible {
+        public var partitions = 0
+        /// The partitions' distinct dates (`YYYY-MM-DD`), sorted.
+        public var dates: [String] = []
+        /// Market events (a book message counts once, however many levels it has).
+        public var events: Int64 = 0
+        /// Table rows, from the file footers (the book is stored one row per level).
+        public var rows: Int64 = 0
+        /// Data files that could not be read: their rows and events are not counted.
+        public var unreadableFiles = 0
+
+        public init() {}
+
+        /// E.g. `3 partitions, 2 days (2026-01-01 to 2026-01-02), 1200 events (5100 rows)`.
+        public var description: String {
+            var out = "\(partitions) partition\(partitions == 1 ? "" : "s"), \(dates.count) day\(dates.count == 1 ? "" : "s")"
+            if let first = dates.first, let last = dates.last { out += first == last ? " (\(first))" : " (\(first) to \(last))" }
+            out += ", \(events) event\(events == 1 ? "" : "s")"
+            if rows != events { out += " (\(rows) rows)" }
+            if unreadableFiles > 0 { out += ", \(unreadableFiles) unreadable file\(unreadableFiles == 1 ? "" : "s") not counted" }
+            return out
+        }
+    }
+
+    /// Counts what `partitions` hold (call it before ``apply(_:to:)``). Rows come from the
+    /// footers; only book files are read (two columns) to count their messages. Files a
+    /// finished compaction superseded are not counted twice.
+    public func summary(of partitions: [Partition], format: any ColumnFileFormat) -> Summary {
+        var summary = Summary()
+        summary.partitions = partitions.count
+        summary.dates = Set(partitions.map(\.date)).sorted()
+        for partition in partitions {
+            guard let files = try? layout.parts(type: partition.type, symbol: partition.symbol, date: partition.date,
+                                                fileExtension: format.fileExtension) else {
+                summary.unreadableFiles += 1
+                continue
+            }
+            for file in files {
+                // A corrupt file must not stop the policy: it is reported, not counted.
+                guard let rows = try? format.rowCount(path: file),
+                      let events = partition.type == .orderbook ? (try? Self.bookMessages(in: file, format: format)) : rows else {
+                    summary.unreadableFiles += 1
+                    continue
+                }
+                summary.rows += rows
+                summary.events += events
+            }
+        }
+        return summary
+    }
+
+    /// Book messages in a file: runs of rows sharing `(recv_ts, seq)` (one row per level).
+    static func bookMessages(in path: String, format: any ColumnFileFormat) throws -> Int64 {
+        let schema = EventTables.schema(.orderbook).filter { $0.name == "recv_ts" || $0.name == "seq" }
+        var messages: Int64 = 0
+        var last: (Int64, Int64)?
+        // A message may straddle row groups: `last` carries over.
+        for group in try format.readRowGroups(path: path, schema: schema, recvTsFrom: .min, to: .max) {
+            guard case .int64(let recv, _) = group[0], case .int64(let seq, _) = group[1] else {
+                throw StoreError.corrupt("\(path): recv_ts or seq is not int64")
+            }
+            for row in recv.indices where last.map({ $0 != (recv[row], seq[row]) }) ?? true {
+                messages += 1
+                last = (recv[row], seq[row])
+            }
+        }
+        return messages
     }
 
     /// Applies `action` to `partitions`; returns the paths acted on.

@@ -125,7 +125,8 @@ struct RetentionCommand: ParsableCommand {
         discussion: """
             Archives (moves under --archive DIR, same layout) or deletes (--delete) the raw \
             partitions whose date is more than --days days before today (UTC). Today's \
-            partitions are never touched. --dry-run lists what would be done.
+            partitions are never touched. --dry-run lists what would be done. A summary (partitions, \
+            days, events, table rows) goes to standard error.
             """)
 
     @Option(name: .long, help: "Data directory (env FEATURE_SERVICE_DATA_DIR, default ./data).")
@@ -154,8 +155,10 @@ struct RetentionCommand: ParsableCommand {
         let expired = try retention.expired(now: now)
         let verb = delete ? "delete" : "archive"
         for partition in expired { print("\(dryRun ? "would \(verb)" : verb): \(partition.path)") }
+        // Counted before acting: afterwards the partitions are gone (or elsewhere).
+        let summary = retention.summary(of: expired, format: ParquetFormat())
         if !dryRun { try retention.apply(delete ? .delete : .archive(root: archive!), to: expired) }
-        printError("\(expired.count) partition(s) older than \(days) days\(dryRun ? " (dry run, nothing changed)" : "")")
+        printError("older than \(days) days: \(summary)\(dryRun ? " (dry run, nothing changed)" : "")")
     }
 }
 
@@ -167,7 +170,10 @@ struct ImportCommand: ParsableCommand {
             Duplicates (same symbol, type and exchange ids) are dropped, events are stamped \
             after what the store already holds, made durable in batches through the \
             write-ahead log, then converted to Parquet partitions. Malformed lines are kept in \
-            a dead-letter file under the data directory.
+            a dead-letter file under the data directory. Events older than the retention period \
+            (FEATURE_SERVICE_RETENTION_DAYS, default 90) are stored too, with a warning: serve \
+            deletes them when it starts unless FEATURE_SERVICE_RETENTION_DAYS is raised (the \
+            warning names the value needed).
             """)
 
     @Option(name: .long, help: "Recording to import (JSON Lines of gateway envelopes).")
@@ -184,6 +190,9 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         guard batch > 0 else { throw ValidationError("--batch must be positive") }
+        // Read first: a bad value is reported before anything is stored, as serve would refuse it.
+        let retentionDays: Int
+        do { retentionDays = try ServiceConfiguration.retentionDays() } catch { throw ValidationError("\(error)") }
         let store = try RawStore(root: dataDir, format: ParquetFormat())
         let report = reportDurable
         let summary = try Importer.run(input: input, store: store, batch: batch) { durable in
@@ -192,5 +201,7 @@ struct ImportCommand: ParsableCommand {
             }
         }
         printError(summary.description)
+        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        if let warning = summary.retentionWarning(retentionDays: retentionDays, now: now) { printError(warning) }
     }
 }

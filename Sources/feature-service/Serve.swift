@@ -8,14 +8,18 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the service: HTTP API, ingest, raw store, live features.",
         discussion: """
-            Runs on embedded defaults with no configuration at all: raw store, dead letters, \\
-            datasets and the SQLite metadata file (datasets, registry versions, data-quality \\
-            summaries) under ./data, a built-in simulated market (BTCUSDT, ETHUSDT, SOLUSDT) as the feed, \\
-            the HTTP API on port 4500 with an API key printed at start-up. Market data can also \\
-            be pushed with POST /ingest or played from a recording with --replay.
-            Environment: FEATURE_SERVICE_PORT, FEATURE_SERVICE_API_KEYS, FEATURE_SERVICE_DATA_DIR, \\
-            FEATURE_SERVICE_REGISTRY, FEATURE_SERVICE_SYMBOLS, FEATURE_SERVICE_RETENTION_DAYS, \\
-            AMQP_URL, DATABASE_URL (postgres://user:pass@host:5432/db or sqlite:PATH), \\
+            Runs on embedded defaults with no configuration at all: raw store, dead letters, \
+            datasets and the SQLite metadata file (datasets, registry versions, data-quality \
+            summaries) under ./data, a built-in simulated market (BTCUSDT, ETHUSDT, SOLUSDT) as the feed, \
+            the HTTP API on port 4500 with an API key printed at start-up. Market data can also \
+            be pushed with POST /ingest or played from a recording with --replay: when the \
+            recording ends the API keeps serving what it left (log "replay finished"), or, with \
+            --exit-after-replay, the service stops as on SIGTERM (store flushed, exit status 0). \
+            Raw partitions older than FEATURE_SERVICE_RETENTION_DAYS (default 90) are deleted at \
+            start-up and hourly; the log says how many partitions, days and events went.
+            Environment: FEATURE_SERVICE_PORT, FEATURE_SERVICE_API_KEYS, FEATURE_SERVICE_DATA_DIR, \
+            FEATURE_SERVICE_REGISTRY, FEATURE_SERVICE_SYMBOLS, FEATURE_SERVICE_RETENTION_DAYS, \
+            AMQP_URL, DATABASE_URL (postgres://user:pass@host:5432/db or sqlite:PATH), \
             FEATURE_SERVICE_INSTANCE, POSITION_MANAGER_URL, POSITION_MANAGER_API_KEY, LOG_LEVEL (flags override them).
             """)
 
@@ -34,17 +38,25 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Metadata database: postgres://user:pass@host:5432/db or sqlite:PATH (env DATABASE_URL, default: SQLite in the data directory).")
     var databaseURL: String?
 
-    @Option(name: .long, help: "Play this recording (JSON Lines) instead of the simulated feed.")
+    @Option(name: .long, help: "Play this recording (JSON Lines) instead of the simulated feed; the API keeps serving after it ends.")
     var replay: String?
 
     @Option(name: .long, help: "Replay pace: 1 = recorded pace, 10 = ten times faster, 0 = as fast as possible.")
     var speed: Double = 1
+
+    @Flag(name: .long, help: "With --replay: stop gracefully (raw store flushed, exit status 0) once the recording has been played.")
+    var exitAfterReplay = false
 
     @Flag(name: .long, help: "Do not run the simulated feed (data only from POST /ingest).")
     var noSimulator = false
 
     @Option(name: .long, help: "Also publish a vector on every book update, at most once per this many ms per symbol.")
     var bookUpdateThrottleMs: Int?
+
+    func validate() throws {
+        if exitAfterReplay && replay == nil { throw ValidationError("--exit-after-replay needs --replay FILE") }
+        if speed < 0 { throw ValidationError("--speed must be 0 or more") }
+    }
 
     func run() async throws {
         var configuration: ServiceConfiguration
@@ -56,12 +68,19 @@ struct Serve: AsyncParsableCommand {
         if let databaseURL { configuration.databaseURL = databaseURL }
         configuration.replayFile = replay
         configuration.replaySpeed = speed
+        configuration.exitAfterReplay = exitAfterReplay
         configuration.simulate = !noSimulator && replay == nil
         configuration.bookUpdateThrottleMs = bookUpdateThrottleMs
         let level = configuration.logLevel
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
-        let service = FeatureService(configuration: configuration, format: ParquetFormat(), logger: Logger(label: "feature-service"))
-        do { try await service.run() } catch let error as ConfigurationError {
+        let logger = Logger(label: "feature-service")
+        let service = FeatureService(configuration: configuration, format: ParquetFormat(), logger: logger)
+        do {
+            // The bound port, so `--port 0` (any free port) is usable.
+            try await service.run(onServerRunning: { port in
+                logger.notice("HTTP API listening", metadata: ["port": .stringConvertible(port)])
+            })
+        } catch let error as ConfigurationError {
             // A configuration problem, not a usage one: the reason without the usage text.
             FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG

@@ -28,6 +28,11 @@ func expectedJSON(_ schema: ParquetSchema, _ columns: [ParquetColumnData], types
     return out
 }
 
+/// Files written by parquet-cpp (pyarrow) from real market data, beside the clone in `../shared/data`.
+let parquetCppData = packageRoot.appendingPathComponent("../shared/data/binance").standardized.path
+let missingParquetCppFiles = ["btcusdt-trades.parquet", "btcusdt-quotes.parquet"].map { "\(parquetCppData)/\($0)" }
+    .filter { !FileManager.default.fileExists(atPath: $0) }
+
 @Suite struct InteropTests {
     @Test(arguments: [ParquetCompression.uncompressed, .snappy, .zstd])
     func pyarrowReadsWhatWeWrite(codec: ParquetCompression) throws {
@@ -79,16 +84,18 @@ func expectedJSON(_ schema: ParquetSchema, _ columns: [ParquetColumnData], types
         }
     }
 
-    @Test func readsRealFilesFromParquetCpp() throws {
-        let data = packageRoot.appendingPathComponent("../shared/data/binance").standardized.path
-        let trades = try ParquetReader(path: "\(data)/btcusdt-trades.parquet")
+    // Skipped, not failed, in a clone without ../shared (third-party data, never copied here).
+    @Test(.enabled(if: missingParquetCppFiles.isEmpty,
+                   "missing \(missingParquetCppFiles.joined(separator: ", ")): real files live in ../shared/data beside the clone"))
+    func readsRealFilesFromParquetCpp() throws {
+        let trades = try ParquetReader(path: "\(parquetCppData)/btcusdt-trades.parquet")
         #expect(trades.numRows == 2001)
         #expect(trades.rowGroups.first?.columns.first?.codec == .brotli)
         let columns = try trades.readAll(columns: ["price", "quantity", "buyer_maker", "timestamp"])
         guard case .double(let prices) = columns[0].values else { Issue.record("price is not double: \(columns[0].values.count)"); return }
         #expect(prices.count == 2001)
         #expect(prices.allSatisfy { $0 > 10_000 && $0 < 100_000 })
-        let quotes = try ParquetReader(path: "\(data)/btcusdt-quotes.parquet")
+        let quotes = try ParquetReader(path: "\(parquetCppData)/btcusdt-quotes.parquet")
         #expect(quotes.numRows == 451)
         let bids = try quotes.readAll(columns: ["bid", "ask"])
         guard case .double(let bid) = bids[0].values, case .double(let ask) = bids[1].values else { Issue.record("types"); return }

@@ -145,8 +145,15 @@ public struct FeatureService: Sendable {
                 while !Task.isCancelled {
                     let expired = try retention.expired(now: wallClockNanos())
                     if !expired.isEmpty {
+                        // Counted before deleting: the log is the only trace of what went (e.g. an old import).
+                        let removed = retention.summary(of: expired, format: store.format)
                         try retention.apply(.delete, to: expired)
-                        logger.notice("retention deleted expired partitions", metadata: ["count": .stringConvertible(expired.count)])
+                        logger.notice("retention deleted expired partitions", metadata: [
+                            "partitions": .stringConvertible(removed.partitions), "days": .stringConvertible(removed.dates.count),
+                            "from": .string(removed.dates.first ?? "-"), "to": .string(removed.dates.last ?? "-"),
+                            "events": .stringConvertible(removed.events), "rows": .stringConvertible(removed.rows),
+                            "unreadable_files": .stringConvertible(removed.unreadableFiles),
+                            "retention_days": .stringConvertible(configuration.retentionDays), "summary": .string(removed.description)])
                     }
                     // Yesterday's and older partitions no longer grow: merge their small files.
                     let report = try store.compact(before: Time.formatDate(wallClockNanos()))
@@ -171,10 +178,25 @@ public struct FeatureService: Sendable {
             let source = BybitRESTSnapshotSource(baseURL: base)
             services.append(BackgroundTask(name: "book-resync") { await Resync.run(pipeline: pipeline, source: source, logger: logger) })
         }
+        // Services beside the application whose return shuts the whole service down gracefully.
+        var finishing: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let replay = configuration.replayFile {
-            services.append(BackgroundTask(name: "replay-feed") {
+            let exitAfterReplay = configuration.exitAfterReplay
+            let feed = BackgroundTask(name: "replay-feed") {
                 try await Feeds.replay(path: replay, speed: configuration.replaySpeed, into: pipeline, logger: logger)
-            })
+                if exitAfterReplay {
+                    logger.notice("replay done: stopping (--exit-after-replay)")
+                } else {
+                    // A service that returns stops the group as failed: keep serving what was played until shut down.
+                    logger.notice("replay done: the API keeps serving until SIGINT/SIGTERM")
+                    try await gracefulShutdown()
+                }
+            }
+            if exitAfterReplay {
+                finishing.append(.init(service: feed, successTerminationBehavior: .gracefullyShutdownGroup))
+            } else {
+                services.append(feed)
+            }
         } else if configuration.simulate && broker == nil {
             services.append(BackgroundTask(name: "simulated-feed") {
                 try await Feeds.simulate(into: pipeline, symbols: configuration.symbols, logger: logger)
@@ -187,7 +209,9 @@ public struct FeatureService: Sendable {
         logger.notice("feature-service starting", metadata: ["port": .stringConvertible(port), "data_dir": .string(configuration.dataDirectory),
                                                              "metadata": .string(metadata.database.location), "instance": .string(configuration.instance),
                                                              "registry": .string("\(registry.version) \(registry.contentHash.prefix(12))")])
-        try await app.runService()
+        // Our own group rather than app.runService(): a finished --exit-after-replay feed shuts it down gracefully.
+        try await ServiceGroup(configuration: .init(services: [.init(service: app)] + finishing,
+                                                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
         // Graceful shutdown: everything accepted is made durable and converted.
         try await pipeline.sync()
         try store.flush()

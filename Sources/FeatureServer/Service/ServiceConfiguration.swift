@@ -18,7 +18,10 @@ public struct ServiceConfiguration: Sendable {
     public var amqpURL: String?
     /// Symbols this instance owns (nil: all).
     public var symbols: Set<String>?
-    public var retentionDays = 90
+    /// Raw data retention in days: `serve` deletes older partitions (hourly, and at start-up).
+    public var retentionDays = ServiceConfiguration.defaultRetentionDays
+    /// The retention period when `FEATURE_SERVICE_RETENTION_DAYS` is not set.
+    public static let defaultRetentionDays = 90
     /// Position manager base URL for the REST fallback (nil: positions only from events).
     public var positionManagerURL: String?
     /// Sent as `X-API-Key` to the position manager.
@@ -30,6 +33,8 @@ public struct ServiceConfiguration: Sendable {
     public var replayFile: String?
     /// Replay pace multiplier (1 = recorded pace, 0 = as fast as possible).
     public var replaySpeed = 1.0
+    /// Stop gracefully (store flushed, exit status 0) once the replay has been played; otherwise the API keeps serving.
+    public var exitAfterReplay = false
     /// Run the built-in simulated market (default when no broker and no replay is configured).
     public var simulate = true
     /// Publish a vector on every book update too, at most once per this many ms per symbol (nil: grid only).
@@ -55,10 +60,7 @@ public struct ServiceConfiguration: Sendable {
         if let symbols = env["FEATURE_SERVICE_SYMBOLS"], !symbols.isEmpty, symbols != "all" {
             c.symbols = Set(symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() })
         }
-        if let days = env["FEATURE_SERVICE_RETENTION_DAYS"] {
-            guard let value = Int(days), value >= 1 else { throw ConfigurationError("FEATURE_SERVICE_RETENTION_DAYS must be a positive integer, got '\(days)'") }
-            c.retentionDays = value
-        }
+        c.retentionDays = try retentionDays(env)
         if let url = env["POSITION_MANAGER_URL"], !url.isEmpty { c.positionManagerURL = url }
         if let key = env["POSITION_MANAGER_API_KEY"], !key.isEmpty { c.positionManagerAPIKey = key }
         if let url = env["FEATURE_SERVICE_SNAPSHOT_URL"], !url.isEmpty { c.snapshotURL = url }
@@ -69,6 +71,15 @@ public struct ServiceConfiguration: Sendable {
             c.logLevel = value
         }
         return c
+    }
+
+    /// `FEATURE_SERVICE_RETENTION_DAYS` (default 90), also read by `import` to warn about data `serve` would delete.
+    public static func retentionDays(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
+        guard let days = env["FEATURE_SERVICE_RETENTION_DAYS"] else { return defaultRetentionDays }
+        guard let value = Int(days), value >= 1 else {
+            throw ConfigurationError("FEATURE_SERVICE_RETENTION_DAYS must be a positive integer, got '\(days)'")
+        }
+        return value
     }
 }
 

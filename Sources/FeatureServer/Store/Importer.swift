@@ -14,6 +14,30 @@ public struct Importer {
         /// Events older than the symbol's last stored event, stamped at that instant instead.
         public var clamped = 0
         public var deadLetterFile: String?
+        /// Stored events per UTC day (days since 1970-01-01): what a retention period would remove.
+        public var storedByDay: [Int64: Int] = [:]
+
+        public init() {}
+
+        /// A warning when some stored events are older than a retention period of `retentionDays` at `now`:
+        /// `serve` would delete them at start-up without asking. Nil when all are kept.
+        public func retentionWarning(retentionDays: Int, now: Nanos) -> String? {
+            let firstKept = Retention.firstKeptDay(now: now, days: retentionDays)
+            let old = storedByDay.filter { $0.key < firstKept }
+            guard let oldest = old.keys.min(), let newest = old.keys.max() else { return nil }
+            let events = old.values.reduce(0, +)
+            let first = Time.formatDate(oldest * Time.nanosPerDay)
+            let last = Time.formatDate(newest * Time.nanosPerDay)
+            let span = first == last ? first : "\(first) to \(last)"
+            let needed = Retention.daysNeeded(toKeep: oldest, now: now)
+            return """
+                warning: \(events) of the \(stored) events stored (\(old.count) day\(old.count == 1 ? "" : "s"), \(span)) are older than \
+                the retention period of \(retentionDays) days (FEATURE_SERVICE_RETENTION_DAYS): `feature-service serve` \
+                deletes them when it starts. To keep them, run serve with FEATURE_SERVICE_RETENTION_DAYS=\(needed) or more \
+                (as of today; one more each day).
+                """
+        }
+
         public var description: String {
             var out = "import summary: \(lines) lines, \(stored) events stored, \(duplicates) duplicates dropped, \(malformed) malformed"
             if clamped > 0 { out += ", \(clamped) events older than stored data stamped at the last stored instant" }
@@ -57,6 +81,7 @@ public struct Importer {
             if filter.isDuplicate(unstamped) { summary.duplicates += 1; continue }
             let stamped = stamper.stamp(unstamped, at: event.recvTs)
             if stamped.recvTs != event.recvTs { summary.clamped += 1 }
+            summary.storedByDay[Time.floorDiv(stamped.recvTs, Time.nanosPerDay), default: 0] += 1
             pending.append(stamped)
             if pending.count >= batch {
                 store.append(pending)
