@@ -200,6 +200,8 @@ public struct FeatureService: Sendable {
         } else if configuration.simulate && broker == nil {
             services.append(BackgroundTask(name: "simulated-feed") {
                 try await Feeds.simulate(into: pipeline, symbols: configuration.symbols, logger: logger)
+                // No symbol of the simulator is ours: nothing to feed, but the API keeps serving.
+                try await gracefulShutdown()
             })
         }
         let port = configuration.port

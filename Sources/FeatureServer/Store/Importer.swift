@@ -1,5 +1,5 @@
 import Foundation
-import MarketData
+public import MarketData
 public import RawStore
 
 /// `feature-service import`: stores a recording as if it had arrived live — duplicates
