@@ -89,6 +89,13 @@ public struct FeatureEngine: Sendable {
         }
     }
 
+    /// Restores a symbol from a checkpoint (replacing what the engine had of it): grid points
+    /// up to the checkpoint's instant count as closed, later ones are emitted as events close them.
+    public mutating func restore(_ checkpoint: EngineCheckpoint) {
+        symbols[checkpoint.symbol] = Track(state: SymbolFeatureState(plan: plan, restoring: checkpoint),
+                                           lastClosed: Time.floorDiv(checkpoint.at, gridStep) * gridStep)
+    }
+
     /// The vector of `symbol` as of `time` (>= its last event), or nil for an unknown symbol.
     public func vector(for symbol: String, at time: Nanos) -> FeatureVector? {
         guard let track = symbols[symbol] else { return nil }

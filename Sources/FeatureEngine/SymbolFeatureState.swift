@@ -18,16 +18,20 @@ public struct SymbolFeatureState: Sendable {
     private var mids: MidHistory?
     private var grid: GridMids?
 
-    // Perpetual state, merged from ticker and funding messages.
-    private var fundingRate: Double?
-    private var nextFundingTimeMs: Int64?
-    private var markPrice: Double?
-    private var indexPrice: Double?
-    private var openInterest: Double?
+    /// Perpetual state, merged from ticker and funding messages.
+    struct Perpetual: Sendable {
+        var fundingRate: Double?
+        var nextFundingTimeMs: Int64?
+        var markPrice: Double?
+        var indexPrice: Double?
+        var openInterest: Double?
+    }
+    private(set) var perpetual = Perpetual()
+    public private(set) var lastSeq: Int64 = 0
 
     // Position state.
-    private var positionSize: Double = 0
-    private var lastEntryPrice: Double?
+    private(set) var positionSize: Double = 0
+    private(set) var lastEntryPrice: Double?
 
     // Scratch for churn thresholds (before the update), one per churn level count per side.
     private var thresholdsBefore: [Double?] = []
@@ -47,6 +51,25 @@ public struct SymbolFeatureState: Sendable {
         if plan.gridCapacity > 0 { grid = GridMids(capacity: plan.gridCapacity) }
     }
 
+    /// The state restored from a checkpoint: the book, perpetual and position values as of C,
+    /// empty windows (the events after C fill them), the mid known from the last event on.
+    public init(plan: FeaturePlan, restoring checkpoint: EngineCheckpoint) {
+        self.init(plan: plan)
+        book = L2Book(bids: checkpoint.bids, asks: checkpoint.asks, state: checkpoint.bookState, lastUpdateId: checkpoint.lastUpdateId,
+                      changeTrackingDepth: book.changeTrackingDepth)
+        perpetual = Perpetual(fundingRate: checkpoint.fundingRate, nextFundingTimeMs: checkpoint.nextFundingTimeMs,
+                              markPrice: checkpoint.markPrice, indexPrice: checkpoint.indexPrice, openInterest: checkpoint.openInterest)
+        positionSize = checkpoint.positionSize
+        lastEntryPrice = checkpoint.entryPrice
+        lastRecvTs = checkpoint.lastEventRecvTs
+        lastSeq = checkpoint.lastSeq
+        eventCount = 1
+        // As after applying the last event: the mid from then on, grid points before it settled.
+        let mid = currentMid ?? .nan
+        mids?.record(time: lastRecvTs, mid: mid)
+        grid?.restore(lastRecorded: Time.floorDiv(lastRecvTs - 1, Time.nanosPerSecond))
+    }
+
     /// The mid price now: nil while the book is out of sync or a side is empty.
     public var currentMid: Double? {
         guard book.isSynced, let bid = book.bids.bestPrice, let ask = book.asks.bestPrice else { return nil }
@@ -61,6 +84,7 @@ public struct SymbolFeatureState: Sendable {
         let midBefore = currentMid ?? .nan
         grid?.advance(before: event.recvTs, currentMid: midBefore, isFirstEvent: eventCount == 0)
         lastRecvTs = event.recvTs
+        lastSeq = event.seq
         eventCount += 1
         switch event.body {
         case .book(let update):
@@ -75,14 +99,14 @@ public struct SymbolFeatureState: Sendable {
                 trades.append(time: event.recvTs, lanes: UnsafeBufferPointer(lanes))
             }
         case .ticker(let ticker):
-            if let value = ticker.fundingRate { fundingRate = value }
-            if let value = ticker.nextFundingTimeMs { nextFundingTimeMs = value }
-            if let value = ticker.markPrice { markPrice = value }
-            if let value = ticker.indexPrice { indexPrice = value }
-            if let value = ticker.openInterest { openInterest = value }
+            if let value = ticker.fundingRate { perpetual.fundingRate = value }
+            if let value = ticker.nextFundingTimeMs { perpetual.nextFundingTimeMs = value }
+            if let value = ticker.markPrice { perpetual.markPrice = value }
+            if let value = ticker.indexPrice { perpetual.indexPrice = value }
+            if let value = ticker.openInterest { perpetual.openInterest = value }
         case .funding(let funding):
-            if let value = funding.fundingRate { fundingRate = value }
-            if let value = funding.nextFundingTimeMs { nextFundingTimeMs = value }
+            if let value = funding.fundingRate { perpetual.fundingRate = value }
+            if let value = funding.nextFundingTimeMs { perpetual.nextFundingTimeMs = value }
         case .position(let position):
             positionSize = position.size
             // A source that reports entry prices (the exchange, the REST fallback) and says the
@@ -242,14 +266,14 @@ public struct SymbolFeatureState: Sendable {
                 value = volatility(at: time, window: window, mid: mid)
             case .zscore(let window):
                 value = zscore(at: time, window: window, mid: mid)
-            case .fundingRate: value = fundingRate
+            case .fundingRate: value = perpetual.fundingRate
             case .timeToFunding:
-                if let next = nextFundingTimeMs {
+                if let next = perpetual.nextFundingTimeMs {
                     value = Double(next &* Time.nanosPerMilli &- time) / Double(Time.nanosPerSecond)
                 }
             case .basis:
-                if let mark = markPrice, let index = indexPrice { value = (mark - index) / index }
-            case .openInterest: value = openInterest
+                if let mark = perpetual.markPrice, let index = perpetual.indexPrice { value = (mark - index) / index }
+            case .openInterest: value = perpetual.openInterest
             case .timeOfDay(let isSin):
                 let hour = Double(time - Time.floorDiv(time, Time.nanosPerDay) * Time.nanosPerDay) / 3.6e12
                 let angle = 2 * Double.pi * hour / 24

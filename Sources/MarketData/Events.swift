@@ -4,7 +4,7 @@ public enum EventType: String, Sendable, CaseIterable, Codable, Hashable {
 }
 
 /// One price level of a book message: a size of 0 deletes the level.
-public struct PriceLevel: Sendable, Equatable, Hashable {
+public struct PriceLevel: Sendable, Equatable, Hashable, Codable {
     public var price: Double
     public var size: Double
     public init(price: Double, size: Double) {

@@ -103,6 +103,11 @@ public struct BookSide: Sendable {
         }
     }
 
+    /// Every level, best first.
+    public var levels: [PriceLevel] {
+        (0..<keys.count).map { rank in PriceLevel(price: price(rank: rank), size: size(rank: rank)) }
+    }
+
     /// Sum of the sizes of the best `levels` levels (fewer if the side has fewer).
     @inlinable public func depth(levels: Int) -> Double {
         // The exact sum of the sizes, rounded once (features.md §2).

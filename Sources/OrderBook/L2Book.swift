@@ -1,7 +1,7 @@
 public import MarketData
 
 /// Whether the book can be trusted, and if not, why.
-public enum BookSyncState: Sendable, Equatable {
+public enum BookSyncState: Sendable, Equatable, Codable {
     /// No snapshot yet: the book's state is unknown, so it is out of sync (features.md §1):
     /// every value read from it is null (not 0: an empty book is one we saw empty) until the
     /// first snapshot, which contributes 0 to `ofi` and `book_churn`.
@@ -61,6 +61,16 @@ public struct L2Book: Sendable {
 
     public init(changeTrackingDepth: Int = 0) {
         self.changeTrackingDepth = changeTrackingDepth
+    }
+
+    /// A book restored from its parts (an engine checkpoint): the same levels, sync state and
+    /// last `u` as the book they were taken from.
+    public init(bids: [PriceLevel], asks: [PriceLevel], state: BookSyncState, lastUpdateId: Int64?, changeTrackingDepth: Int = 0) {
+        self.changeTrackingDepth = changeTrackingDepth
+        self.bids.replace(with: bids)
+        self.asks.replace(with: asks)
+        self.state = state
+        self.lastUpdateId = lastUpdateId
     }
 
     public var isSynced: Bool { state.isSynced }

@@ -67,6 +67,11 @@ public struct FeatureRegistry: Sendable, Equatable {
     /// Feature names in registry order.
     public var names: [String] { features.map(\.name) }
 
+    /// W of features.md §6: the longest window plus 1 s (volatility returns and `return` read one
+    /// grid step or one window further back). A vector at T depends on the events in (T - W, T]
+    /// and the state they start from.
+    public var lookback: Nanos { (features.compactMap(\.window).max() ?? 0) + Time.nanosPerSecond }
+
     /// Builds a registry from definitions, validating them.
     public init(version: String, features: [FeatureDefinition], quietLimit: Nanos = defaultQuietLimit) throws(RegistryValidationError) {
         var problems: [RegistryProblem] = []

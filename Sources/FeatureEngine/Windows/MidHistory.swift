@@ -88,6 +88,12 @@ struct GridMids: Sendable {
         lastRecorded = upTo
     }
 
+    /// After a checkpoint restore: grid points up to `lastRecorded` are settled (and never read:
+    /// a replay from a checkpoint reads only points after it); later ones read the current mid.
+    mutating func restore(lastRecorded: Int64) {
+        self.lastRecorded = lastRecorded
+    }
+
     /// The mid at grid index `g` (seconds); NaN when unknown.
     func mid(at g: Int64, currentMid: Double) -> Double {
         if g > lastRecorded { return lastRecorded == .min ? .nan : currentMid }
