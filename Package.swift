@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 // The feature service: market data in, feature vectors and training datasets out.
 // Module map (dependencies point right-to-left):
-//   feature-service → FeatureServer → { Datasets, RawStore, Metadata, Quality, AMQP } → FeatureEngine → OrderBook → MarketData
+//   feature-service → FeatureServer → { Datasets → EngineHistory, RawStore, Metadata, Quality, AMQP } → FeatureEngine → OrderBook → MarketData
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -57,13 +57,15 @@ let package = Package(
             swiftSettings: strict),
         // Data quality: per-minute counters (coverage, gaps, desyncs, anomalies, latency skew) and reports; pure.
         .target(name: "Quality", dependencies: ["MarketData", "OrderBook"], swiftSettings: strict),
+        // Engine checkpoint files and the one replay of stored history into the engine (features.md §6).
+        .target(name: "EngineHistory", dependencies: ["MarketData", "FeatureEngine", "RawStore"], swiftSettings: strict),
         // Training datasets: targets, splits, leakage checks, Parquet splits and a manifest.
-        .target(name: "Datasets", dependencies: ["MarketData", "FeatureEngine", "RawStore", "Parquet"], swiftSettings: strict),
+        .target(name: "Datasets", dependencies: ["MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Parquet"], swiftSettings: strict),
         // Edges: files, processes, servers.
         .target(
             name: "FeatureServer",
             dependencies: [
-                "MarketData", "FeatureEngine", "RawStore", "Datasets", "AMQP", "Metadata", "Quality",
+                "MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Datasets", "AMQP", "Metadata", "Quality",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -74,7 +76,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "feature-service",
-            dependencies: ["FeatureServer", "FeatureEngine", "RawStore", "Datasets", "MarketData",
+            dependencies: ["FeatureServer", "FeatureEngine", "RawStore", "EngineHistory", "Datasets", "MarketData", "Quality",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
@@ -97,12 +99,14 @@ let package = Package(
         .testTarget(name: "AMQPTests", dependencies: ["TestSupport", "AMQP"], swiftSettings: strict),
         .testTarget(name: "ParquetTests", dependencies: ["TestSupport", "Parquet"], swiftSettings: strict),
         .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet"], swiftSettings: strict),
+        .testTarget(name: "EngineHistoryTests", dependencies: ["TestSupport", "EngineHistory", "RawStore", "FeatureEngine", "MarketData"],
+                    swiftSettings: strict),
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "QualityTests", dependencies: ["Quality", "MarketData", "OrderBook"], swiftSettings: strict),
         .testTarget(name: "RawStoreTests", dependencies: ["TestSupport", "RawStore", "MarketData"], swiftSettings: strict),
         .testTarget(
             name: "FeatureServerTests",
-            dependencies: ["TestSupport", "FeatureServer", "FeatureEngine", "MarketData", "RawStore", "Datasets", "Parquet", "AMQP", "Metadata", "Quality",
+            dependencies: ["TestSupport", "FeatureServer", "FeatureEngine", "MarketData", "RawStore", "EngineHistory", "Datasets", "Parquet", "AMQP", "Metadata", "Quality",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: strict),

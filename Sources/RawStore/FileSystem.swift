@@ -66,3 +66,32 @@ enum FileSystem {
 
     static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
 }
+
+/// Durable whole-file writes for files that sit beside the raw data (engine checkpoints).
+public enum DurableFile {
+    /// Writes `bytes` to `path` atomically: a temporary file, fsync, rename, directory fsync.
+    /// A crash leaves either the old file (or none) or the new one, never a torn one.
+    public static func write(_ bytes: [UInt8], to path: String) throws(StoreError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileSystem.createDirectory(directory)
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StoreError.io("create \(temporary)", errno) }
+        do throws(StoreError) {
+            try FileSystem.writeAll(fd, bytes, path: temporary)
+            guard fsync(fd) == 0 else { throw StoreError.io("fsync \(temporary)", errno) }
+        } catch {
+            close(fd)
+            throw error
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else { throw StoreError.io("rename \(temporary)", errno) }
+        try FileSystem.syncDirectory(directory)
+    }
+
+    public static func read(_ path: String) throws(StoreError) -> [UInt8] { try FileSystem.readFile(path) }
+
+    public static func list(_ path: String) throws(StoreError) -> [String] { try FileSystem.list(path) }
+
+    public static func remove(_ path: String) throws(StoreError) { try FileSystem.remove(path) }
+}
