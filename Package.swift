@@ -76,7 +76,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "feature-service",
-            dependencies: ["FeatureServer", "FeatureEngine", "RawStore", "EngineHistory", "Datasets", "MarketData", "Quality",
+            dependencies: ["FeatureServer", "FeatureEngine", "RawStore", "EngineHistory", "Datasets", "MarketData", "Quality", "Metadata",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),

@@ -1,3 +1,4 @@
+import EngineHistory
 import Foundation
 public import FeatureEngine
 public import MarketData
@@ -145,12 +146,20 @@ public struct DatasetBuilder {
             }
         }
 
-        var replay = try store.replay(symbol: config.symbol, from: first, to: Int64.max)
+        // The one replay: from the latest checkpoint at or before start - W, so that a build
+        // costs its own period, not the whole stored history (features.md §6).
+        var opened = try EngineReplay.open(store: store, checkpoints: CheckpointStore(root: store.layout.root), symbol: config.symbol,
+                                           firstNeeded: start, lookback: augmented.lookback)
+        if let checkpoint = opened.checkpoint {
+            engine.restore(checkpoint)
+            lastApplied = checkpoint.lastEventRecvTs
+        }
+        let replayStart = opened.checkpoint?.at ?? first
         let horizonEnd = end + hMax
-        let span = Double(max(1, horizonEnd - first))
+        let span = Double(max(1, horizonEnd - replayStart))
         var failure: (any Error)?
         var quietPeriods: [(start: Nanos, end: Nanos)] = []
-        while let event = try replay.next() {
+        while let event = try opened.events.next() {
             eventsRead += 1
             if lastApplied != .min, event.recvTs - lastApplied > registry.quietLimit {
                 // Grid points G with G - last event > quiet_limit and G < this event have no vector.
@@ -178,7 +187,7 @@ public struct DatasetBuilder {
             lastApplied = event.recvTs
             if eventsRead % 262_144 == 0 {
                 if isCancelled() { sink.abort(); throw DatasetBuildError.cancelled }
-                progress(Progress(fraction: min(1, Double(event.recvTs - first) / span), rows: sink.totalRows, eventsRead: eventsRead))
+                progress(Progress(fraction: min(1, Double(event.recvTs - replayStart) / span), rows: sink.totalRows, eventsRead: eventsRead))
             }
             // Every grid point up to end - 1 s + h_max is closed once an event after it is read.
             if event.recvTs > horizonEnd { break }

@@ -73,14 +73,15 @@ public enum EngineReplay {
     /// Brings `symbol` in `engine` to the state a live engine has at `now`: the latest
     /// checkpoint at or before `now - W`, then every later stored event, no vector computed.
     @discardableResult
+    /// `throughSeq`: stop after the event with this `seq` (a reload's catch-up applies the rest).
     public static func warm(_ engine: inout FeatureEngine, store: RawStore, checkpoints: CheckpointStore?, symbol: String,
-                            now: Nanos, isCancelled: () -> Bool = { false }) throws -> Stats {
+                            now: Nanos, throughSeq: Int64 = .max, isCancelled: () -> Bool = { false }) throws -> Stats {
         var stats = Stats()
         var start = try open(store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: now, lookback: engine.plan.registry.lookback)
         stats.startedFrom = start.checkpoint?.at
         stats.skippedCheckpoints = start.skipped.count
         if let checkpoint = start.checkpoint { engine.restore(checkpoint) }
-        while let event = try start.events.next() {
+        while let event = try start.events.next(), event.seq <= throughSeq {
             engine.apply(event)
             stats.events += 1
             if stats.events % 65_536 == 0, isCancelled() { break }
@@ -126,5 +127,34 @@ public struct CheckpointWriter {
             written += 1
         }
         engine.apply(event)
+    }
+}
+
+/// `feature-service checkpoints rebuild`, and `import` after it stored a recording: the
+/// checkpoints of a symbol's stored events in `[from, to)`, continuing the state from the
+/// latest trusted checkpoint at or before `from` (or from the first stored event).
+public enum CheckpointRebuild {
+    public struct Summary: Sendable {
+        public var written = 0
+        public var events = 0
+        public var startedFrom: Nanos?
+    }
+
+    @discardableResult
+    public static func run(store: RawStore, checkpoints: CheckpointStore, symbol: String, from: Nanos = .min, to: Nanos = .max,
+                           every: Nanos = CheckpointCadence.defaultEvery) throws -> Summary {
+        var summary = Summary()
+        var start = try EngineReplay.open(store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: from, lookback: 0)
+        var writer = CheckpointWriter(store: checkpoints, every: every)
+        if let checkpoint = start.checkpoint { writer.restore(checkpoint) }
+        summary.startedFrom = start.checkpoint?.at
+        let after = start.checkpoint?.at ?? .min
+        while let event = try start.events.next() {
+            if event.recvTs > to { break }
+            try writer.apply(event) { instant in instant >= from && instant < to && instant > after }
+            summary.events += 1
+        }
+        summary.written = writer.written
+        return summary
     }
 }

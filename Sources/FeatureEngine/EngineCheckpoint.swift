@@ -67,10 +67,9 @@ public struct CheckpointCadence: Sendable {
 
     /// The instant C of the checkpoint due before applying `event`, given the symbol's last
     /// applied event (nil: none yet, so nothing to checkpoint).
-    public mutating func due(before event: MarketEvent, lastApplied: Nanos?) -> Nanos? {
-        guard let lastApplied else { return nil }
+    public mutating func due(before event: MarketEvent, lastApplied: @autoclosure () -> Nanos?) -> Nanos? {
         let boundary = Time.floorDiv(event.recvTs - 1, every) * every
-        guard boundary >= lastApplied, boundary > taken[event.symbol] ?? .min else { return nil }
+        guard boundary > taken[event.symbol] ?? .min, let lastApplied = lastApplied(), boundary >= lastApplied else { return nil }
         taken[event.symbol] = boundary
         return boundary
     }

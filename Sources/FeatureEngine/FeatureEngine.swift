@@ -89,6 +89,23 @@ public struct FeatureEngine: Sendable {
         }
     }
 
+    /// The `recv_ts` of the symbol's last applied event, nil before any.
+    public func lastEventTime(of symbol: String) -> Nanos? {
+        guard let track = symbols[symbol], track.state.eventCount > 0 else { return nil }
+        return track.state.lastRecvTs
+    }
+
+    /// Marks every symbol's grid points `<= instant` closed without computing them (a new
+    /// engine taking over from one that already published them).
+    public mutating func skipGrid(through instant: Nanos) {
+        let quietLimit = plan.registry.quietLimit
+        for symbol in symbols.keys {
+            symbols.withValue(for: symbol, default: { fatalError("unreachable") }) { track in
+                Self.close(&track, symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: .max, emit: { _ in })
+            }
+        }
+    }
+
     /// Restores a symbol from a checkpoint (replacing what the engine had of it): grid points
     /// up to the checkpoint's instant count as closed, later ones are emitted as events close them.
     public mutating func restore(_ checkpoint: EngineCheckpoint) {

@@ -32,4 +32,7 @@ public struct Stamper: Sendable {
 
     /// The last sequence number given to `symbol` (0 if none).
     public func lastSequence(of symbol: String) -> Int64 { lastSeq[symbol] ?? 0 }
+
+    /// The last sequence number given to each symbol.
+    public var lastSequences: [String: Int64] { lastSeq }
 }

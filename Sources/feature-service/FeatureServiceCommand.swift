@@ -1,4 +1,5 @@
 import ArgumentParser
+import EngineHistory
 import FeatureEngine
 import FeatureServer
 import MarketData
@@ -14,7 +15,8 @@ struct FeatureServiceCommand: AsyncParsableCommand {
             Computes the features of the Feature Registry (YAML) from Bybit v5 market data \
             republished by the gateway. See README.md for the full picture.
             """,
-        subcommands: [Serve.self, Replay.self, ImportCommand.self, DatasetCommand.self, RetentionCommand.self, Registry.self])
+        subcommands: [Serve.self, Replay.self, ImportCommand.self, DatasetCommand.self, RetentionCommand.self, Registry.self,
+                      CheckpointsCommand.self, QualityCommand.self])
 }
 
 /// Reads a registry file, or the bundled default.
@@ -159,6 +161,12 @@ struct RetentionCommand: ParsableCommand {
         let summary = retention.summary(of: expired, format: ParquetFormat())
         if !dryRun { try retention.apply(delete ? .delete : .archive(root: archive!), to: expired) }
         printError("older than \(days) days: \(summary)\(dryRun ? " (dry run, nothing changed)" : "")")
+        // Engine checkpoints of those days go too (they would start replays whose events are gone).
+        if !dryRun {
+            let firstKept = Time.formatDate(Retention.firstKeptDay(now: now, days: days) * Time.nanosPerDay)
+            let removed = try CheckpointStore(root: dataDir).removeDays(before: firstKept)
+            if removed > 0 { printError("engine checkpoints removed: \(removed) (days before \(firstKept))") }
+        }
     }
 }
 

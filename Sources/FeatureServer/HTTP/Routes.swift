@@ -174,7 +174,13 @@ public enum APIRoutes {
         } else {
             registry = .bundledDefault
         }
-        try await service.pipeline.reload(registry: registry)
+        let stats: LivePipeline.ReloadStats
+        do { stats = try await service.pipeline.reload(registry: registry, now: wallClockNanos()) } catch let error as LivePipeline.ReloadInProgress {
+            throw APIError(.conflict, code: "reload_in_progress", error.description)
+        }
+        logger.notice("registry reloaded", metadata: ["version": .string(registry.version), "seconds": .stringConvertible(stats.seconds),
+                                                      "events_replayed": .stringConvertible(stats.replayed),
+                                                      "events_caught_up": .stringConvertible(stats.caughtUp)])
         let source = body.readableBytes > 0 ? "request body" : (service.registryPath ?? "bundled")
         var recorded = false
         if let metadata = service.metadata {

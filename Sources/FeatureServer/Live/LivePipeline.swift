@@ -3,6 +3,8 @@ public import MarketData
 import OrderBook
 public import Quality
 public import RawStore
+import EngineHistory
+import Foundation
 
 /// The online path: message bodies in (from the broker, `POST /ingest`, a replay at pace or
 /// the simulated feed), feature vectors out.
@@ -70,6 +72,11 @@ public actor LivePipeline {
     /// Detection-to-restore times of book resyncs, ns (for metrics).
     public private(set) var resyncDurations: [Nanos] = []
     private var deadLetters = DeadLetterBox()
+    /// Events applied since a reload began (nil: no reload running), for its catch-up.
+    private var reloadBuffer: [MarketEvent]?
+    /// Checkpoints are taken on this `recv_ts` cadence when there is a store to keep them.
+    private var cadence = CheckpointCadence()
+    private var dueCheckpoints: [EngineCheckpoint] = []
     /// Symbols whose book went out of sync and want a fresh snapshot.
     private var resyncWanted: Set<String> = []
     /// Data-quality counters of live events (not of the warm-start replay: those minutes were
@@ -164,6 +171,11 @@ public actor LivePipeline {
     }
 
     private func apply(_ event: MarketEvent) {
+        if store != nil, let instant = cadence.due(before: event, lastApplied: engine.lastEventTime(of: event.symbol)),
+           let checkpoint = engine.checkpoint(of: event.symbol, at: instant) {
+            dueCheckpoints.append(checkpoint)
+        }
+        reloadBuffer?.append(event)
         var grid: [FeatureVector] = []
         let outcome = engine.apply(event) { grid.append($0) }
         for vector in grid { publish(vector, traceId: event.traceId, trigger: nil) }
@@ -243,21 +255,72 @@ public actor LivePipeline {
     /// Dead letters kept and refused by the bounds since start (for metrics).
     public var deadLetterCounts: (kept: Int, dropped: Int) { (deadLetters.kept, deadLetters.dropped) }
 
-    /// Puts a new registry in force. The engine is rebuilt by replaying every stored event
-    /// (so the state, and every later vector, is what an offline rebuild with this registry
-    /// computes); grid points already published are not published again, and none is computed
-    /// during the replay.
-    public func reload(registry: FeatureRegistry) throws {
-        var fresh = FeatureEngine(registry: registry)
-        if let store {
+    /// What a reload did.
+    public struct ReloadStats: Sendable {
+        /// Events replayed from the store, and applied from the catch-up buffer.
+        public var replayed = 0
+        public var caughtUp = 0
+        /// Symbols that started from a checkpoint, and checkpoint files passed over.
+        public var fromCheckpoints = 0
+        public var skippedCheckpoints = 0
+        public var seconds = 0.0
+    }
+
+    /// A reload was asked for while another one runs.
+    public struct ReloadInProgress: Error, CustomStringConvertible {
+        public var description: String { "a registry reload is already in progress" }
+    }
+
+    /// Puts a new registry in force without stopping the live path (features.md §6). A new
+    /// engine is built off the actor — from each symbol's latest checkpoint at or before
+    /// `now - W`, then the stored events up to what had been stamped when the reload began —
+    /// while ingest, acks and ``latest(symbol:now:)`` go on with the old engine; then, on the
+    /// actor, it applies the events that arrived meanwhile and takes over atomically. Later
+    /// vectors are what an offline rebuild with this registry computes; grid points the old
+    /// engine published are not published again.
+    @discardableResult
+    public func reload(registry: FeatureRegistry, now: Nanos) async throws -> ReloadStats {
+        guard reloadBuffer == nil else { throw ReloadInProgress() }
+        reloadBuffer = []
+        defer { reloadBuffer = nil }
+        let marks = stamper.lastSequences
+        let owned = configuration.symbols
+        let store = self.store
+        let started = ContinuousClock.now
+        var (fresh, stats) = try await Blocking.run { () throws -> (FeatureEngine, ReloadStats) in
+            var fresh = FeatureEngine(registry: registry)
+            var stats = ReloadStats()
+            guard let store else { return (fresh, stats) }
+            // What was appended before the reload began becomes readable to the replay.
             try store.flush()
-            for symbol in try store.layout.symbols() where configuration.symbols?.contains(symbol) ?? true {
-                var replay = try store.replay(symbol: symbol, from: .min, to: .max)
-                while let event = try replay.next() { fresh.apply(event) }
+            let checkpoints = CheckpointStore(root: store.layout.root)
+            for symbol in try store.layout.symbols() where owned?.contains(symbol) ?? true {
+                let warmed = try EngineReplay.warm(&fresh, store: store, checkpoints: checkpoints, symbol: symbol, now: now,
+                                                   throughSeq: marks[symbol] ?? 0)
+                stats.replayed += warmed.events
+                stats.fromCheckpoints += warmed.startedFrom == nil ? 0 : 1
+                stats.skippedCheckpoints += warmed.skippedCheckpoints
             }
+            return (fresh, stats)
         }
+        // Catch up on what arrived while the new engine was built, then take over.
+        for event in reloadBuffer ?? [] where event.seq > marks[event.symbol] ?? 0 {
+            fresh.apply(event)
+            stats.caughtUp += 1
+        }
+        if lastClosedGrid != .min { fresh.skipGrid(through: lastClosedGrid) }
         engine = fresh
         configuration.registry = registry
+        stats.seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+            + Double((ContinuousClock.now - started).components.seconds)
+        return stats
+    }
+
+    /// Engine checkpoints that fell due (interfaces.md §3), oldest first; clears the list. The
+    /// caller writes them once the store's durability point covers the events before them.
+    public func takeCheckpoints() -> [EngineCheckpoint] {
+        defer { dueCheckpoints.removeAll() }
+        return dueCheckpoints
     }
 
     /// Symbols that need a snapshot now (out of sync and not restored yet); clears the list.

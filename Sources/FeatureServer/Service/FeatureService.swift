@@ -1,4 +1,5 @@
 import AMQP
+import EngineHistory
 public import FeatureEngine
 import Foundation
 import Hummingbird
@@ -59,14 +60,18 @@ public struct FeatureService: Sendable {
         await RegistryHistory.record(registry, text: registryText, in: metadata, instance: configuration.instance,
                                      reason: .startup, source: configuration.registryPath ?? "bundled", at: wallClockNanos(), logger: logger)
         let store = try RawStore(root: configuration.dataDirectory, format: format)
+        let checkpointStore = CheckpointStore(root: configuration.dataDirectory)
         let throttle = configuration.bookUpdateThrottleMs.map { Nanos($0) * Time.nanosPerMilli }
         let pipeline = try LivePipeline(configuration: .init(registry: registry, symbols: configuration.symbols, bookUpdateThrottle: throttle),
                                         store: store)
-        // Warm start: the engine replays what the store holds, so vectors after a restart are
-        // the ones an offline rebuild computes (the time this takes grows with the history).
-        let warmStart = Date()
-        try await pipeline.reload(registry: registry)
-        logger.notice("engine warmed from the raw store", metadata: ["seconds": .stringConvertible(Date().timeIntervalSince(warmStart))])
+        // Warm start: each symbol from its latest checkpoint at or before now - W, then the stored
+        // events after it, so vectors after a restart are the ones an offline rebuild computes;
+        // the cost is W plus at most one checkpoint interval of events, not the history.
+        let warmed = try await pipeline.reload(registry: registry, now: wallClockNanos())
+        logger.notice("engine warmed from the raw store", metadata: [
+            "seconds": .stringConvertible(warmed.seconds), "events": .stringConvertible(warmed.replayed),
+            "symbols_from_checkpoints": .stringConvertible(warmed.fromCheckpoints),
+            "checkpoints_skipped": .stringConvertible(warmed.skippedCheckpoints)])
         let latency = LatencyHistogram()
         let logger = self.logger
         let broker = amqp.map { BrokerLink(configuration: $0, pipeline: pipeline, logger: logger, latency: latency) }
@@ -93,9 +98,19 @@ public struct FeatureService: Sendable {
                     try await Task.sleep(for: .milliseconds(10))
                     let now = wallClockNanos()
                     await pipeline.tick(now: now)
+                    // Checkpoints taken before this sync are written after it: a checkpoint is
+                    // only ever as new as the durable events it summarises.
+                    let checkpoints = await pipeline.takeCheckpoints()
                     // fsync, rolls and file writes on NIO's blocking pool: never on the pipeline's
                     // actor or the cooperative threads.
                     try await Blocking.run { try store.sync() }
+                    if !checkpoints.isEmpty {
+                        do {
+                            try await Blocking.run { for checkpoint in checkpoints { try checkpointStore.write(checkpoint) } }
+                        } catch {
+                            logger.error("cannot write engine checkpoints", metadata: ["error": .string("\(error)")])
+                        }
+                    }
                     if now - lastRoll > 300 * Time.nanosPerSecond {
                         try await Blocking.run { try store.flush() }
                         lastRoll = now
@@ -154,6 +169,14 @@ public struct FeatureService: Sendable {
                             "events": .stringConvertible(removed.events), "rows": .stringConvertible(removed.rows),
                             "unreadable_files": .stringConvertible(removed.unreadableFiles),
                             "retention_days": .stringConvertible(configuration.retentionDays), "summary": .string(removed.description)])
+                    }
+                    // Engine checkpoints go with their day (a checkpoint of a deleted day would
+                    // start replays whose events are gone).
+                    let firstKept = Time.formatDate(Retention.firstKeptDay(now: wallClockNanos(), days: configuration.retentionDays) * Time.nanosPerDay)
+                    let removedCheckpoints = try checkpointStore.removeDays(before: firstKept)
+                    if removedCheckpoints > 0 {
+                        logger.notice("retention deleted engine checkpoints", metadata: ["files": .stringConvertible(removedCheckpoints),
+                                                                                        "before": .string(firstKept)])
                     }
                     // Yesterday's and older partitions no longer grow: merge their small files.
                     let report = try store.compact(before: Time.formatDate(wallClockNanos()))

@@ -1,3 +1,4 @@
+import EngineHistory
 import Foundation
 public import MarketData
 public import RawStore
@@ -14,6 +15,8 @@ public struct Importer {
         /// Events older than the symbol's last stored event, stamped at that instant instead.
         public var clamped = 0
         public var deadLetterFile: String?
+        /// Engine checkpoints written for the stored events.
+        public var checkpoints = 0
         /// Stored events per UTC day (days since 1970-01-01): what a retention period would remove.
         public var storedByDay: [Int64: Int] = [:]
 
@@ -41,6 +44,7 @@ public struct Importer {
         public var description: String {
             var out = "import summary: \(lines) lines, \(stored) events stored, \(duplicates) duplicates dropped, \(malformed) malformed"
             if clamped > 0 { out += ", \(clamped) events older than stored data stamped at the last stored instant" }
+            if checkpoints > 0 { out += ", \(checkpoints) engine checkpoints written" }
             if let deadLetterFile { out += "\nmalformed lines kept in \(deadLetterFile)" }
             return out
         }
@@ -98,6 +102,12 @@ public struct Importer {
             onDurable(summary.stored)
         }
         try store.flush()
+        // Engine checkpoints over what was stored, so that replays of this history start near
+        // where they are needed (features.md §6).
+        let checkpoints = CheckpointStore(root: store.layout.root)
+        for (symbol, span) in spans.sorted(by: { $0.key < $1.key }) {
+            summary.checkpoints += try CheckpointRebuild.run(store: store, checkpoints: checkpoints, symbol: symbol, from: span.lowerBound).written
+        }
         return summary
     }
 }
