@@ -82,7 +82,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "FeatureBenchmarks",
-            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "FeatureServer", "RawStore", "Datasets", "Metadata", "Quality",
+            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "FeatureServer", "RawStore", "EngineHistory", "Datasets", "Metadata", "Quality",
                            .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/FeatureBenchmarks",
             swiftSettings: strict),

@@ -4,6 +4,7 @@
 // book's cost per delta, and envelope decoding throughput.
 import FeatureEngine
 import Datasets
+import EngineHistory
 import FeatureServer
 import Foundation
 import Logging
@@ -221,4 +222,59 @@ if CommandLine.arguments.contains("--quality") {
     print(String(format: "quality: 24 h report from the store: median %.1f ms, p95 %.1f ms, max %.1f ms (%d bytes)",
                  times[times.count / 2] * 1e3, times[Int(Double(times.count) * 0.95)] * 1e3, times.last! * 1e3, size))
     await metadata.close()
+}
+
+// 8. Bounded history (issue 11): N days of one symbol bulk-loaded, checkpoints written in one
+//    pass (as `checkpoints rebuild` does), then what `serve` does before it answers — and what a
+//    registry reload does — with checkpoints and without, and a dataset of the last day.
+//    `--history-days N [--history-rate EVENTS_PER_S]` (default 30 days at 10 events/s).
+if let flag = CommandLine.arguments.firstIndex(of: "--history-days"), flag + 1 < CommandLine.arguments.count,
+   let days = Int(CommandLine.arguments[flag + 1]) {
+    var rate = 10.0
+    if let r = CommandLine.arguments.firstIndex(of: "--history-rate"), r + 1 < CommandLine.arguments.count { rate = Double(CommandLine.arguments[r + 1]) ?? rate }
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-history-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let store = try RawStore(root: root, format: ParquetFormat())
+    var historySimulator = MarketSimulator(seed: 17, symbols: [("BTCUSDT", 96_000, 0.1)], start: start, eventsPerSecond: rate, depth: 50)
+    var historyStamper = Stamper()
+    let end = start + Int64(days) * Time.nanosPerDay
+    var total = 0
+    var t0 = now()
+    var part: UInt64 = 1_000_000_000
+    var finished = false
+    while !finished {
+        var chunk: [MarketEvent] = []
+        chunk.reserveCapacity(1_000_000)
+        while chunk.count < 1_000_000 {
+            let (time, event) = historySimulator.nextEvent()
+            if time >= end { finished = true; break }
+            chunk.append(historyStamper.stamp(event, at: time))
+        }
+        try store.bulkLoad(chunk, part: part)
+        part += 1
+        total += chunk.count
+    }
+    print(String(format: "history: %d days, %d events bulk-loaded in %.0f s", days, total, now() - t0))
+    let checkpoints = CheckpointStore(root: root)
+    t0 = now()
+    let rebuilt = try CheckpointRebuild.run(store: store, checkpoints: checkpoints, symbol: "BTCUSDT")
+    print(String(format: "history: checkpoints rebuild: %d checkpoints over %d events in %.1f s", rebuilt.written, rebuilt.events, now() - t0))
+    for useCheckpoints in [true, false] {
+        var engine = FeatureEngine(registry: registry)
+        t0 = now()
+        let stats = try EngineReplay.warm(&engine, store: store, checkpoints: useCheckpoints ? checkpoints : nil, symbol: "BTCUSDT", now: end)
+        print(String(format: "history: warm start / reload (%@): %.3f s, %d events replayed", useCheckpoints ? "from a checkpoint" : "from the first event",
+                     now() - t0, stats.events))
+    }
+    let dayStart = end - Time.nanosPerDay
+    let json = """
+        {"symbol": "BTCUSDT", "targets": {"types": ["return", "direction"], "horizons": ["1m", "5m"]},
+         "splits": {"strategy": "explicit", "periods": {"train": ["\(Time.formatISO8601(dayStart))", "\(Time.formatISO8601(dayStart + 16 * 3600 * Time.nanosPerSecond))"],
+                    "validation": ["\(Time.formatISO8601(dayStart + 16 * 3600 * Time.nanosPerSecond))", "\(Time.formatISO8601(dayStart + 20 * 3600 * Time.nanosPerSecond))"],
+                    "test": ["\(Time.formatISO8601(dayStart + 20 * 3600 * Time.nanosPerSecond))", "\(Time.formatISO8601(end - 600 * Time.nanosPerSecond))"]}}}
+        """
+    t0 = now()
+    let manifest = try DatasetBuilder(config: try DatasetConfig.parse(json: json), registry: registry, store: store,
+                                      outputDirectory: root + "/dataset", datasetId: "last-day").build()
+    print(String(format: "history: dataset of the last day: %.1f s, %d rows", now() - t0, manifest.splits.reduce(0) { $0 + $1.rows }))
 }
