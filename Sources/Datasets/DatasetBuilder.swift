@@ -159,8 +159,12 @@ public struct DatasetBuilder {
         let span = Double(max(1, horizonEnd - replayStart))
         var failure: (any Error)?
         var quietPeriods: [(start: Nanos, end: Nanos)] = []
+        // Missing periods inside the rows' range, from the events themselves (the data-quality
+        // report's definition: runs of at least 5 whole seconds without any event of the symbol).
+        var missing = MissingPeriods(range: start..<end)
         while let event = try opened.events.next() {
             eventsRead += 1
+            missing.observe(event.recvTs, after: lastApplied)
             if lastApplied != .min, event.recvTs - lastApplied > registry.quietLimit {
                 // Grid points G with G - last event > quiet_limit and G < this event have no vector.
                 let second = Time.nanosPerSecond
@@ -193,6 +197,7 @@ public struct DatasetBuilder {
             if event.recvTs > horizonEnd { break }
         }
         if isCancelled() { sink.abort(); throw DatasetBuildError.cancelled }
+        missing.finish(after: lastApplied)
         // Rows whose t + h lies past the last stored event are dropped (features.md §4).
         rowsDroppedAtEnd = pending.count
         let files = try sink.finish()
@@ -203,9 +208,40 @@ public struct DatasetBuilder {
         }
         progress(Progress(fraction: 1, rows: sink.totalRows, eventsRead: eventsRead))
         let manifest = DatasetManifest.make(id: datasetId, config: config, registry: registry, sink: sink, files: files, coverage: coverage,
-                                            quietPeriods: quietPeriods, leakage: leakage, eventsRead: eventsRead, droppedAtEnd: rowsDroppedAtEnd,
+                                            missingPeriods: missing.periods, quietPeriods: quietPeriods, leakage: leakage, eventsRead: eventsRead, droppedAtEnd: rowsDroppedAtEnd,
                                             lastGrid: lastGrid, buildSeconds: Date().timeIntervalSince(started))
         try manifest.json.write(toFile: "\(outputDirectory)/manifest.json", atomically: true, encoding: .utf8)
         return manifest
+    }
+}
+
+/// Runs of at least `minimum` whole seconds without any event, within a range: what the
+/// data-quality report calls missing periods, found from the event times as they are read.
+struct MissingPeriods {
+    let range: Range<Nanos>
+    let minimum: Int64 = 5
+    private(set) var periods: [(start: Nanos, end: Nanos)] = []
+
+    init(range: Range<Nanos>) { self.range = range }
+
+    /// The seconds strictly between the previous event's second and this one's held nothing.
+    mutating func observe(_ time: Nanos, after previous: Nanos) {
+        let second = Time.nanosPerSecond
+        let from = previous == .min ? Time.floorDiv(range.lowerBound + second - 1, second) : Time.floorDiv(previous, second) + 1
+        add(from: from, to: Time.floorDiv(time, second))
+    }
+
+    /// After the last event: the rest of the range held nothing.
+    mutating func finish(after last: Nanos) {
+        let second = Time.nanosPerSecond
+        let from = last == .min ? Time.floorDiv(range.lowerBound + second - 1, second) : Time.floorDiv(last, second) + 1
+        add(from: from, to: Time.floorDiv(range.upperBound + second - 1, second))
+    }
+
+    private mutating func add(from: Int64, to: Int64) {
+        guard to - from >= minimum else { return }
+        let second = Time.nanosPerSecond
+        let start = max(from * second, range.lowerBound), end = min(to * second, range.upperBound)
+        if start < end { periods.append((start, end)) }
     }
 }

@@ -18,7 +18,8 @@ public struct DatasetManifest: Sendable {
     public var json: String
 
     static func make(id: String, config: DatasetConfig, registry: FeatureRegistry, sink: SplitSink, files: [String: String],
-                     coverage: [ClosedRange<Nanos>], quietPeriods: [(start: Nanos, end: Nanos)] = [],
+                     coverage: [ClosedRange<Nanos>], missingPeriods: [(start: Nanos, end: Nanos)] = [],
+                     quietPeriods: [(start: Nanos, end: Nanos)] = [],
                      leakage: LeakageChecker.Report, eventsRead: Int, droppedAtEnd: Int,
                      lastGrid: Nanos, buildSeconds: Double) -> DatasetManifest {
         func str(_ s: String) -> String { var out = ""; JSONText.appendString(s, to: &out); return out }
@@ -65,10 +66,11 @@ public struct DatasetManifest: Sendable {
             guard let out = sink.outputs[split.name] else { return nil }
             return "\(str(split.name)): {" + zip(columns, out.nullCounts).map { "\(str($0)): \($1)" }.joined(separator: ", ") + "}"
         }.joined(separator: ", ") + "},\n"
-        // Gaps: between stored files, and the quiet periods (no rows: the symbol was silent longer than quiet_limit).
-        var gaps: [(Nanos, Nanos)] = zip(coverage, coverage.dropFirst()).map { ($0.upperBound, $1.lowerBound) }
-        gaps += quietPeriods.map { ($0.start, $0.end) }
-        gaps.sort { $0.0 < $1.0 }
+        // Gaps come from the events themselves (runs of 5 s or more without any event inside the
+        // rows' range, as the data-quality report counts them), not from file bounds: an outage
+        // inside one file is a gap too. A quiet period (no rows: silent longer than quiet_limit)
+        // lies inside one of them and is listed on its own as well.
+        let gaps = missingPeriods.map { ($0.start, $0.end) }
         json += "  \"source\": {\"events_read\": \(eventsRead), \"last_grid_point\": \(iso(lastGrid)), \"coverage\": ["
             + coverage.map { "[\(iso($0.lowerBound)), \(iso($0.upperBound))]" }.joined(separator: ", ") + "], \"gaps\": ["
             + gaps.map { "[\(iso($0.0)), \(iso($0.1))]" }.joined(separator: ", ") + "], \"quiet_limit\": \(str(Time.formatDuration(registry.quietLimit))), "
