@@ -129,6 +129,20 @@ done
 
 # 3. Fuzz (or replay).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
+# Swift's own backtracer does not get along with ASan (it stalls); libFuzzer prints the stack.
+export SWIFT_BACKTRACE=enable=no
+
+# "<reason> at Sources/<file>:<line>:<col>" for a crashing input, from a replay.
+signature() {
+  local out
+  out=$(timeout 120 "$scratch/fuzzers/$1" "$2" 2>&1 || true)
+  local reason where
+  reason=$(echo "$out" | sed -n -e 's/.* in Swift runtime failure: \(.*\) \/<compiler-generated>.*/\1/p' \
+    -e 's/^.*Fatal error: \(.*\)$/\1/p' -e 's/.*ERROR: AddressSanitizer: \([a-z-]*\).*/\1/p' \
+    -e 's/.*ERROR: libFuzzer: \(out-of-memory\|timeout\).*/\1/p' | head -1)
+  where=$(echo "$out" | grep -o "$root/Sources/[^ ]*:[0-9]*:[0-9]*" | head -1 | sed "s|$root/||")
+  echo "${reason:-crash} at ${where:-?}"
+}
 failed=0
 summary=()
 for t in "${targets[@]}"; do
@@ -147,26 +161,30 @@ for t in "${targets[@]}"; do
     continue
   fi
   cp -n Fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
-  before=$(ls "$crashes" | wc -l)
+  # Each run reports its own crashes (keep the ones that matter in Fuzz/regressions/<target>/).
+  rm -f "$crashes"/*
   echo "== fuzz $t for ${seconds}s (log: .build-fuzz/fuzz-$t.log)"
   # -fork keeps fuzzing after a crash (each crash is saved) within the time budget.
   "$scratch/fuzzers/$t" "$corpus" -max_total_time="$seconds" -max_len="$(max_len_of "$t")" \
     -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 \
+    $([ -f Fuzz/dict/"$t".dict ] && echo "-dict=Fuzz/dict/$t.dict") \
     -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1 \
     -artifact_prefix="$crashes/" >"$log" 2>&1 || true
   after=$(ls "$crashes" | wc -l)
-  new=$((after - before))
   # Final figures: fork mode's last "#N ... cov: C ft: F ... exec/s: E" line, or stat:: lines.
-  stats=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
+  stats=$(grep -E '^#[0-9]+' "$log" | grep 'cov: ' | tail -1 || true)
   execs=$(echo "$stats" | sed -n 's/^#\([0-9]*\).*/\1/p')
   cov=$(echo "$stats" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
   ft=$(echo "$stats" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
   eps=$(echo "$stats" | sed -n 's/.*exec\/s: \([0-9]*\).*/\1/p')
   [ -n "$execs" ] || execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  line=$(printf '%-9s %5ss  execs %-9s exec/s %-6s cov %-6s ft %-6s crashes %s (new %s)' \
-    "$t" "$seconds" "${execs:-?}" "${eps:-?}" "${cov:-?}" "${ft:-?}" "$after" "$new")
+  line=$(printf '%-9s %5ss  execs %-9s exec/s %-6s cov %-6s ft %-6s crashes %s' \
+    "$t" "$seconds" "${execs:-?}" "${eps:-?}" "${cov:-?}" "${ft:-?}" "$after")
   summary+=("$line")
   echo "$line"
+  if [ "$after" -gt 0 ]; then
+    for f in "$crashes"/*; do echo "$(signature "$t" "$f")"; done | sort | uniq -c | sed 's/^ */    /' | tee "$log.signatures"
+  fi
   [ "$after" -eq 0 ] || failed=1
 done
 if [ "$mode" = fuzz ]; then
