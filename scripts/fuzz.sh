@@ -151,13 +151,17 @@ for t in "${targets[@]}"; do
   mkdir -p "$crashes" "$corpus"
   log=$scratch/fuzz-$t.log
   if [ "$mode" = replay ]; then
-    inputs=(Fuzz/corpus/"$t"/*)
-    [ -d Fuzz/regressions/"$t" ] && inputs+=(Fuzz/regressions/"$t"/*)
-    if "$scratch/fuzzers/$t" -runs=1 "${inputs[@]}" >"$log" 2>&1; then
-      echo "$t: replayed ${#inputs[@]} inputs, no crash"
+    # The seeds must all pass; each regression input is run on its own and reported.
+    if "$scratch/fuzzers/$t" -runs=1 Fuzz/corpus/"$t"/* >"$log" 2>&1; then
+      echo "$t: seeds ok ($(ls Fuzz/corpus/"$t" | wc -l) inputs)"
     else
-      echo "$t: CRASH replaying (see $log)"; failed=1
+      echo "$t: CRASH on a seed (see $log)"; failed=1
     fi
+    for f in Fuzz/regressions/"$t"/*; do
+      [ -f "$f" ] || continue
+      if "$scratch/fuzzers/$t" -runs=1 "$f" >"$log.replay" 2>&1; then echo "  ok     $f"
+      else echo "  CRASH  $f: $(signature "$t" "$f")"; failed=1; fi
+    done
     continue
   fi
   cp -n Fuzz/corpus/"$t"/* "$corpus"/ 2>/dev/null || true
