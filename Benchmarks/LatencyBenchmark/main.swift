@@ -7,6 +7,9 @@
 import AMQP
 import FeatureServer
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import MarketData
 
 let url = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : (ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5673/")
@@ -109,6 +112,25 @@ _ = book.take()
 let realistic = try await run(rate: 700, seconds: 20)
 try await Task.sleep(for: .seconds(1))
 report("realistic (10 symbols x 70 msgs/s)", sent: realistic.sent, elapsed: realistic.elapsed)
+// The realistic rate again while the registry is reloaded every 2 s (POST /feature-registry/reload):
+// the reload builds its engine off the pipeline's actor, so ingest should not wait for it.
+let reloads = Task {
+    var count = 0
+    var request = URLRequest(url: URL(string: "http://127.0.0.1:4599/feature-registry/reload")!)
+    request.httpMethod = "POST"
+    request.setValue("bench", forHTTPHeaderField: "X-API-Key")
+    while !Task.isCancelled {
+        try? await Task.sleep(for: .seconds(2))
+        if Task.isCancelled { break }
+        if let (_, response) = try? await URLSession.shared.data(for: request), (response as? HTTPURLResponse)?.statusCode == 200 { count += 1 }
+    }
+    return count
+}
+let duringReloads = try await run(rate: 700, seconds: 20)
+reloads.cancel()
+let reloadCount = await reloads.value
+try await Task.sleep(for: .seconds(1))
+report("realistic during registry reloads (\(reloadCount) reloads, one every 2 s)", sent: duringReloads.sent, elapsed: duringReloads.elapsed)
 let maximum = try await run(rate: nil, seconds: 10)
 try await Task.sleep(for: .seconds(2))
 report("maximum (publish as fast as possible)", sent: maximum.sent, elapsed: maximum.elapsed)

@@ -24,6 +24,18 @@ func storedSymbols(_ store: RawStore, only symbol: String?) throws -> [String] {
     return [symbol]
 }
 
+/// The options both history commands take: where the store is, which symbol, which period.
+struct HistoryScope: ParsableArguments {
+    @Option(name: .long, help: "Data directory (env FEATURE_SERVICE_DATA_DIR, default ./data).")
+    var dataDir: String = ProcessInfo.processInfo.environment["FEATURE_SERVICE_DATA_DIR"] ?? "./data"
+    @Option(name: .long, help: "Only this symbol (default: every stored symbol).")
+    var symbol: String?
+    @Option(name: .long, help: "From (ISO 8601 or ns since the epoch; default: the beginning).")
+    var from: String?
+    @Option(name: .long, help: "To, exclusive (ISO 8601 or ns since the epoch; default: the end).")
+    var to: String?
+}
+
 struct CheckpointsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoints",
@@ -40,14 +52,7 @@ struct CheckpointsCommand: ParsableCommand {
                 stores written before checkpoints existed, or after checkpoints were removed.
                 """)
 
-        @Option(name: .long, help: "Data directory (env FEATURE_SERVICE_DATA_DIR, default ./data).")
-        var dataDir: String = ProcessInfo.processInfo.environment["FEATURE_SERVICE_DATA_DIR"] ?? "./data"
-        @Option(name: .long, help: "Only this symbol (default: every stored symbol).")
-        var symbol: String?
-        @Option(name: .long, help: "First checkpoint instant (ISO 8601 or ns; default: the beginning).")
-        var from: String?
-        @Option(name: .long, help: "Checkpoints before this instant (ISO 8601 or ns; default: the end).")
-        var to: String?
+        @OptionGroup var scope: HistoryScope
         @Option(name: .long, help: "Cadence: 1m, 10m, 1h, ... (default 10m).")
         var every: String = "10m"
 
@@ -55,10 +60,10 @@ struct CheckpointsCommand: ParsableCommand {
             guard let cadence = Time.parseDuration(every), cadence >= Time.nanosPerSecond else {
                 throw ValidationError("--every must be a duration of at least 1s (forms: 30s, 10m, 1h)")
             }
-            let (start, end) = (try parseInstant(from, name: "from") ?? .min, try parseInstant(to, name: "to") ?? .max)
-            let store = try RawStore(root: dataDir, format: ParquetFormat())
-            let checkpoints = CheckpointStore(root: dataDir)
-            for symbol in try storedSymbols(store, only: symbol) {
+            let (start, end) = (try parseInstant(scope.from, name: "from") ?? .min, try parseInstant(scope.to, name: "to") ?? .max)
+            let store = try RawStore(root: scope.dataDir, format: ParquetFormat())
+            let checkpoints = CheckpointStore(root: scope.dataDir)
+            for symbol in try storedSymbols(store, only: scope.symbol) {
                 let summary = try CheckpointRebuild.run(store: store, checkpoints: checkpoints, symbol: symbol, from: start, to: end, every: cadence)
                 let origin = summary.startedFrom.map { "from the checkpoint at \(Time.formatISO8601($0))" } ?? "from the first stored event"
                 print("\(symbol): \(summary.written) checkpoints written, \(summary.events) events replayed \(origin)")
@@ -77,34 +82,27 @@ struct QualityCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute data-quality counters from the raw store.",
             discussion: """
-                Recounts every stored event of each symbol in [--from, --to) (whole hours) through the same book and \
+                Recounts every stored event of each symbol in [--from, --to) (widened to whole hours) through the same book and \
                 counters as the live path and replaces those hours in the metadata store (DATABASE_URL, default SQLite in \
                 the data directory), so that data brought in with `import` has a quality history.
                 """)
 
-        @Option(name: .long, help: "Data directory (env FEATURE_SERVICE_DATA_DIR, default ./data).")
-        var dataDir: String = ProcessInfo.processInfo.environment["FEATURE_SERVICE_DATA_DIR"] ?? "./data"
-        @Option(name: .long, help: "Only this symbol (default: every stored symbol).")
-        var symbol: String?
-        @Option(name: .long, help: "From (ISO 8601 or ns; rounded down to the hour; default: the first stored event).")
-        var from: String?
-        @Option(name: .long, help: "To (ISO 8601 or ns; rounded up to the hour; default: the end).")
-        var to: String?
+        @OptionGroup var scope: HistoryScope
         @Option(name: .long, help: "Metadata database (env DATABASE_URL, default: SQLite in the data directory).")
         var databaseURL: String?
 
         func run() async throws {
             let hour = 3_600 * Time.nanosPerSecond
-            let start = try parseInstant(from, name: "from").map { Time.floorDiv($0, hour) * hour } ?? .min
-            let end = try parseInstant(to, name: "to").map { Time.floorDiv($0 + hour - 1, hour) * hour } ?? .max
+            let start = try parseInstant(scope.from, name: "from").map { Time.floorDiv($0, hour) * hour } ?? .min
+            let end = try parseInstant(scope.to, name: "to").map { Time.floorDiv($0 + hour - 1, hour) * hour } ?? .max
             guard start < end else { throw ValidationError("--from must be before --to") }
-            let store = try RawStore(root: dataDir, format: ParquetFormat())
+            let store = try RawStore(root: scope.dataDir, format: ParquetFormat())
             let now = Nanos(Date().timeIntervalSince1970 * 1e9)
             let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
-            let metadata = try await MetadataStore.open(url: url, dataDirectory: dataDir, logger: Logger(label: "quality"), now: now)
+            let metadata = try await MetadataStore.open(url: url, dataDirectory: scope.dataDir, logger: Logger(label: "quality"), now: now)
             let history = QualityHistory(metadata: metadata)
             do {
-                for symbol in try storedSymbols(store, only: symbol) {
+                for symbol in try storedSymbols(store, only: scope.symbol) {
                     let buckets = try QualityRebuild.buckets(store: store, symbol: symbol, from: start, to: end)
                     try await history.replace(symbol: symbol, buckets: buckets, computedAt: now)
                     let events = buckets.reduce(0) { $0 + $1.totalEvents }

@@ -8,20 +8,27 @@ import MarketData
 import RawStore
 import Testing
 
+/// The private test broker (scripts/rabbitmq.sh) with the service's queues declared and
+/// purged, and an admin connection; nil (with an issue recorded) when it is not configured.
+func openTestBroker() async throws -> (AMQPConfiguration, AMQPConnection, AMQPChannel)? {
+    guard let url = ProcessInfo.processInfo.environment["AMQP_TEST_URL"] else {
+        Issue.record("AMQP_TEST_URL is not set: run scripts/rabbitmq.sh start (scripts/test.sh does)")
+        return nil
+    }
+    let configuration = try AMQPConfiguration(url: url)
+    // Fresh queues: purge what earlier runs left.
+    let admin = try await AMQPConnection.connect(configuration)
+    let channel = try await admin.openChannel()
+    try await BrokerLink.declareQueues(on: channel, purge: true)
+    return (configuration, admin, channel)
+}
+
 /// End to end through a real RabbitMQ: a recording published into the gateway queues,
 /// consumed by the live path, vectors collected from `features.live`; an offline rebuild
 /// from the store equals them bit for bit.
 @Suite(.serialized) struct BrokerIdentityTests {
     @Test func vectorsFromFeaturesLiveEqualAnOfflineRebuild() async throws {
-        guard let url = ProcessInfo.processInfo.environment["AMQP_TEST_URL"] else {
-            Issue.record("AMQP_TEST_URL is not set: run scripts/rabbitmq.sh start (scripts/test.sh does)")
-            return
-        }
-        let configuration = try AMQPConfiguration(url: url)
-        // Fresh queues: purge what earlier runs left.
-        let admin = try await AMQPConnection.connect(configuration)
-        let adminChannel = try await admin.openChannel()
-        try await BrokerLink.declareQueues(on: adminChannel, purge: true)
+        guard let (configuration, admin, adminChannel) = try await openTestBroker() else { return }
         let (_, live) = try await adminChannel.consume(queue: BrokerLink.liveQueue, noAck: true)
 
         let root = scratchDirectory()

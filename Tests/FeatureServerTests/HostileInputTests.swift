@@ -260,14 +260,7 @@ enum Hostile {
 /// on, and the good messages around them are stored and featured.
 @Suite(.serialized) struct BrokerPoisonTests {
     @Test func poisonMessagesAreDeadLetteredAckedAndConsumptionGoesOn() async throws {
-        guard let url = ProcessInfo.processInfo.environment["AMQP_TEST_URL"] else {
-            Issue.record("AMQP_TEST_URL is not set: run scripts/rabbitmq.sh start (scripts/test.sh does)")
-            return
-        }
-        let configuration = try AMQPConfiguration(url: url)
-        let admin = try await AMQPConnection.connect(configuration)
-        let adminChannel = try await admin.openChannel()
-        try await BrokerLink.declareQueues(on: adminChannel, purge: true)
+        guard let (configuration, admin, adminChannel) = try await openTestBroker() else { return }
 
         let root = scratchDirectory()
         let store = try RawStore(root: root, format: ParquetFormat())
