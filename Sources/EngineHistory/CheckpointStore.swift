@@ -79,7 +79,8 @@ public struct CheckpointStore: Sendable {
 
     /// The latest trusted checkpoint of `symbol` at or before `instant`, and the files skipped
     /// on the way (a torn, edited or foreign-version file is passed over, never trusted).
-    public func latest(symbol: String, atOrBefore instant: Nanos) throws -> (checkpoint: EngineCheckpoint?, skipped: [(String, CheckpointRejection)]) {
+    public func latest(symbol: String, atOrBefore instant: Nanos) throws
+        -> (checkpoint: EngineCheckpoint?, skipped: [(String, CheckpointRejection)]) {
         var skipped: [(String, CheckpointRejection)] = []
         for candidate in try instants(symbol: symbol).reversed() where candidate <= instant {
             let file = path(symbol: symbol, at: candidate)

@@ -77,7 +77,8 @@ public enum EngineReplay {
     public static func warm(_ engine: inout FeatureEngine, store: RawStore, checkpoints: CheckpointStore?, symbol: String,
                             now: Nanos, throughSeq: Int64 = .max, isCancelled: () -> Bool = { false }) throws -> Stats {
         var stats = Stats()
-        var start = try open(store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: now, lookback: engine.plan.registry.lookback)
+        var start = try open(store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: now,
+                             lookback: engine.plan.registry.lookback)
         stats.startedFrom = start.checkpoint?.at
         stats.skippedCheckpoints = start.skipped.count
         if let checkpoint = start.checkpoint { engine.restore(checkpoint) }
@@ -94,7 +95,8 @@ extension FeatureRegistry {
     /// A registry whose engine keeps only the registry-independent state (the book without
     /// change tracking, perpetual and position values): what writing checkpoints needs.
     public static let stateOnly: FeatureRegistry = {
-        do { return try FeatureRegistry(version: "state-only", features: [FeatureDefinition(name: "position_size", kind: .positionSize)]) } catch {
+        let positionSize = FeatureDefinition(name: "position_size", kind: .positionSize)
+        do { return try FeatureRegistry(version: "state-only", features: [positionSize]) } catch {
             preconditionFailure("the state-only registry is valid: \(error)")
         }
     }()

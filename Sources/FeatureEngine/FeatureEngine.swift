@@ -84,7 +84,8 @@ public struct FeatureEngine: Sendable {
         let emitFrom = self.emitFrom
         for symbol in symbols.keys.sorted() {
             symbols.withValue(for: symbol, default: { fatalError("unreachable") }) { track in
-                Self.close(&track, symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: emitFrom, emit: emit)
+                Self.close(&track, symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: emitFrom,
+                           emit: emit)
             }
         }
     }
@@ -101,7 +102,8 @@ public struct FeatureEngine: Sendable {
         let quietLimit = plan.registry.quietLimit
         for symbol in symbols.keys {
             symbols.withValue(for: symbol, default: { fatalError("unreachable") }) { track in
-                Self.close(&track, symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: .max, emit: { _ in })
+                Self.close(&track, symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: .max,
+                           emit: { _ in })
             }
         }
     }

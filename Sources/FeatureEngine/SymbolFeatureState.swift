@@ -244,7 +244,8 @@ public struct SymbolFeatureState: Sendable {
             case .volume(let window):
                 value = volume(tradeCut(window))
             case .signedVolume(let window):
-                value = trades.sum(tradeCut(window), signed: [(FeaturePlan.TradeLane.buySize.rawValue, 1), (FeaturePlan.TradeLane.sellSize.rawValue, -1)])
+                let (buy, sell) = (FeaturePlan.TradeLane.buySize.rawValue, FeaturePlan.TradeLane.sellSize.rawValue)
+                value = trades.sum(tradeCut(window), signed: [(buy, 1), (sell, -1)])
             case .tradeCount(let window):
                 value = Double(tradeCut(window).count)
             case .buySellRatio(let window):

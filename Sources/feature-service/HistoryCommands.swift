@@ -11,7 +11,8 @@ import RawStore
 func parseInstant(_ text: String?, name: String) throws -> Nanos? {
     guard let text else { return nil }
     guard let value = Int64(text) ?? Time.parseISO8601(text), Time.isAccepted(value) else {
-        throw ValidationError("--\(name) must be ISO 8601 (2026-11-25T00:00:00Z) or ns since the epoch, \(Time.acceptedRangeText); got '\(text.prefix(40))'")
+        throw ValidationError("--\(name) must be ISO 8601 (2026-11-25T00:00:00Z) or ns since the epoch, \(Time.acceptedRangeText); "
+                              + "got '\(text.prefix(40))'")
     }
     return value
 }
@@ -20,7 +21,9 @@ func parseInstant(_ text: String?, name: String) throws -> Nanos? {
 func storedSymbols(_ store: RawStore, only symbol: String?) throws -> [String] {
     let all = try store.layout.symbols()
     guard let symbol else { return all }
-    guard all.contains(symbol) else { throw ValidationError("no stored data for symbol '\(symbol.prefix(40))'; stored: \(all.joined(separator: ", "))") }
+    guard all.contains(symbol) else {
+        throw ValidationError("no stored data for symbol '\(symbol.prefix(40))'; stored: \(all.joined(separator: ", "))")
+    }
     return [symbol]
 }
 

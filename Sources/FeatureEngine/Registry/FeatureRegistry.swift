@@ -131,7 +131,9 @@ public struct FeatureRegistry: Sendable, Equatable {
                     problems.append(RegistryProblem(path: "max_lookback_days", message: "must be a positive number"))
                 }
             case "quiet_limit":
-                if let text = scalarText(value), let limit = Time.parseDuration(text), quietLimitRange.contains(limit) { quietLimit = limit } else {
+                if let text = scalarText(value), let limit = Time.parseDuration(text), quietLimitRange.contains(limit) {
+                    quietLimit = limit
+                } else {
                     problems.append(quietLimitProblem)
                 }
             case "features":
@@ -165,7 +167,8 @@ public struct FeatureRegistry: Sendable, Equatable {
             }
         }
         if featureNodes.count > maxFeatures {
-            problems.append(RegistryProblem(path: "features", message: "lists \(featureNodes.count) features; at most \(maxFeatures) are accepted"))
+            let message = "lists \(featureNodes.count) features; at most \(maxFeatures) are accepted"
+            problems.append(RegistryProblem(path: "features", message: message))
         }
         guard problems.isEmpty else {
             // Every problem is listed, up to a bound that keeps the answer small.

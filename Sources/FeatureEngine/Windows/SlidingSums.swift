@@ -140,7 +140,9 @@ struct SlidingSums: Sendable {
                 // Items that expired between the last event and the read are left out of the copy.
                 for absolute in start..<cut.first {
                     let base = (absolute & mask) * laneCount
-                    for (lane, sign) in lanes where values[base + lane] != 0 { ExactDigits.add(values[base + lane], sign: -sign, to: total) }
+                    for (lane, sign) in lanes where values[base + lane] != 0 {
+                        ExactDigits.add(values[base + lane], sign: -sign, to: total)
+                    }
                 }
                 return ExactDigits.value(of: total)
             }

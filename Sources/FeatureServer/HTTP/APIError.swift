@@ -30,7 +30,8 @@ public struct APIError: Error, Sendable {
 
     static func methodNotAllowed(_ method: HTTPRequest.Method, path: String, allowed: [HTTPRequest.Method]) -> APIError {
         let list = allowed.map(\.rawValue).joined(separator: ", ")
-        var error = APIError(.methodNotAllowed, code: "method_not_allowed", "\(method) is not allowed on \(Echo.prefix(path)); allowed: \(list)")
+        let message = "\(method) is not allowed on \(Echo.prefix(path)); allowed: \(list)"
+        var error = APIError(.methodNotAllowed, code: "method_not_allowed", message)
         error.headers[.allow] = list
         return error
     }

@@ -57,7 +57,8 @@ public struct LineSplitter: Sendable {
         // A copy of exactly the line, so that clearing `partial` keeps its buffer (no reallocation per line).
         let body = partial.withUnsafeBufferPointer { ArraySlice($0) }
         if skipped > 0 {
-            let error = DecodeError(field: "", problem: "line of \(partial.count + skipped) bytes is longer than the limit of \(maxLineBytes) bytes")
+            let length = partial.count + skipped
+            let error = DecodeError(field: "", problem: "line of \(length) bytes is longer than the limit of \(maxLineBytes) bytes")
             return Line(number: number, body: body, refused: error)
         }
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { return nil }

@@ -175,7 +175,9 @@ public enum APIRoutes {
             registry = .bundledDefault
         }
         let stats: LivePipeline.ReloadStats
-        do { stats = try await service.pipeline.reload(registry: registry, now: wallClockNanos()) } catch let error as LivePipeline.ReloadInProgress {
+        do {
+            stats = try await service.pipeline.reload(registry: registry, now: wallClockNanos())
+        } catch let error as LivePipeline.ReloadInProgress {
             throw APIError(.conflict, code: "reload_in_progress", error.description)
         }
         logger.notice("registry reloaded", metadata: ["version": .string(registry.version), "seconds": .stringConvertible(stats.seconds),

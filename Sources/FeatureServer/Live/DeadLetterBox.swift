@@ -51,7 +51,8 @@ public struct DeadLetterBox: Sendable {
         dayCount += 1
         dayBytes += cut.count
         kept += 1
-        pending.append(Letter(error: error, body: cut, length: body.count, receivedAt: now, source: source, logIndividually: logIndividually))
+        pending.append(Letter(error: error, body: cut, length: body.count, receivedAt: now, source: source,
+                              logIndividually: logIndividually))
         return true
     }
 
@@ -91,7 +92,8 @@ public enum DeadLetterFile {
         let path = "\(directory)/live-\(Time.formatDate(first.receivedAt)).jsonl"
         var text = ""
         for letter in letters {
-            text += line(error: letter.error, body: letter.body, length: letter.length, receivedAt: letter.receivedAt, source: letter.source)
+            text += line(error: letter.error, body: letter.body, length: letter.length, receivedAt: letter.receivedAt,
+                         source: letter.source)
         }
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -101,10 +103,13 @@ public enum DeadLetterFile {
     }
 
     /// Writes a recording's malformed lines to a file of their own; returns its path.
-    public static func write(_ entries: [(line: Int, error: DecodeError, body: [UInt8])], directory: String, source: String) throws -> String {
+    public static func write(_ entries: [(line: Int, error: DecodeError, body: [UInt8])], directory: String,
+                             source: String) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = "\(directory)/import-\(UUID().uuidString.prefix(8))-\((source as NSString).lastPathComponent).jsonl"
-        let text = entries.map { line(error: $0.error, body: $0.body, length: $0.body.count, receivedAt: nil, source: source, lineNumber: $0.line) }
+        let text = entries.map {
+            line(error: $0.error, body: $0.body, length: $0.body.count, receivedAt: nil, source: source, lineNumber: $0.line)
+        }
         try text.joined().write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
