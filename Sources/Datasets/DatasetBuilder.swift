@@ -162,8 +162,10 @@ public struct DatasetBuilder {
         // Missing periods inside the rows' range, from the events themselves (the data-quality
         // report's definition: runs of at least 5 whole seconds without any event of the symbol).
         var missing = MissingPeriods(range: start..<end)
+        var eventsInRange = 0
         while let event = try opened.events.next() {
             eventsRead += 1
+            if event.recvTs >= start && event.recvTs < end { eventsInRange += 1 }
             missing.observe(event.recvTs, after: lastApplied)
             if lastApplied != .min, event.recvTs - lastApplied > registry.quietLimit {
                 // Grid points G with G - last event > quiet_limit and G < this event have no vector.
@@ -197,6 +199,12 @@ public struct DatasetBuilder {
             if event.recvTs > horizonEnd { break }
         }
         if isCancelled() { sink.abort(); throw DatasetBuildError.cancelled }
+        // Stored files overlapping the range may still hold no event inside it (an outage within
+        // a file): the events decide, not the file bounds.
+        guard eventsInRange > 0 else {
+            sink.abort()
+            throw DatasetBuildError.noData(symbol: config.symbol, requested: (start, end), available: coverage)
+        }
         missing.finish(after: lastApplied)
         // Rows whose t + h lies past the last stored event are dropped (features.md §4).
         rowsDroppedAtEnd = pending.count

@@ -219,3 +219,24 @@ func times(_ path: String) throws -> [Double] {
         #expect(manifest.contains("\"gaps\": [[\"\(gapStart)\", \"\(gapEnd)\"]]"), "\(manifest)")
     }
 }
+
+/// An outage inside one stored file: the file's bounds cover the request, the events do not.
+@Suite struct OutageInsideAFileTests {
+    @Test func aPeriodWithoutEventsIsNoDataEvenInsideAFile() throws {
+        let store = try RawStore(root: scratchDirectory(), format: ParquetFormat())
+        var stamper = Stamper()
+        let events = (Array(0...60) + Array(700...760)).map { k in
+            stamper.stamp(UnstampedEvent(symbol: "BTCUSDT", body: .trade(Trade(price: 100, size: 1, side: .buy, tradeId: "t\(k)"))),
+                          at: at(Double(k) + 0.5))
+        }
+        store.append(events)
+        try store.sync()
+        try store.flush()
+        #expect(try store.coverage(symbol: "BTCUSDT").contains { $0.lowerBound <= at(100) && $0.upperBound >= at(600) })
+        var config = DatasetConfig(symbol: "BTCUSDT", splits: .explicit(periods: [("train", at(100), at(600))], embargo: 0))
+        config.targets.horizons = [60 * Time.nanosPerSecond]
+        #expect(throws: DatasetBuildError.self) {
+            try DatasetBuilder(config: config, registry: .bundledDefault, store: store, outputDirectory: scratchDirectory(), datasetId: "x").build()
+        }
+    }
+}
