@@ -232,8 +232,11 @@ if let flag = CommandLine.arguments.firstIndex(of: "--history-days"), flag + 1 <
    let days = Int(CommandLine.arguments[flag + 1]) {
     var rate = 10.0
     if let r = CommandLine.arguments.firstIndex(of: "--history-rate"), r + 1 < CommandLine.arguments.count { rate = Double(CommandLine.arguments[r + 1]) ?? rate }
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-history-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: root) }
+    // `--history-keep DIR`: build the store there and keep it (scripts/start-time.sh times `serve` on it).
+    var keep: String?
+    if let k = CommandLine.arguments.firstIndex(of: "--history-keep"), k + 1 < CommandLine.arguments.count { keep = CommandLine.arguments[k + 1] }
+    let root = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("bench-history-\(UUID().uuidString)").path
+    defer { if keep == nil { try? FileManager.default.removeItem(atPath: root) } }
     let store = try RawStore(root: root, format: ParquetFormat())
     var historySimulator = MarketSimulator(seed: 17, symbols: [("BTCUSDT", 96_000, 0.1)], start: start, eventsPerSecond: rate, depth: 50)
     var historyStamper = Stamper()

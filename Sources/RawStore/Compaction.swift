@@ -15,11 +15,14 @@ extension RawStore {
     /// readers ignore inputs a merged file covers: a crash at any point loses and duplicates
     /// nothing. Rows are copied row group by row group, so memory stays bounded.
     @discardableResult
-    public func compact(before: String, minimumFiles: Int = 2) throws -> CompactionReport {
+    /// `isCancelled` is asked before each partition: a long first compaction (a backfilled month)
+    /// stops at a partition boundary on shutdown; each partition is crash-safe on its own.
+    public func compact(before: String, minimumFiles: Int = 2, isCancelled: () -> Bool = { false }) throws -> CompactionReport {
         var report = CompactionReport()
         for symbol in try layout.symbols() {
             for type in EventType.allCases {
                 for date in try layout.dates(type: type, symbol: symbol) where date < before {
+                    if isCancelled() { return report }
                     let files = try layout.partFiles(type: type, symbol: symbol, date: date, fileExtension: format.fileExtension)
                     let directory = layout.partitionDirectory(type: type, symbol: symbol, date: date)
                     // Leftovers of an interrupted run: files already covered by a merged file.

@@ -179,7 +179,8 @@ public struct FeatureService: Sendable {
                                                                                         "before": .string(firstKept)])
                     }
                     // Yesterday's and older partitions no longer grow: merge their small files.
-                    let report = try store.compact(before: Time.formatDate(wallClockNanos()))
+                    let today = Time.formatDate(wallClockNanos())
+                    let report = try await Blocking.runCancellable { isCancelled in try store.compact(before: today, isCancelled: isCancelled) }
                     if report.partitions > 0 {
                         logger.info("compacted partitions", metadata: ["partitions": .stringConvertible(report.partitions),
                                                                        "files": .stringConvertible(report.filesMerged)])
