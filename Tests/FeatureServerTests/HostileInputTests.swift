@@ -268,6 +268,9 @@ enum Hostile {
         let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault), store: store)
         let link = BrokerLink(configuration: configuration, pipeline: pipeline, logger: Logger(label: "test"))
         let consumer = Task { await link.runConsumer() }
+        // Up as soon as it consumes, before any delivery (an idle queue is not an outage).
+        for _ in 0..<250 where link.status != "up" { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(link.status == "up")
 
         let publisher = try await AMQPConnection.connect(configuration)
         let channel = try await publisher.openChannel()

@@ -331,6 +331,8 @@ public enum APIRoutes {
         out += Prometheus.gauge("feature_service_book_resync_seconds_max", "Longest detection-to-restore time of a book resync.",
                                 [("", Double(resyncs.max() ?? 0) / 1e9)])
         out += Prometheus.counter("feature_service_vectors_published_total", "Feature vectors queued for features.live.", [("", Double(counters.vectorsPublished))])
+        out += Prometheus.counter("feature_service_vectors_dropped_total", "Feature vectors dropped by the publication buffer (publisher too far behind).",
+                                  [("", Double(counters.vectorsDropped))])
         out += service.latency.render(name: "feature_service_ingest_to_vector_seconds",
                                       help: "From a message's receipt to the vector it triggered being handed to the publisher.")
         let now = wallClockNanos()

@@ -61,13 +61,14 @@ public final class BrokerLink: Sendable {
                 self.connected.withLock { $0 = false }
                 logger.warning("broker consumer: \(error)", metadata: ["attempt": .stringConvertible(attempt)])
             },
-            setup: { channel in
+            setup: { [self] channel in
                 try await Self.declareQueues(on: channel, live: false)
+                // Connected and consuming: up, even while the queues are idle.
+                self.connected.withLock { $0 = true }
             })
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.commitLoop() }
             for await delivery in consumer.deliveries() {
-                connected.withLock { $0 = true }
                 await pipeline.ingest(delivery.body, receivedAt: Nanos(Date().timeIntervalSince1970 * 1e9))
                 pending.withLock { $0.append(delivery) }
             }

@@ -44,6 +44,8 @@ public actor LivePipeline {
         public var desyncs = 0
         public var outOfOrder = 0
         public var vectorsPublished = 0
+        /// Vectors the publication buffer dropped (the publisher fell more than 100,000 behind).
+        public var vectorsDropped = 0
         public var lastEventAt: [String: Nanos] = [:]
     }
 
@@ -214,7 +216,9 @@ public actor LivePipeline {
 
     private func publish(_ vector: FeatureVector, traceId: String?, trigger: Nanos?) {
         counters.vectorsPublished += 1
-        output.yield(Publication(vector: vector, traceId: traceId, trigger: trigger))
+        // The buffer keeps the newest 100,000: a publisher that falls that far behind loses the
+        // oldest, and the loss is counted, not silent.
+        if case .dropped = output.yield(Publication(vector: vector, traceId: traceId, trigger: trigger)) { counters.vectorsDropped += 1 }
     }
 
     /// Grid points the clock passed longer ago than this (after a restart, or a stall) are closed

@@ -41,7 +41,8 @@ public struct FeatureService: Sendable {
         if apiKeys.isEmpty {
             let key = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
             apiKeys = [key]
-            logger.notice("no FEATURE_SERVICE_API_KEYS set: generated an API key for this run", metadata: ["api_key": .string(key)])
+            // For the person at the terminal only: a secret never goes into the structured log.
+            logger.notice("no FEATURE_SERVICE_API_KEYS set: generated an API key for this run (printed on standard output)")
             FileHandle.standardOutput.write(Data("API key for this run: \(key)\n".utf8))
         }
         var amqp: AMQPConfiguration?
