@@ -19,6 +19,13 @@ public enum Time {
     /// Whether an instant (ns) lies in ``acceptedRange``.
     @inlinable public static func isAccepted(_ nanos: Nanos) -> Bool { acceptedRange.contains(nanos) }
 
+    /// An instant given by a person (query parameters, command-line options): ISO 8601 or ns
+    /// since the epoch, within ``acceptedRange``; nil otherwise.
+    public static func parseInstant(_ text: String) -> Nanos? {
+        guard let value = Int64(text) ?? parseISO8601(text), isAccepted(value) else { return nil }
+        return value
+    }
+
     /// Parses an ISO-8601 timestamp such as `2026-11-24T10:15:03.124511`,
     /// `2026-11-24T10:15:03Z` or `2026-11-24T12:15:03.5+02:00` to nanoseconds (UTC).
     /// A timestamp without an offset is UTC. Up to nine fraction digits are kept exactly.

@@ -10,7 +10,7 @@ import RawStore
 /// `--from` / `--to`: ISO 8601 or ns since the epoch, within 2000–2100.
 func parseInstant(_ text: String?, name: String) throws -> Nanos? {
     guard let text else { return nil }
-    guard let value = Int64(text) ?? Time.parseISO8601(text), Time.isAccepted(value) else {
+    guard let value = Time.parseInstant(text) else {
         throw ValidationError("--\(name) must be ISO 8601 (2026-11-25T00:00:00Z) or ns since the epoch, \(Time.acceptedRangeText); "
                               + "got '\(text.prefix(40))'")
     }

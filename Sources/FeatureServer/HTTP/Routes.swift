@@ -292,10 +292,10 @@ public enum APIRoutes {
         guard Symbols.isValid(symbol) else { throw invalidSymbol(symbol) }
         func time(_ name: Substring) throws -> Nanos? {
             guard let text = request.uri.queryParameters[name].map(String.init), !text.isEmpty else { return nil }
-            guard let parsed = Int64(text) ?? Time.parseISO8601(text) else {
-                throw APIError.badRequest("'\(name)' must be ISO 8601 (2026-11-25T00:00:00Z) or ns since the epoch, got '\(Echo.prefix(text, 40))'")
+            guard let parsed = Time.parseInstant(text) else {
+                throw APIError.badRequest("'\(name)' must be ISO 8601 (2026-11-25T00:00:00Z) or ns since the epoch, \(Time.acceptedRangeText); "
+                                          + "got '\(Echo.prefix(text, 40))'")
             }
-            guard Time.isAccepted(parsed) else { throw APIError.badRequest("'\(name)' must be \(Time.acceptedRangeText), got '\(Echo.prefix(text, 40))'") }
             return parsed
         }
         let to = try time("to") ?? wallClockNanos()
