@@ -38,7 +38,7 @@ public final class BrokerLink: Sendable {
     let logger: Logger
     let latency: LatencyHistogram?
     private let pending = Mutex<[AMQPDelivery]>([])
-    private let publisherChannel = Mutex<AMQPChannel?>(nil)
+    private let publisherLink = Mutex<(connection: AMQPConnection, channel: AMQPChannel)?>(nil)
     private let connected = Mutex<Bool>(false)
     private let published = Mutex<(sent: Int, dropped: Int)>((0, 0))
 
@@ -116,7 +116,8 @@ public final class BrokerLink: Sendable {
                 }
             } catch {
                 published.withLock { $0.dropped += 1 }
-                publisherChannel.withLock { $0 = nil }
+                // A failed link is closed, not just forgotten: its socket would stay open.
+                if let failed = publisherLink.withLock({ link in defer { link = nil }; return link }) { try? await failed.connection.close() }
                 attempt += 1
                 if attempt == 1 || attempt % 100 == 0 { logger.warning("features.live publish failed: \(error)") }
                 try? await Task.sleep(for: .milliseconds(min(1000, 50 * attempt)))
@@ -139,11 +140,15 @@ public final class BrokerLink: Sendable {
     }
 
     private func publisher() async throws -> AMQPChannel {
-        if let channel = publisherChannel.withLock({ $0 }), channel.isOpen { return channel }
+        if let link = publisherLink.withLock({ $0 }) {
+            if link.channel.isOpen { return link.channel }
+            publisherLink.withLock { $0 = nil }
+            try? await link.connection.close()
+        }
         let connection = try await AMQPConnection.connect(configuration)
         let channel = try await connection.openChannel()
         try await Self.declareQueues(on: channel, gateway: false)
-        publisherChannel.withLock { $0 = channel }
+        publisherLink.withLock { $0 = (connection, channel) }
         return channel
     }
 
