@@ -75,10 +75,12 @@ enum DatasetRoutes {
                 throw APIError.notFound("dataset '\(id)' has no split '\(split)'; splits: \(job.splits.map(\.name).joined(separator: ", "))")
             }
             let path = "\(directory)/\(entry.file)"
-            guard let data = FileManager.default.contents(atPath: path) else { throw APIError(.gone, code: "gone", "the file of split '\(split)' is missing") }
+            guard FileManager.default.fileExists(atPath: path) else { throw APIError(.gone, code: "gone", "the file of split '\(split)' is missing") }
+            // Streamed from disk in chunks on NIO's file I/O, not read into memory: splits can be large.
+            let body = try await FileIO().loadFile(path: path, context: context)
             return Response(status: .ok, headers: [.contentType: "application/vnd.apache.parquet",
                                                    .contentDisposition: "attachment; filename=\"\(id)-\(entry.file)\""],
-                            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+                            body: body)
         }
     }
 
