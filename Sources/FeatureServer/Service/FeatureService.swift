@@ -159,11 +159,17 @@ public struct FeatureService: Sendable {
             BackgroundTask(name: "retention-and-compaction") {
                 let retention = try Retention(layout: store.layout, days: configuration.retentionDays)
                 while !Task.isCancelled {
-                    let expired = try retention.expired(now: wallClockNanos())
-                    if !expired.isEmpty {
+                    // Listing, counting and deleting files: on NIO's blocking pool, not the cooperative one.
+                    let now = wallClockNanos()
+                    let (expired, removed) = try await Blocking.run { () throws -> ([Retention.Partition], Retention.Summary) in
+                        let expired = try retention.expired(now: now)
+                        guard !expired.isEmpty else { return ([], Retention.Summary()) }
                         // Counted before deleting: the log is the only trace of what went (e.g. an old import).
                         let removed = retention.summary(of: expired, format: store.format)
                         try retention.apply(.delete, to: expired)
+                        return (expired, removed)
+                    }
+                    if !expired.isEmpty {
                         logger.notice("retention deleted expired partitions", metadata: [
                             "partitions": .stringConvertible(removed.partitions), "days": .stringConvertible(removed.dates.count),
                             "from": .string(removed.dates.first ?? "-"), "to": .string(removed.dates.last ?? "-"),
@@ -173,14 +179,14 @@ public struct FeatureService: Sendable {
                     }
                     // Engine checkpoints go with their day (a checkpoint of a deleted day would
                     // start replays whose events are gone).
-                    let firstKept = Time.formatDate(Retention.firstKeptDay(now: wallClockNanos(), days: configuration.retentionDays) * Time.nanosPerDay)
-                    let removedCheckpoints = try checkpointStore.removeDays(before: firstKept)
+                    let firstKept = Time.formatDate(Retention.firstKeptDay(now: now, days: configuration.retentionDays) * Time.nanosPerDay)
+                    let removedCheckpoints = try await Blocking.run { try checkpointStore.removeDays(before: firstKept) }
                     if removedCheckpoints > 0 {
                         logger.notice("retention deleted engine checkpoints", metadata: ["files": .stringConvertible(removedCheckpoints),
                                                                                         "before": .string(firstKept)])
                     }
                     // Yesterday's and older partitions no longer grow: merge their small files.
-                    let today = Time.formatDate(wallClockNanos())
+                    let today = Time.formatDate(now)
                     let report = try await Blocking.runCancellable { isCancelled in try store.compact(before: today, isCancelled: isCancelled) }
                     if report.partitions > 0 {
                         logger.info("compacted partitions", metadata: ["partitions": .stringConvertible(report.partitions),
