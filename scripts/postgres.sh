@@ -6,6 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR="${POSTGRES_TEST_DIR:-$PWD/.test-services/postgres}"
+# As root the cluster runs as `postgres`, which may not be able to reach a clone under a private
+# directory (e.g. `mktemp -d`, mode 700): then the data lives in a folder of its own under /tmp,
+# named after this clone so that `stop` finds it again.
+if [ -z "${POSTGRES_TEST_DIR:-}" ] && [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1 \
+   && ! runuser -u postgres -- test -x "$PWD" 2>/dev/null; then
+  DIR="/tmp/feature-service-postgres-$(printf '%s' "$PWD" | cksum | cut -d' ' -f1)/postgres"
+fi
 PORT="${POSTGRES_TEST_PORT:-5433}"
 USER_NAME=feature
 PASSWORD=feature-test
@@ -14,7 +21,7 @@ URL="postgres://$USER_NAME:$PASSWORD@127.0.0.1:$PORT/$DB?sslmode=disable"
 
 bin_dir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 as_owner() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 case "${1:-}" in
@@ -29,7 +36,7 @@ case "${1:-}" in
     BIN="$(bin_dir)"
     if [ ! -f "$DIR/PG_VERSION" ]; then
       mkdir -p "$DIR"
-      [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$DIR"
+      [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$DIR" "$(dirname "$DIR")"
       chmod 700 "$DIR"
       pwfile="$(mktemp)"
       echo "$PASSWORD" > "$pwfile"
