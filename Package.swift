@@ -1,7 +1,11 @@
 // swift-tools-version:6.1
 // The feature service: market data in, feature vectors and training datasets out.
-// Module map (dependencies point right-to-left):
-//   feature-service → FeatureServer → { Datasets → EngineHistory, RawStore, Metadata, Quality, AMQP } → FeatureEngine → OrderBook → MarketData
+// Module map (an arrow points at what a module uses):
+//   feature-service (CLI) → FeatureServer (assembles services) → { Live, API, Offline }
+//   Live    → AMQP, RawStore, EngineHistory, Quality, ServiceRuntime        (broker → pipeline → features.live)
+//   API     → Datasets, Metadata, Quality, ServiceRuntime, Hummingbird       (HTTP ↔ `LiveFeatures`, dataset jobs)
+//   Offline → RawStore, EngineHistory, Quality                               (recordings/store → engine; no server, broker or SQL)
+//   Datasets → EngineHistory → RawStore → Parquet;  FeatureEngine → OrderBook → MarketData (pure core)
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -52,7 +56,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "Metadata",
-            dependencies: ["CSQLite", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            dependencies: ["CSQLite", "MarketData", "Quality", "FeatureEngine", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict),
         // Data quality: per-minute counters (coverage, gaps, desyncs, anomalies, latency skew) and reports; pure.
@@ -61,33 +65,61 @@ let package = Package(
         .target(name: "EngineHistory", dependencies: ["MarketData", "FeatureEngine", "RawStore"], swiftSettings: strict),
         // Training datasets: targets, splits, leakage checks, Parquet splits and a manifest.
         .target(name: "Datasets", dependencies: ["MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Parquet"], swiftSettings: strict),
-        // Edges: files, processes, servers.
+        // Edges, by direction of data. What the edges share: the one wall clock, the blocking pool, JSON logs.
         .target(
-            name: "FeatureServer",
+            name: "ServiceRuntime",
+            dependencies: ["MarketData", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // Offline: recordings and the store into the engine (replay, import, rebuilds), the simulator.
+        // Links no HTTP server, broker or database client.
+        .target(
+            name: "Offline",
+            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "RawStore", "EngineHistory", "Quality"],
+            swiftSettings: strict),
+        // Live: broker deliveries and other feeds into the pipeline, vectors out to features.live.
+        .target(
+            name: "Live",
+            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "AMQP", "ServiceRuntime",
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // API: the HTTP routes, against the `LiveFeatures` protocol (the live side implements it) and dataset jobs.
+        .target(
+            name: "API",
             dependencies: [
-                "MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Datasets", "AMQP", "Metadata", "Quality",
+                "MarketData", "FeatureEngine", "RawStore", "Datasets", "Metadata", "Quality", "ServiceRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        // The service: assembles Live, API and the feeds into named services of one service group.
+        .target(
+            name: "FeatureServer",
+            dependencies: [
+                "MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "Metadata", "ServiceRuntime", "Offline", "Live", "API",
+                "AMQP",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "feature-service",
-            dependencies: ["FeatureServer", "FeatureEngine", "RawStore", "EngineHistory", "Datasets", "MarketData", "Quality", "Metadata",
+            dependencies: ["FeatureServer", "Offline", "ServiceRuntime", "FeatureEngine", "RawStore", "EngineHistory", "Datasets", "MarketData",
+                           "Quality", "Metadata",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
             name: "FeatureBenchmarks",
-            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "FeatureServer", "RawStore", "EngineHistory", "Datasets", "Metadata", "Quality",
+            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "FeatureServer", "Offline", "Live", "API", "ServiceRuntime", "RawStore", "EngineHistory", "Datasets", "Metadata", "Quality",
                            .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/FeatureBenchmarks",
             swiftSettings: strict),
 
-        .executableTarget(name: "LatencyBenchmark", dependencies: ["AMQP", "MarketData", "FeatureServer"],
+        .executableTarget(name: "LatencyBenchmark", dependencies: ["AMQP", "MarketData", "FeatureServer", "Live", "Offline", "ServiceRuntime"],
                           path: "Benchmarks/LatencyBenchmark", swiftSettings: strict),
         .executableTarget(name: "ParquetBenchmark", dependencies: ["Parquet"], path: "Benchmarks/ParquetBenchmark", swiftSettings: strict),
 
@@ -106,7 +138,7 @@ let package = Package(
         .testTarget(name: "RawStoreTests", dependencies: ["TestSupport", "RawStore", "MarketData"], swiftSettings: strict),
         .testTarget(
             name: "FeatureServerTests",
-            dependencies: ["TestSupport", "FeatureServer", "FeatureEngine", "MarketData", "RawStore", "EngineHistory", "Datasets", "Parquet", "AMQP", "Metadata", "Quality",
+            dependencies: ["TestSupport", "FeatureServer", "Offline", "Live", "API", "ServiceRuntime", "FeatureEngine", "MarketData", "RawStore", "EngineHistory", "Datasets", "Parquet", "AMQP", "Metadata", "Quality",
                            .product(name: "HummingbirdTesting", package: "hummingbird"),
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: strict),

@@ -6,6 +6,9 @@ import FeatureEngine
 import Datasets
 import EngineHistory
 import FeatureServer
+import Live
+import Offline
+import ServiceRuntime
 import Foundation
 import Logging
 import MarketData

@@ -6,6 +6,9 @@
 // realistic rate (10 symbols x 70 msgs/s) and at the highest rate this machine sustains.
 import AMQP
 import FeatureServer
+import Live
+import Offline
+import ServiceRuntime
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking

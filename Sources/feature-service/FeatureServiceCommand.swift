@@ -2,6 +2,8 @@ import ArgumentParser
 import EngineHistory
 import FeatureEngine
 import FeatureServer
+import Offline
+import ServiceRuntime
 import MarketData
 import RawStore
 import Foundation

@@ -1,6 +1,8 @@
 import ArgumentParser
 import EngineHistory
 import FeatureServer
+import Offline
+import ServiceRuntime
 import Foundation
 import Logging
 import MarketData

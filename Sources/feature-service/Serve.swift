@@ -1,5 +1,7 @@
 import ArgumentParser
 import FeatureServer
+import Offline
+import ServiceRuntime
 import Foundation
 import Logging
 import RawStore

@@ -1,5 +1,9 @@
 import FeatureEngine
+import API
 import FeatureServer
+import Live
+import Offline
+import ServiceRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -15,7 +19,7 @@ func makeAPI(registryPath: String? = nil, metadata: MetadataStore? = nil) async 
     for (offset, (_, body)) in simulatedEnvelopes(count: 600, start: now - 10 * Time.nanosPerSecond).enumerated() {
         await pipeline.ingest(Array(body.utf8), receivedAt: now - 10 * Time.nanosPerSecond + Nanos(offset) * 10_000_000)
     }
-    let context = ServiceContext(pipeline: pipeline, store: nil, registryPath: registryPath, startedAt: now, metadata: metadata, instance: "test-node")
+    let context = APIContext(live: pipeline, clock: SystemClock(), store: nil, registryPath: registryPath, startedAt: now, metadata: metadata, instance: "test-node")
     let app = Application(router: APIRoutes.router(context, apiKeys: ["secret-key"]))
     return (app, pipeline)
 }

@@ -1,7 +1,11 @@
 import TestSupport
 import AMQP
 import FeatureEngine
+import API
 import FeatureServer
+import Live
+import Offline
+import ServiceRuntime
 import Foundation
 import Logging
 import MarketData
@@ -35,7 +39,7 @@ func openTestBroker() async throws -> (AMQPConfiguration, AMQPConnection, AMQPCh
         let store = try RawStore(root: root, format: ParquetFormat())
         let registry = FeatureRegistry.bundledDefault
         let pipeline = try LivePipeline(configuration: .init(registry: registry), store: store)
-        let link = BrokerLink(configuration: configuration, pipeline: pipeline, logger: Logger(label: "test"))
+        let link = BrokerLink(configuration: configuration, pipeline: pipeline, logger: Logger(label: "test"), clock: SystemClock())
         let service = Task {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await link.runConsumer() }

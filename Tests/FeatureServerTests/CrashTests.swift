@@ -1,5 +1,9 @@
 import TestSupport
+import API
 import FeatureServer
+import Live
+import Offline
+import ServiceRuntime
 import Foundation
 import MarketData
 import RawStore

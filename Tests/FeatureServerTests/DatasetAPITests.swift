@@ -1,6 +1,10 @@
 import TestSupport
 import FeatureEngine
+import API
 import FeatureServer
+import Live
+import Offline
+import ServiceRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -28,8 +32,11 @@ import Testing
         try store.flush()
         let metadata = try await MetadataStore.open(url: nil, dataDirectory: root, logger: Logger(label: "test"), now: 0)
         let jobs = try await DatasetJobs(directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
-                                         logger: Logger(label: "test"), registry: { .bundledDefault }, notify: { _ in })
-        let context = ServiceContext(pipeline: pipeline, store: store, registryPath: nil, startedAt: 0, datasets: jobs, metadata: metadata)
+                                         logger: Logger(label: "test"), clock: SystemClock(), registry: { .bundledDefault },
+                                         notify: { _ in })
+        // The job queue runs as a service does (here without a group: never shut down).
+        Task { try await jobs.run() }
+        let context = APIContext(live: pipeline, clock: SystemClock(), store: store, registryPath: nil, startedAt: 0, datasets: jobs, metadata: metadata)
         return (Application(router: APIRoutes.router(context, apiKeys: ["secret-key"])), envelopes[0].0, root, jobs)
     }
 
@@ -127,7 +134,7 @@ import Testing
         try await metadata.save(DatasetRecord(id: "ds-other", owner: "node-b", symbol: "BTCUSDT", status: .running, createdAt: 2,
                                               configJSON: "{}", registryVersion: "1"))
         let jobs = try await DatasetJobs(directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
-                                         logger: Logger(label: "test"), registry: { .bundledDefault }, notify: { _ in })
+                                         logger: Logger(label: "test"), clock: SystemClock(), registry: { .bundledDefault }, notify: { _ in })
         let restored = await jobs.job("ds-x")
         #expect(restored?.status == .failed)
         #expect(restored?.error?.contains("restart") == true)
@@ -157,7 +164,7 @@ import Testing
         #expect(stored.rows == built.rows && stored.rows > 0)
         let store = try RawStore(root: root, format: ParquetFormat())
         let restarted = try await DatasetJobs(directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
-                                              logger: Logger(label: "test"), registry: { .bundledDefault }, notify: { _ in })
+                                              logger: Logger(label: "test"), clock: SystemClock(), registry: { .bundledDefault }, notify: { _ in })
         #expect(await restarted.list().map(\.id) == [id])
         #expect(await restarted.job(id)?.splits == built.splits)
     }

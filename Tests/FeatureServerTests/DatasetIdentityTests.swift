@@ -1,7 +1,11 @@
 import TestSupport
 import Datasets
 import FeatureEngine
+import API
 import FeatureServer
+import Live
+import Offline
+import ServiceRuntime
 import Foundation
 import MarketData
 import Parquet

@@ -1,7 +1,11 @@
 import TestSupport
 import AMQP
 import FeatureEngine
+import API
 import FeatureServer
+import Live
+import Offline
+import ServiceRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -266,7 +270,7 @@ enum Hostile {
         let root = scratchDirectory()
         let store = try RawStore(root: root, format: ParquetFormat())
         let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault), store: store)
-        let link = BrokerLink(configuration: configuration, pipeline: pipeline, logger: Logger(label: "test"))
+        let link = BrokerLink(configuration: configuration, pipeline: pipeline, logger: Logger(label: "test"), clock: SystemClock())
         let consumer = Task { await link.runConsumer() }
         // Up as soon as it consumes, before any delivery (an idle queue is not an outage).
         for _ in 0..<250 where link.status != "up" { try await Task.sleep(for: .milliseconds(20)) }

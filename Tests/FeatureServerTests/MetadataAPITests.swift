@@ -1,6 +1,10 @@
 import TestSupport
 import FeatureEngine
+import API
 import FeatureServer
+import Live
+import Offline
+import ServiceRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird

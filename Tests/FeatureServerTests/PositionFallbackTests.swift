@@ -1,5 +1,9 @@
 import FeatureEngine
+import API
 import FeatureServer
+import Live
+import Offline
+import ServiceRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -70,12 +74,12 @@ import Testing
         let start = Nanos(Date().timeIntervalSince1970 * 1e9)
         let trade = #"{"event_type":"trade","payload":{"s":"BTCUSDT","S":"Buy","v":"1","p":"96000","i":"t1"}}"#
         await pipeline.ingest(Array(trade.utf8), receivedAt: start)
-        let clock = NIOLockedValueBox<Nanos>(start)
+        let clock = ManualClock(start: start)
         try await manager.run { port in
             let client = PositionManagerClient(baseURL: "http://127.0.0.1:\(port)", apiKey: "pm-key")
             let task = Task {
                 await PositionFallback().run(pipeline: pipeline, lookup: client, logger: .init(label: "test"), interval: .milliseconds(20),
-                                             clock: { clock.withLockedValue { $0 } })
+                                             clock: clock)
             }
             for _ in 0..<200 where await pipeline.lastPosition(symbol: "BTCUSDT") == nil { try await Task.sleep(for: .milliseconds(10)) }
             let vector = try #require(await pipeline.latest(symbol: "BTCUSDT", now: start + 1))
@@ -86,7 +90,7 @@ import Testing
             #expect(manager.requests.withLockedValue { $0 } == ["BTCUSDT"])
             // 30 s later (by the clock given), asked again: the position closed (404) and is stored as flat.
             manager.positions.withLockedValue { $0 = [:] }
-            clock.withLockedValue { $0 = start + 31 * Time.nanosPerSecond }
+            clock.set(start + 31 * Time.nanosPerSecond)
             for _ in 0..<200 where await pipeline.lastPosition(symbol: "BTCUSDT")?.position.size != 0 { try await Task.sleep(for: .milliseconds(10)) }
             #expect(manager.requests.withLockedValue { $0 } == ["BTCUSDT", "BTCUSDT"])
             #expect(await pipeline.latest(symbol: "BTCUSDT", now: start + 32 * Time.nanosPerSecond)?.values.first == 0)

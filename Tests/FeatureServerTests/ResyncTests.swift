@@ -1,4 +1,8 @@
+import API
 import FeatureServer
+import Live
+import Offline
+import ServiceRuntime
 import Foundation
 import Hummingbird
 import Logging
@@ -39,7 +43,8 @@ import Testing
         await pipeline.ingest(Array(gap.utf8), receivedAt: now + 1_000)
         #expect(await pipeline.latest(symbol: "BTCUSDT", now: now + 2_000)?.values[0] == nil)  // mid null while out of sync
         let resync = Task {
-            await Resync.run(pipeline: pipeline, source: BybitRESTSnapshotSource(baseURL: "http://127.0.0.1:\(serverPort)"), logger: Logger(label: "test"))
+            await Resync.run(pipeline: pipeline, source: BybitRESTSnapshotSource(baseURL: "http://127.0.0.1:\(serverPort)"), logger: Logger(label: "test"),
+                             clock: SystemClock())
         }
         defer { resync.cancel() }
         var mid: Double?

@@ -1,5 +1,9 @@
 import TestSupport
+import API
 import FeatureServer
+import Live
+import Offline
+import ServiceRuntime
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking

@@ -1,6 +1,5 @@
 import Foundation
 public import MarketData
-public import Metadata
 public import Quality
 
 /// Data-quality buckets kept in the metadata store: one `quality_summaries` row per symbol and

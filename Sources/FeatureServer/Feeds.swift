@@ -1,13 +1,16 @@
 import Foundation
 import Logging
+import Live
 import MarketData
+import Offline
+import ServiceRuntime
 
 /// Market data sources that need no broker.
 enum Feeds {
     /// The built-in simulated market, in real time: a seeded generator of gateway envelopes
     /// (book snapshot then deltas with continuous ids, trades, tickers with funding, klines).
-    static func simulate(into pipeline: LivePipeline, symbols: Set<String>?, logger: Logger) async throws {
-        let start = wallClockNanos()
+    static func simulate(into pipeline: LivePipeline, symbols: Set<String>?, clock: any WallClock, logger: Logger) async throws {
+        let start = clock.now()
         let chosen = MarketSimulator.defaultSymbols.filter { symbols?.contains($0.0) ?? true }
         guard !chosen.isEmpty else {
             logger.warning("simulated feed: none of its symbols (BTCUSDT, ETHUSDT, SOLUSDT) is owned by this instance")
@@ -18,21 +21,21 @@ enum Feeds {
         var count = 0
         while !Task.isCancelled {
             let (time, event) = simulator.nextEvent()
-            let wait = time - wallClockNanos()
+            let wait = time - clock.now()
             if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
             var sent = event
-            let now = wallClockNanos()
+            let now = clock.now()
             sent.gatewayTs = now
             sent.exchTsMs = now / Time.nanosPerMilli
             count += 1
             sent.traceId = "sim-\(count)"
             let body = GatewayEnvelope.encode(sent, eventId: "sim-\(count)")
-            await pipeline.ingest(Array(body.utf8), receivedAt: wallClockNanos())
+            await pipeline.ingest(Array(body.utf8), receivedAt: clock.now())
         }
     }
 
     /// A recording played at `speed` times its recorded pace (0: as fast as possible).
-    static func replay(path: String, speed: Double, into pipeline: LivePipeline, logger: Logger) async throws {
+    static func replay(path: String, speed: Double, into pipeline: LivePipeline, clock: any WallClock, logger: Logger) async throws {
         var reader = try LineReader(path: path)
         var first: (recorded: Nanos, wall: Nanos)?
         var lines = 0
@@ -44,13 +47,13 @@ enum Feeds {
             if speed > 0, let recorded {
                 if let first {
                     let due = first.wall + Nanos(Double(recorded - first.recorded) / speed)
-                    let wait = due - wallClockNanos()
+                    let wait = due - clock.now()
                     if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
                 } else {
-                    first = (recorded, wallClockNanos())
+                    first = (recorded, clock.now())
                 }
             }
-            if case .malformed = await pipeline.ingest(line, receivedAt: wallClockNanos()) { malformed += 1 }
+            if case .malformed = await pipeline.ingest(line, receivedAt: clock.now()) { malformed += 1 }
         }
         logger.notice("replay finished", metadata: ["file": .string(path), "lines": .stringConvertible(lines), "malformed": .stringConvertible(malformed)])
     }

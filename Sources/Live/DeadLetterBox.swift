@@ -1,5 +1,6 @@
 import Foundation
 public import MarketData
+public import RawStore
 
 /// Malformed message bodies held for the dead-letter file, with bounds so that no sender can
 /// make the service keep (or log) an unbounded amount: at most ``dailyCount`` letters and
@@ -66,51 +67,9 @@ public struct DeadLetterBox: Sendable {
     }
 }
 
-/// The dead-letter files: JSON Lines under the store's `dead-letter` directory.
-public enum DeadLetterFile {
-    /// One JSON line for a letter: `{"received_at", "source", "error", "trace_id", "length", "truncated", "body"}`
-    /// (plus `"line"` for a recording's line number).
-    static func line(error: DecodeError, body: [UInt8], length: Int, receivedAt: Nanos?, source: String, lineNumber: Int? = nil) -> String {
-        var text = "{"
-        if let lineNumber { text += "\"line\":\(lineNumber)," }
-        if let receivedAt { text += "\"received_at\":\"\(Time.formatISO8601(receivedAt))\"," }
-        text += "\"source\":"
-        JSONText.appendString(source, to: &text)
-        text += ",\"error\":"
-        JSONText.appendString(error.description, to: &text)
-        text += ",\"trace_id\":"
-        if let trace = error.traceId { JSONText.appendString(trace, to: &text) } else { text += "null" }
-        text += ",\"length\":\(length),\"truncated\":\(length > body.count),\"body\":"
-        JSONText.appendString(String(decoding: body, as: UTF8.self), to: &text)
-        return text + "}\n"
-    }
-
-    /// Appends letters to the day's live file in one write.
-    public static func append(_ letters: [DeadLetterBox.Letter], directory: String) throws {
-        guard let first = letters.first else { return }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = "\(directory)/live-\(Time.formatDate(first.receivedAt)).jsonl"
-        var text = ""
-        for letter in letters {
-            text += line(error: letter.error, body: letter.body, length: letter.length, receivedAt: letter.receivedAt,
-                         source: letter.source)
-        }
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(text.utf8))
-    }
-
-    /// Writes a recording's malformed lines to a file of their own; returns its path.
-    public static func write(_ entries: [(line: Int, error: DecodeError, body: [UInt8])], directory: String,
-                             source: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = "\(directory)/import-\(UUID().uuidString.prefix(8))-\((source as NSString).lastPathComponent).jsonl"
-        let text = entries.map {
-            line(error: $0.error, body: $0.body, length: $0.body.count, receivedAt: nil, source: source, lineNumber: $0.line)
-        }
-        try text.joined().write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+extension DeadLetterBox.Letter {
+    /// The letter as a line of the day's dead-letter file.
+    public var record: DeadLetterRecord {
+        DeadLetterRecord(error: error, body: body, length: length, receivedAt: receivedAt, source: source)
     }
 }

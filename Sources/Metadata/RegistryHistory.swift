@@ -1,7 +1,6 @@
 public import FeatureEngine
 public import Logging
 public import MarketData
-public import Metadata
 
 /// Registry versions in the metadata store: every content the service runs with, and when
 /// each instance started with or reloaded to it.

@@ -1,4 +1,3 @@
-public import FeatureEngine
 import MarketData
 
 /// The `features.live` message (interfaces.md §2):

@@ -6,14 +6,17 @@ public import MarketData
 public import Metadata
 import Quality
 public import RawStore
+public import ServiceRuntime
 
 /// What the HTTP layer needs from the running service.
-public struct ServiceContext: Sendable {
-    public let pipeline: LivePipeline
+public struct APIContext: Sendable {
+    public let live: any LiveFeatures
+    /// The one wall clock of the service.
+    public let clock: any WallClock
     public let store: RawStore?
     /// Where `reload` reads the registry from (nil: the bundled default).
     public let registryPath: String?
-    public let latency: LatencyHistogram
+    public let latency: SecondsHistogram
     public let startedAt: Nanos
     /// Broker state for health: nil when no broker is configured.
     public let brokerStatus: @Sendable () async -> String?
@@ -26,14 +29,15 @@ public struct ServiceContext: Sendable {
     /// This instance's name in the metadata store.
     public let instance: String
 
-    public init(pipeline: LivePipeline, store: RawStore?, registryPath: String?, latency: LatencyHistogram = LatencyHistogram(),
+    public init(live: any LiveFeatures, clock: any WallClock, store: RawStore?, registryPath: String?, latency: SecondsHistogram = SecondsHistogram(),
                 startedAt: Nanos, staleAfter: Nanos = 5 * Time.nanosPerSecond, datasets: DatasetJobs? = nil,
                 metadata: MetadataStore? = nil, instance: String = "local",
                 brokerStatus: @escaping @Sendable () async -> String? = { nil }) {
         self.datasets = datasets
         self.metadata = metadata
         self.instance = instance
-        self.pipeline = pipeline
+        self.live = live
+        self.clock = clock
         self.store = store
         self.registryPath = registryPath
         self.latency = latency
@@ -43,15 +47,12 @@ public struct ServiceContext: Sendable {
     }
 }
 
-/// Wall-clock now in ns (the HTTP edge reads the clock; the core never does).
-func wallClockNanos() -> Nanos { Nanos(Date().timeIntervalSince1970 * 1e9) }
-
 /// Builds the router with every route of interfaces.md §5 that exists so far.
 public enum APIRoutes {
     /// Paths reachable without an API key.
     public static let publicPaths: Set<String> = ["/health", "/openapi.json"]
 
-    public static func router(_ service: ServiceContext, apiKeys: [String]) -> Router<ServiceRequestContext> {
+    public static func router(_ service: APIContext, apiKeys: [String]) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         router.middlewares.add(TraceAndErrorMiddleware())
         router.middlewares.add(APIKeyMiddleware(keys: apiKeys, publicPaths: publicPaths))
@@ -72,7 +73,7 @@ public enum APIRoutes {
 
     /// Health: status for anyone (load balancers, probes); checks with their details (paths,
     /// database locations, errors) only for a caller with an API key.
-    static func health(_ service: ServiceContext, detailed: Bool) async throws -> Response {
+    static func health(_ service: APIContext, detailed: Bool) async throws -> Response {
         var checks: [(String, String, String)] = []
         if let broker = await service.brokerStatus() {
             checks.append(("broker", broker == "up" ? "up" : "down", broker))
@@ -99,7 +100,7 @@ public enum APIRoutes {
         guard detailed else {
             return JSONResponse.make("{\"status\":\"\(healthy ? "ok" : "degraded")\"}", status: healthy ? .ok : .serviceUnavailable)
         }
-        var body = "{\"status\":\"\(healthy ? "ok" : "degraded")\",\"uptime_seconds\":\(Double(wallClockNanos() - service.startedAt) / 1e9),\"checks\":{"
+        var body = "{\"status\":\"\(healthy ? "ok" : "degraded")\",\"uptime_seconds\":\(Double(service.clock.now() - service.startedAt) / 1e9),\"checks\":{"
         body += checks.map { name, status, detail in
             var entry = "\"\(name)\":{\"status\":\"\(status)\",\"detail\":"
             JSONText.appendString(detail, to: &entry)
@@ -109,23 +110,23 @@ public enum APIRoutes {
         return JSONResponse.make(body, status: healthy ? .ok : .serviceUnavailable)
     }
 
-    static func latest(_ service: ServiceContext, _ request: Request) async throws -> Response {
+    static func latest(_ service: APIContext, _ request: Request) async throws -> Response {
         guard let symbol = request.uri.queryParameters["symbol"].map(String.init), !symbol.isEmpty else {
             throw APIError.badRequest("query parameter 'symbol' is required, e.g. /features/latest?symbol=BTCUSDT")
         }
         guard Symbols.isValid(symbol) else { throw invalidSymbol(symbol) }
-        let now = wallClockNanos()
-        guard let vector = await service.pipeline.latest(symbol: symbol, now: now) else {
-            let known = await service.pipeline.symbols
+        let now = service.clock.now()
+        guard let vector = await service.live.latest(symbol: symbol, now: now) else {
+            let known = await service.live.symbols()
             let list = known.isEmpty ? "none yet" : known.prefix(20).joined(separator: ", ") + (known.count > 20 ? ", …" : "")
             throw APIError.notFound("unknown symbol '\(symbol)'; known symbols: \(list)")
         }
-        let configuration = await service.pipeline.configuration
-        let lastEvent = await service.pipeline.counters.lastEventAt[symbol]
+        let registry = await service.live.registry()
+        let lastEvent = await service.live.lastEventAt(symbol: symbol)
         let stale = lastEvent.map { now - $0 > service.staleAfter } ?? true
         let extra: [(String, String)] = [("stale", stale ? "true" : "false"), ("last_event_ts_ns", lastEvent.map(String.init) ?? "null")]
-        return JSONResponse.make(FeatureMessage.encode(vector, names: configuration.registry.names,
-                                                       registryVersion: configuration.registry.version, traceId: nil, extra: extra))
+        return JSONResponse.make(FeatureMessage.encode(vector, names: registry.names,
+                                                       registryVersion: registry.version, traceId: nil, extra: extra))
     }
 
     static func invalidSymbol(_ symbol: String) -> APIError {
@@ -146,8 +147,8 @@ public enum APIRoutes {
         return out + "]}"
     }
 
-    static func registry(_ service: ServiceContext) async -> Response {
-        JSONResponse.make(registryJSON(await service.pipeline.configuration.registry))
+    static func registry(_ service: APIContext) async -> Response {
+        JSONResponse.make(registryJSON(await service.live.registry()))
     }
 
     static func invalidRegistry(_ problems: [RegistryProblem]) -> APIError {
@@ -156,7 +157,7 @@ public enum APIRoutes {
     }
 
     /// The registry text to reload or validate: the request body if any, else the configured file.
-    static func registryText(_ service: ServiceContext, body: ByteBuffer?) throws -> String? {
+    static func registryText(_ service: APIContext, body: ByteBuffer?) throws -> String? {
         if let body, body.readableBytes > 0 { return String(buffer: body) }
         guard let path = service.registryPath else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -165,7 +166,7 @@ public enum APIRoutes {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func reload(_ service: ServiceContext, _ request: Request, logger: Logger) async throws -> Response {
+    static func reload(_ service: APIContext, _ request: Request, logger: Logger) async throws -> Response {
         let body = try await request.body.collect(upTo: 1 << 20)
         let text = try registryText(service, body: body)
         let registry: FeatureRegistry
@@ -174,10 +175,10 @@ public enum APIRoutes {
         } else {
             registry = .bundledDefault
         }
-        let stats: LivePipeline.ReloadStats
+        let stats: ReloadSummary
         do {
-            stats = try await service.pipeline.reload(registry: registry, now: wallClockNanos())
-        } catch let error as LivePipeline.ReloadInProgress {
+            stats = try await service.live.reload(to: registry, now: service.clock.now())
+        } catch let error as ReloadConflict {
             throw APIError(.conflict, code: "reload_in_progress", error.description)
         }
         logger.notice("registry reloaded", metadata: ["version": .string(registry.version), "seconds": .stringConvertible(stats.seconds),
@@ -187,12 +188,12 @@ public enum APIRoutes {
         var recorded = false
         if let metadata = service.metadata {
             recorded = await RegistryHistory.record(registry, text: text ?? FeatureRegistry.bundledDefaultText, in: metadata, instance: service.instance,
-                                                    reason: .reload, source: source, at: wallClockNanos(), logger: logger)
+                                                    reason: .reload, source: source, at: service.clock.now(), logger: logger)
         }
         return JSONResponse.make("{\"status\":\"reloaded\",\"recorded\":\(recorded),\"registry\":\(registryJSON(registry))}")
     }
 
-    static func versions(_ service: ServiceContext) async throws -> Response {
+    static func versions(_ service: APIContext) async throws -> Response {
         guard let metadata = service.metadata else {
             throw APIError(.serviceUnavailable, code: "metadata_unavailable", "no metadata store is configured")
         }
@@ -200,7 +201,7 @@ public enum APIRoutes {
         do { versions = try await metadata.registryVersions() } catch {
             throw APIError(.serviceUnavailable, code: "metadata_unavailable", "the metadata store did not answer: \(error)")
         }
-        let inForce = await service.pipeline.configuration.registry.contentHash
+        let inForce = await service.live.registry().contentHash
         var out = "{\"versions\":["
         out += versions.map { v in
             var entry = "{\"version\":"
@@ -212,7 +213,7 @@ public enum APIRoutes {
         return JSONResponse.make(out + "]}")
     }
 
-    static func validate(_ service: ServiceContext) throws -> Response {
+    static func validate(_ service: APIContext) throws -> Response {
         guard let text = try registryText(service, body: nil) else {
             return JSONResponse.make("{\"valid\":true,\"source\":\"bundled default\",\"problems\":[]}")
         }
@@ -231,13 +232,13 @@ public enum APIRoutes {
     /// `POST /ingest`: JSON Lines read as a stream, ingested a chunk at a time, answered once
     /// durable. Cost is bounded whatever the body holds: malformed lines are counted, the first
     /// few listed by line number, at most ``ingestDeadLetterLimit`` kept, one log line per request.
-    static func ingest(_ service: ServiceContext, _ request: Request, logger: Logger) async throws -> Response {
+    static func ingest(_ service: APIContext, _ request: Request, logger: Logger) async throws -> Response {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > ingestBodyLimit {
             throw APIError(.contentTooLarge, code: "body_too_large",
                            "the request body (\(length) bytes) is larger than the limit of \(ingestBodyLimit) bytes: send it in parts")
         }
         var splitter = LineSplitter(maxLineBytes: ingestLineLimit)
-        var totals = LivePipeline.BatchOutcome()
+        var totals = IngestOutcome(acceptedEvents: 0, malformedLines: 0, errors: [], deadLettersKept: 0)
         var errors: [(line: Int, error: DecodeError)] = []
         var received = 0
         var lines = 0
@@ -245,9 +246,9 @@ public enum APIRoutes {
         func process(_ batch: [LineSplitter.Line]) async {
             guard !batch.isEmpty else { return }
             lines = batch.last!.number
-            let outcome = await service.pipeline.ingest(
-                batch: batch.map { ($0.body, $0.refused) }, receivedAt: wallClockNanos(),
-                reportLimit: ingestReportLimit - errors.count, deadLetterLimit: ingestDeadLetterLimit - totals.deadLettersKept, source: "ingest")
+            let outcome = await service.live.ingest(
+                batch: batch.map { ($0.body, $0.refused) }, receivedAt: service.clock.now(),
+                reportLimit: ingestReportLimit - errors.count, deadLetterLimit: ingestDeadLetterLimit - totals.deadLettersKept)
             totals.acceptedEvents += outcome.acceptedEvents
             totals.malformedLines += outcome.malformedLines
             totals.deadLettersKept += outcome.deadLettersKept
@@ -262,7 +263,7 @@ public enum APIRoutes {
         if received == 0 || (totals.acceptedEvents == 0 && totals.malformedLines == 0 && !overLimit) {
             throw APIError.badRequest("empty body: send JSON Lines, one gateway envelope per line")
         }
-        if let store = service.store { try await Blocking.run { try store.sync() } }
+        try await service.live.makeDurable()
         logger.info("ingest", metadata: ["lines": .stringConvertible(lines), "accepted_events": .stringConvertible(totals.acceptedEvents),
                                          "malformed_lines": .stringConvertible(totals.malformedLines),
                                          "dead_lettered": .stringConvertible(totals.deadLettersKept)])
@@ -285,7 +286,7 @@ public enum APIRoutes {
     /// The longest range a report may cover (the raw data is kept 90 days by default).
     static let maxQualityRange = 92 * Time.nanosPerDay
 
-    static func qualityReport(_ service: ServiceContext, _ request: Request) async throws -> Response {
+    static func qualityReport(_ service: APIContext, _ request: Request) async throws -> Response {
         guard let symbol = request.uri.queryParameters["symbol"].map(String.init), !symbol.isEmpty else {
             throw APIError.badRequest("query parameter 'symbol' is required, e.g. /data-quality/report?symbol=BTCUSDT")
         }
@@ -298,33 +299,33 @@ public enum APIRoutes {
             }
             return parsed
         }
-        let to = try time("to") ?? wallClockNanos()
+        let to = try time("to") ?? service.clock.now()
         let from = try time("from") ?? to - Time.nanosPerDay
         guard from < to else { throw APIError.badRequest("'from' must be before 'to'") }
         guard to - from <= maxQualityRange else { throw APIError.badRequest("a report covers at most 92 days; ask for a shorter range") }
-        let open = await service.pipeline.openQualityBuckets(symbol: symbol)
+        let open = await service.live.openQualityBuckets(symbol: symbol)
         var stored: [QualityBucket] = []
         if let metadata = service.metadata {
             do { stored = try await QualityHistory(metadata: metadata).stored(symbol: symbol, from: from, to: to) } catch {
                 throw APIError(.serviceUnavailable, code: "metadata_unavailable", "the metadata store did not answer: \(error)")
             }
         }
-        if open.isEmpty && stored.isEmpty, !(await service.pipeline.symbols.contains(symbol)) {
+        if open.isEmpty && stored.isEmpty, !(await service.live.symbols().contains(symbol)) {
             throw APIError.notFound("no data-quality record of '\(symbol)' in this range, and the symbol is not live here")
         }
         return JSONResponse.make(QualityReport(symbol: symbol, from: from, to: to, buckets: stored + open).json)
     }
 
-    static func metrics(_ service: ServiceContext) async -> Response {
-        let counters = await service.pipeline.counters
-        let resyncs = await service.pipeline.resyncDurations
+    static func metrics(_ service: APIContext) async -> Response {
+        let counters = await service.live.counters()
+        let resyncs = counters.resyncDurations
         var out = Prometheus.counter("feature_service_events_total", "Events accepted, by type.",
                                      EventType.allCases.map { ("type=\"\($0.rawValue)\"", Double(counters.eventsByType[$0] ?? 0)) })
         out += Prometheus.counter("feature_service_malformed_total", "Malformed messages (counted, dead-lettered, acked).", [("", Double(counters.malformed))])
-        let letters = await service.pipeline.deadLetterCounts
-        out += Prometheus.counter("feature_service_dead_letters_total", "Malformed messages kept in the dead-letter files.", [("", Double(letters.kept))])
+        out += Prometheus.counter("feature_service_dead_letters_total", "Malformed messages kept in the dead-letter files.",
+                                  [("", Double(counters.deadLettersKept))])
         out += Prometheus.counter("feature_service_dead_letters_dropped_total",
-                                  "Malformed messages counted but not kept (over the per-request or per-day bound).", [("", Double(letters.dropped))])
+                                  "Malformed messages counted but not kept (over the per-request or per-day bound).", [("", Double(counters.deadLettersDropped))])
         out += Prometheus.counter("feature_service_duplicates_total", "Redelivered duplicates dropped.", [("", Double(counters.duplicates))])
         out += Prometheus.counter("feature_service_book_desyncs_total", "Order book desyncs (gap, crossed, delta before snapshot).", [("", Double(counters.desyncs))])
         out += Prometheus.counter("feature_service_book_resyncs_total", "Order books restored by a snapshot after a desync.", [("", Double(resyncs.count))])
@@ -335,7 +336,7 @@ public enum APIRoutes {
                                   [("", Double(counters.vectorsDropped))])
         out += service.latency.render(name: "feature_service_ingest_to_vector_seconds",
                                       help: "From a message's receipt to the vector it triggered being handed to the publisher.")
-        let now = wallClockNanos()
+        let now = service.clock.now()
         out += Prometheus.gauge("feature_service_last_event_age_seconds", "Seconds since the last event, per symbol.",
                                 counters.lastEventAt.sorted { $0.key < $1.key }.map { ("symbol=\"\($0.key)\"", Double(now - $0.value) / 1e9) })
         return JSONResponse.text(out, contentType: "text/plain; version=0.0.4")

@@ -5,13 +5,17 @@ public import Logging
 public import Metadata
 import MarketData
 public import RawStore
+public import ServiceLifecycle
+public import ServiceRuntime
 
-/// Dataset builds as jobs: accepted at once, run by a bounded worker pool in queue order,
-/// with progress and cancellation. Every state change is written to the metadata store, so
+/// Dataset builds as jobs: accepted at once, run in queue order by at most `workers` builds at a
+/// time, with progress (reported in order) and cancellation. It is a `Service`: its ``run()``
+/// owns the builds as child tasks, so a graceful shutdown cancels them and waits for them (an
+/// interrupted build goes back to the queue and runs again after the restart). Every state change is written to the metadata store, so
 /// the list survives restarts: a build interrupted by a restart is marked failed with the
 /// reason, queued ones run again. Several instances may share one (PostgreSQL) store: each
 /// sees and runs the datasets it owns, whose files are in its data directory.
-public actor DatasetJobs {
+public actor DatasetJobs: Service {
     public typealias Job = DatasetRecord
     public typealias Status = DatasetRecord.Status
     public typealias SplitInfo = DatasetRecord.Split
@@ -27,22 +31,19 @@ public actor DatasetJobs {
     private let workers: Int
     private var jobs: [String: Job] = [:]
     private var order: [String] = []
+    private let clock: any WallClock
     private var running = 0
-    private var cancelFlags: [String: CancelFlag] = [:]
-
-    final class CancelFlag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = false
-        func set() { lock.lock(); value = true; lock.unlock() }
-        var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    }
+    private var cancelFlags: [String: StopFlag] = [:]
+    /// Wakes ``run()`` when a job is queued or a build ends.
+    private nonisolated let wakeups: AsyncStream<Void>
+    private nonisolated let wake: AsyncStream<Void>.Continuation
 
     /// Loads this instance's datasets from the metadata store.
     /// - Parameters:
     ///   - owner: this instance's name (several instances can share one metadata database).
     ///   - notify: receives the `features.dataset.ready` message of each finished build.
     public init(directory: String, store: RawStore, metadata: MetadataStore, owner: String, workers: Int = 1, logger: Logger,
-                registry: @escaping @Sendable () async -> FeatureRegistry, notify: @escaping @Sendable (String) async -> Void) async throws {
+                clock: any WallClock, registry: @escaping @Sendable () async -> FeatureRegistry, notify: @escaping @Sendable (String) async -> Void) async throws {
         self.directory = directory
         self.store = store
         self.metadata = metadata
@@ -51,12 +52,14 @@ public actor DatasetJobs {
         self.logger = logger
         self.registry = registry
         self.notify = notify
+        self.clock = clock
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         for var job in try await metadata.datasets(owner: owner) {
             if job.status == .running {
                 job.status = .failed
                 job.error = "interrupted by a service restart while running; request the build again"
-                job.finishedAt = Nanos(Date().timeIntervalSince1970 * 1e9)
+                job.finishedAt = clock.now()
                 try await metadata.save(job)
             }
             jobs[job.id] = job
@@ -64,9 +67,24 @@ public actor DatasetJobs {
         }
     }
 
-    /// Starts queued jobs left from a previous run.
-    public func resume() async {
-        await schedule()
+    /// Runs the queue until graceful shutdown: builds are child tasks of this one, so shutdown
+    /// cancels them and returns only once they have stopped. Queued jobs left from a previous
+    /// run start at once.
+    public nonisolated func run() async throws {
+        wake.yield()
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                // Cancellation (shutdown) ends this loop; leaving the group then cancels and awaits the builds.
+                for await _ in self.wakeups {
+                    while let next = await self.startNext() {
+                        group.addTask {
+                            await self.build(next)
+                            self.wake.yield()
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Accepts a build request: validated now (a leaky or impossible request is rejected with
@@ -83,13 +101,13 @@ public actor DatasetJobs {
             throw DatasetBuildError.noData(symbol: config.symbol, requested: (start, end), available: coverage)
         }
         let id = "ds-" + UUID().uuidString.lowercased().prefix(12)
-        let job = Job(id: String(id), owner: owner, symbol: config.symbol, status: .queued, createdAt: Nanos(Date().timeIntervalSince1970 * 1e9),
+        let job = Job(id: String(id), owner: owner, symbol: config.symbol, status: .queued, createdAt: clock.now(),
                       etaSeconds: estimate(config), configJSON: configJSON, registryVersion: inForce.version)
         // Recorded before it is acknowledged: an accepted build is never lost.
         try await metadata.save(job)
         jobs[job.id] = job
         order.append(job.id)
-        await schedule()
+        wake.yield()
         return jobs[job.id]!
     }
 
@@ -112,7 +130,7 @@ public actor DatasetJobs {
         switch job.status {
         case .queued:
             job.status = .cancelled
-            job.finishedAt = Nanos(Date().timeIntervalSince1970 * 1e9)
+            job.finishedAt = clock.now()
             jobs[id] = job
             await persist(job)
             return true
@@ -127,36 +145,40 @@ public actor DatasetJobs {
     /// The directory holding a job's files.
     public func outputDirectory(_ id: String) -> String { "\(directory)/\(id)" }
 
-    private func schedule() async {
-        while running < workers, let next = order.first(where: { jobs[$0]?.status == .queued }) {
-            running += 1
-            var job = jobs[next]!
-            job.status = .running
-            job.startedAt = Nanos(Date().timeIntervalSince1970 * 1e9)
-            jobs[next] = job
-            await persist(job)
-            let flag = CancelFlag()
-            cancelFlags[next] = flag
-            let store = self.store
-            let output = outputDirectory(next)
-            let configJSON = job.configJSON
-            Task {
-                let registry = await self.registry()
-                // The build is CPU work: run it off the actor.
-                let result: Result<DatasetManifest, any Error> = await Task.detached {
-                    do {
-                        let config = try DatasetConfig.parse(json: configJSON)
-                        let builder = DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: output, datasetId: next)
-                        return .success(try builder.build(progress: { progress in
-                            Task { await self.update(next, progress: progress) }
-                        }, isCancelled: { flag.isSet }))
-                    } catch {
-                        return .failure(error)
-                    }
-                }.value
-                await self.finish(next, result)
-            }
+    /// Marks the next queued job running, if a worker is free.
+    private func startNext() async -> String? {
+        guard running < workers, let next = order.first(where: { jobs[$0]?.status == .queued }), var job = jobs[next] else { return nil }
+        running += 1
+        job.status = .running
+        job.startedAt = clock.now()
+        jobs[next] = job
+        cancelFlags[next] = StopFlag()
+        await persist(job)
+        return next
+    }
+
+    /// Builds job `id` on NIO's blocking pool (CPU and file work, off the cooperative threads);
+    /// its progress reports are applied in the order the builder made them.
+    private func build(_ id: String) async {
+        guard let job = jobs[id], let flag = cancelFlags[id] else { return }
+        let registry = await self.registry()
+        let (store, output, configJSON) = (self.store, outputDirectory(id), job.configJSON)
+        let (reports, report) = AsyncStream.makeStream(of: DatasetBuilder.Progress.self, bufferingPolicy: .bufferingNewest(1))
+        async let applied: Void = { for await progress in reports { await self.update(id, progress: progress) } }()
+        let result: Result<DatasetManifest, any Error>
+        do {
+            result = .success(try await Blocking.runCancellable { shutdown in
+                defer { report.finish() }
+                let config = try DatasetConfig.parse(json: configJSON)
+                let builder = DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: output, datasetId: id)
+                return try builder.build(progress: { report.yield($0) }, isCancelled: { flag.isSet || shutdown() })
+            })
+        } catch {
+            report.finish()
+            result = .failure(error)
         }
+        await applied
+        await finish(id, result, interrupted: Task.isCancelled && !flag.isSet)
     }
 
     private func update(_ id: String, progress: DatasetBuilder.Progress) {
@@ -164,17 +186,29 @@ public actor DatasetJobs {
         job.progress = progress.fraction
         job.rows = progress.rows
         if let started = job.startedAt, progress.fraction > 0.01 {
-            let elapsed = Double(Nanos(Date().timeIntervalSince1970 * 1e9) - started) / 1e9
+            let elapsed = Double(clock.now() - started) / 1e9
             job.etaSeconds = elapsed / progress.fraction - elapsed
         }
         jobs[id] = job
     }
 
-    private func finish(_ id: String, _ result: Result<DatasetManifest, any Error>) async {
+    private func finish(_ id: String, _ result: Result<DatasetManifest, any Error>, interrupted: Bool) async {
         running -= 1
         cancelFlags[id] = nil
         guard var job = jobs[id] else { return }
-        job.finishedAt = Nanos(Date().timeIntervalSince1970 * 1e9)
+        if interrupted {
+            // Shutdown, not the user: the build goes back to the queue and starts over after the restart.
+            job.status = .queued
+            job.progress = 0
+            job.rows = 0
+            job.startedAt = nil
+            jobs[id] = job
+            try? FileManager.default.removeItem(atPath: outputDirectory(id))
+            logger.notice("dataset build interrupted by shutdown: queued again", metadata: ["dataset_id": .string(id)])
+            await persist(job)
+            return
+        }
+        job.finishedAt = clock.now()
         switch result {
         case .success(let manifest):
             job.status = .ready
@@ -194,7 +228,6 @@ public actor DatasetJobs {
         jobs[id] = job
         await persist(job)
         if job.status == .ready || job.status == .failed { await notify(readyMessage(job)) }
-        await schedule()
     }
 
     /// The `features.dataset.ready` message (interfaces.md §2).

@@ -1,12 +1,13 @@
 import Synchronization
 
-/// A latency histogram with fixed Prometheus buckets (seconds), safe to share.
-public final class LatencyHistogram: Sendable {
+/// A histogram of durations with fixed Prometheus buckets (seconds), safe to share. (Not the
+/// data-quality `Quality.LatencyHistogram`, which is a value kept in minute buckets.)
+public final class SecondsHistogram: Sendable {
     public static let defaultBounds: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.07, 0.1, 0.25, 0.5, 1, 2.5]
     public let bounds: [Double]
     private let state: Mutex<(counts: [Int], sum: Double, count: Int)>
 
-    public init(bounds: [Double] = LatencyHistogram.defaultBounds) {
+    public init(bounds: [Double] = SecondsHistogram.defaultBounds) {
         self.bounds = bounds
         state = Mutex((Array(repeating: 0, count: bounds.count), 0, 0))
     }
@@ -35,21 +36,3 @@ public final class LatencyHistogram: Sendable {
     public var count: Int { state.withLock { $0.count } }
 }
 
-/// Prometheus text exposition helpers.
-enum Prometheus {
-    static func counter(_ name: String, _ help: String, _ samples: [(labels: String, value: Double)]) -> String {
-        var out = "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
-        for sample in samples { out += "\(name)\(sample.labels.isEmpty ? "" : "{\(sample.labels)}") \(format(sample.value))\n" }
-        return out
-    }
-
-    static func gauge(_ name: String, _ help: String, _ samples: [(labels: String, value: Double)]) -> String {
-        var out = "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
-        for sample in samples { out += "\(name)\(sample.labels.isEmpty ? "" : "{\(sample.labels)}") \(format(sample.value))\n" }
-        return out
-    }
-
-    static func format(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
-    }
-}

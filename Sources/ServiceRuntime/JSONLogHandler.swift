@@ -9,10 +9,12 @@ public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
     private let label: String
+    private let clock: any WallClock
     private static let output = Mutex<FileHandle>(FileHandle.standardError)
 
-    public init(label: String, level: Logger.Level) {
+    public init(label: String, level: Logger.Level, clock: any WallClock = SystemClock()) {
         self.label = label
+        self.clock = clock
         self.logLevel = level
     }
 
@@ -22,7 +24,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var line = "{\"ts\":\"\(Time.formatISO8601(Nanos(Date().timeIntervalSince1970 * 1e9)))\",\"level\":\"\(event.level.rawValue)\",\"logger\":"
+        var line = "{\"ts\":\"\(Time.formatISO8601(clock.now()))\",\"level\":\"\(event.level.rawValue)\",\"logger\":"
         JSONText.appendString(label, to: &line)
         line += ",\"message\":"
         JSONText.appendString(event.message.description, to: &line)

@@ -3,9 +3,9 @@ import Synchronization
 
 /// Blocking work (fsync, file writes) off the cooperative thread pool and off the pipeline's
 /// actor: it runs on NIO's shared blocking-I/O thread pool and is awaited.
-enum Blocking {
+public enum Blocking {
     @discardableResult
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await NIOThreadPool.singleton.runIfActive(body)
     }
 }
@@ -14,7 +14,7 @@ extension Blocking {
     /// Long blocking work that can stop early: `body` polls the flag it is given, which turns
     /// true when the awaiting task is cancelled (graceful shutdown), so shutdown does not wait
     /// for the whole job.
-    static func runCancellable<T: Sendable>(_ body: @escaping @Sendable (_ isCancelled: @escaping @Sendable () -> Bool) throws -> T)
+    public static func runCancellable<T: Sendable>(_ body: @escaping @Sendable (_ isCancelled: @escaping @Sendable () -> Bool) throws -> T)
         async throws -> T {
         let flag = StopFlag()
         return try await withTaskCancellationHandler {
@@ -26,8 +26,9 @@ extension Blocking {
 }
 
 /// A one-way flag shared between a task and blocking work.
-final class StopFlag: Sendable {
+public final class StopFlag: Sendable {
+    public init() {}
     private let value = Mutex(false)
-    var isSet: Bool { value.withLock { $0 } }
-    func set() { value.withLock { $0 = true } }
+    public var isSet: Bool { value.withLock { $0 } }
+    public func set() { value.withLock { $0 = true } }
 }

@@ -5,6 +5,7 @@ public import Quality
 public import RawStore
 import EngineHistory
 import Foundation
+import ServiceRuntime
 
 /// The online path: message bodies in (from the broker, `POST /ingest`, a replay at pace or
 /// the simulated feed), feature vectors out.

@@ -3,6 +3,7 @@ import FeatureEngine
 import Foundation
 public import Logging
 import MarketData
+public import ServiceRuntime
 import Synchronization
 
 /// The broker side of the live path (interfaces.md §1–§2): consumes the gateway's queues into
@@ -36,13 +37,16 @@ public final class BrokerLink: Sendable {
     public let configuration: AMQPConfiguration
     let pipeline: LivePipeline
     let logger: Logger
-    let latency: LatencyHistogram?
+    let latency: SecondsHistogram?
+    let clock: any WallClock
     private let pending = Mutex<[AMQPDelivery]>([])
     private let publisherLink = Mutex<(connection: AMQPConnection, channel: AMQPChannel)?>(nil)
     private let connected = Mutex<Bool>(false)
     private let published = Mutex<(sent: Int, dropped: Int)>((0, 0))
 
-    public init(configuration: AMQPConfiguration, pipeline: LivePipeline, logger: Logger, latency: LatencyHistogram? = nil) {
+    public init(configuration: AMQPConfiguration, pipeline: LivePipeline, logger: Logger, clock: any WallClock,
+                latency: SecondsHistogram? = nil) {
+        self.clock = clock
         self.configuration = configuration
         self.pipeline = pipeline
         self.logger = logger
@@ -69,7 +73,7 @@ public final class BrokerLink: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.commitLoop() }
             for await delivery in consumer.deliveries() {
-                await pipeline.ingest(delivery.body, receivedAt: Nanos(Date().timeIntervalSince1970 * 1e9))
+                await pipeline.ingest(delivery.body, receivedAt: clock.now())
                 pending.withLock { $0.append(delivery) }
             }
             group.cancelAll()
@@ -112,7 +116,7 @@ public final class BrokerLink: Sendable {
                 attempt = 0
                 published.withLock { $0.sent += 1 }
                 if let trigger = publication.trigger {
-                    latency?.observe(seconds: Double(Nanos(Date().timeIntervalSince1970 * 1e9) - trigger) / 1e9)
+                    latency?.observe(seconds: Double(clock.now() - trigger) / 1e9)
                 }
             } catch {
                 published.withLock { $0.dropped += 1 }

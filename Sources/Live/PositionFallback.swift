@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 public import Logging
 public import MarketData
+public import ServiceRuntime
 
 /// Where the position of a symbol can be asked for when no position event arrives (a seam:
 /// the position manager's REST API in production).
@@ -80,11 +81,11 @@ public struct PositionFallback: Sendable {
 
     /// Runs until cancelled, checking every `interval`.
     public func run(pipeline: LivePipeline, lookup: any PositionLookup, logger: Logger, interval: Duration = .seconds(5),
-                    clock: @escaping @Sendable () -> Nanos) async {
+                    clock: any WallClock) async {
         var lastLookup: [String: Nanos] = [:]
         var failing: Set<String> = []
         while !Task.isCancelled {
-            let now = clock()
+            let now = clock.now()
             let symbols = await pipeline.symbols
             var lastEvent: [String: Nanos] = [:]
             var lastPosition: [String: PositionUpdate] = [:]
@@ -101,7 +102,7 @@ public struct PositionFallback: Sendable {
                     failing.remove(symbol)
                     guard changes(answer, last: lastPosition[symbol]) else { continue }
                     await pipeline.ingest(events: [UnstampedEvent(symbol: symbol, traceId: "position-rest-\(symbol)", body: .position(answer))],
-                                          receivedAt: clock())
+                                          receivedAt: clock.now())
                     logger.info("position from the position manager's REST API", metadata: ["symbol": .string(symbol), "size": .stringConvertible(answer.size)])
                 } catch {
                     // Logged once per outage, not every 30 s; the last known position stays (size 0 if none).

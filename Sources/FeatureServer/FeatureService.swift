@@ -1,0 +1,151 @@
+import AMQP
+import API
+import EngineHistory
+public import FeatureEngine
+import Foundation
+import Hummingbird
+import Live
+public import Logging
+import MarketData
+import Metadata
+public import RawStore
+import ServiceLifecycle
+public import ServiceRuntime
+
+/// `feature-service serve`: assembles the named services of one `ServiceGroup` from the
+/// configuration — the HTTP API, the grid clock, the store's commit loop, housekeeping, the
+/// publisher, the data-quality recorder, dataset builds, and the market data sources (broker,
+/// simulated feed, recording replay; `POST /ingest` is an API route) — runs them until
+/// SIGINT/SIGTERM, then flushes the store.
+public struct FeatureService: Sendable {
+    public let configuration: ServiceConfiguration
+    public let logger: Logger
+    public let format: any ColumnFileFormat
+    /// The one wall clock every part of the service reads.
+    public let clock: any WallClock
+
+    public init(configuration: ServiceConfiguration, format: any ColumnFileFormat, logger: Logger, clock: any WallClock = SystemClock()) {
+        self.configuration = configuration
+        self.format = format
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// The registry the service starts with and its source text (read once: the text recorded
+    /// in the metadata store is the one that was parsed).
+    public func initialRegistry() throws -> (registry: FeatureRegistry, text: String) {
+        guard let path = configuration.registryPath else { return (.bundledDefault, FeatureRegistry.bundledDefaultText) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigurationError("cannot read registry file '\(path)'") }
+        let text = String(decoding: data, as: UTF8.self)
+        do { return (try FeatureRegistry.parse(text), text) } catch {
+            throw ConfigurationError("registry '\(path)' rejected:\n\(error.description)")
+        }
+    }
+
+    /// Runs until SIGINT/SIGTERM (or, with `--exit-after-replay`, until the recording is played).
+    public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let (registry, registryText) = try initialRegistry()
+        let apiKeys = apiKeysForThisRun()
+        var amqp: AMQPConfiguration?
+        if let url = configuration.amqpURL {
+            do { amqp = try AMQPConfiguration(url: url) } catch { throw ConfigurationError("AMQP_URL: \(error)") }
+        }
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        // Metadata first: a wrong DATABASE_URL stops the start with the reason, before any ingest.
+        let metadata: MetadataStore
+        do {
+            metadata = try await MetadataStore.open(url: configuration.databaseURL, dataDirectory: configuration.dataDirectory,
+                                                    logger: logger, now: clock.now())
+        } catch {
+            throw ConfigurationError("metadata store: \(error)")
+        }
+        await RegistryHistory.record(registry, text: registryText, in: metadata, instance: configuration.instance,
+                                     reason: .startup, source: configuration.registryPath ?? "bundled", at: clock.now(), logger: logger)
+        let store = try RawStore(root: configuration.dataDirectory, format: format)
+        let checkpoints = CheckpointStore(root: configuration.dataDirectory)
+        let throttle = configuration.bookUpdateThrottleMs.map { Nanos($0) * Time.nanosPerMilli }
+        let pipeline = try LivePipeline(configuration: .init(registry: registry, symbols: configuration.symbols, bookUpdateThrottle: throttle),
+                                        store: store)
+        // Warm start: each symbol from its latest checkpoint at or before now - W, then the stored
+        // events after it, so vectors after a restart are the ones an offline rebuild computes;
+        // the cost is W plus at most one checkpoint interval of events, not the history.
+        let warmed = try await pipeline.reload(registry: registry, now: clock.now())
+        logger.notice("engine warmed from the raw store", metadata: [
+            "seconds": .stringConvertible(warmed.seconds), "events": .stringConvertible(warmed.replayed),
+            "symbols_from_checkpoints": .stringConvertible(warmed.fromCheckpoints),
+            "checkpoints_skipped": .stringConvertible(warmed.skippedCheckpoints)])
+        let (clock, logger) = (self.clock, self.logger)
+        let latency = SecondsHistogram()
+        let broker = amqp.map { BrokerLink(configuration: $0, pipeline: pipeline, logger: logger, clock: clock, latency: latency) }
+        let datasets = try await DatasetJobs(
+            directory: "\(configuration.dataDirectory)/datasets", store: store, metadata: metadata, owner: configuration.instance,
+            workers: 1, logger: logger, clock: clock, registry: { await pipeline.configuration.registry },
+            notify: { message in
+                if let broker { await broker.publishDatasetReady(message) } else {
+                    // No broker configured: the features.dataset.ready message goes to the log.
+                    logger.notice("features.dataset.ready", metadata: ["message": .string(message)])
+                }
+            })
+        let context = APIContext(live: pipeline, clock: clock, store: store, registryPath: configuration.registryPath, latency: latency,
+                                 startedAt: clock.now(), datasets: datasets, metadata: metadata, instance: configuration.instance,
+                                 brokerStatus: { broker?.status })
+        var services: [any Service] = [
+            GridClockService(pipeline: pipeline, clock: clock),
+            StoreCommitService(pipeline: pipeline, store: store, checkpoints: checkpoints, clock: clock, logger: logger),
+            PublisherService(pipeline: pipeline, broker: broker, latency: latency, clock: clock),
+            QualityRecorderService(pipeline: pipeline, metadata: metadata, clock: clock, logger: logger),
+            HousekeepingService(store: store, checkpoints: checkpoints, retentionDays: configuration.retentionDays, clock: clock, logger: logger),
+            datasets,
+        ]
+        if let broker { services.append(BrokerConsumerService(broker: broker)) }
+        if let base = configuration.positionManagerURL {
+            let client = PositionManagerClient(baseURL: base, apiKey: configuration.positionManagerAPIKey)
+            services.append(PositionFallbackService(pipeline: pipeline, lookup: client, clock: clock, logger: logger))
+        }
+        if let base = configuration.snapshotURL {
+            services.append(BookResyncService(pipeline: pipeline, source: BybitRESTSnapshotSource(baseURL: base), clock: clock, logger: logger))
+        }
+        var group = services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+        if let replay = configuration.replayFile {
+            let feed = ReplayFeedService(pipeline: pipeline, path: replay, speed: configuration.replaySpeed,
+                                         exitAfterReplay: configuration.exitAfterReplay, clock: clock, logger: logger)
+            // --exit-after-replay: the feed's return shuts the whole service down gracefully.
+            group.append(.init(service: feed, successTerminationBehavior: configuration.exitAfterReplay ? .gracefullyShutdownGroup : .cancelGroup))
+        } else if configuration.simulate && broker == nil {
+            group.append(.init(service: SimulatedFeedService(pipeline: pipeline, symbols: configuration.symbols, clock: clock, logger: logger)))
+        }
+        let port = configuration.port
+        let app = Application(router: APIRoutes.router(context, apiKeys: apiKeys),
+                              configuration: .init(address: .hostname(configuration.host, port: port), serverName: "feature-service"),
+                              onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
+        // The HTTP server starts last and stops first: no request finds a stopped part.
+        group.append(.init(service: app))
+        logger.notice("feature-service starting", metadata: [
+            "port": .stringConvertible(port), "data_dir": .string(configuration.dataDirectory),
+            "metadata": .string(metadata.database.location), "instance": .string(configuration.instance),
+            "registry": .string("\(registry.version) \(registry.contentHash.prefix(12))"),
+            "services": .string(group.map { "\($0.service)" }.joined(separator: ","))])
+        try await ServiceGroup(configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+        // Graceful shutdown: everything accepted is made durable and converted.
+        try await pipeline.sync()
+        try store.flush()
+        // The current minute's data-quality counters too.
+        do {
+            try await QualityHistory(metadata: metadata).add(await pipeline.takeQualityBuckets(endedBy: .max), computedAt: clock.now())
+        } catch {
+            logger.error("cannot store data-quality counters at shutdown", metadata: ["error": .string("\(error)")])
+        }
+        await metadata.close()
+        logger.notice("feature-service stopped; raw store flushed")
+    }
+
+    /// The configured API keys, or one generated for this run: printed once on standard output for
+    /// the person at the terminal, never written to the structured log.
+    func apiKeysForThisRun() -> [String] {
+        guard configuration.apiKeys.isEmpty else { return configuration.apiKeys }
+        let key = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
+        logger.notice("no FEATURE_SERVICE_API_KEYS set: generated an API key for this run (printed on standard output)")
+        FileHandle.standardOutput.write(Data("API key for this run: \(key)\n".utf8))
+        return [key]
+    }
+}

@@ -1,0 +1,151 @@
+import EngineHistory
+import FeatureEngine
+import Live
+import Logging
+import MarketData
+import RawStore
+import ServiceLifecycle
+import ServiceRuntime
+
+/// Closes grid points as soon as the clock passes them (every 10 ms): the pipeline publishes
+/// each symbol's vector of every closed second.
+struct GridClockService: Service, CustomStringConvertible {
+    let pipeline: LivePipeline
+    let clock: any WallClock
+    var description: String { "grid-clock" }
+
+    func run() async throws {
+        try await runUntilShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(10))
+                await pipeline.tick(now: clock.now())
+            }
+        }
+    }
+}
+
+/// The store's durability loop for everything that is not acked through the broker (the broker
+/// link commits its own deliveries every 2 ms): the log is synced every 10 ms, engine
+/// checkpoints and dead letters are written after the sync that covers them, and the log is
+/// rolled into Parquet at least every 5 minutes (and when it fills). All file work runs on
+/// NIO's blocking pool: never on the pipeline's actor or the cooperative threads.
+struct StoreCommitService: Service, CustomStringConvertible {
+    let pipeline: LivePipeline
+    let store: RawStore
+    let checkpoints: CheckpointStore
+    let clock: any WallClock
+    let logger: Logger
+    var description: String { "store-commit" }
+
+    func run() async throws {
+        try await runUntilShutdown {
+            var lastRoll = clock.now()
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(10))
+                // Checkpoints taken before this sync are written after it: a checkpoint is only
+                // ever as new as the durable events it summarises.
+                let due = await pipeline.takeCheckpoints()
+                let store = self.store
+                try await Blocking.run { try store.sync() }
+                if !due.isEmpty {
+                    let checkpoints = self.checkpoints
+                    do {
+                        try await Blocking.run { for checkpoint in due { try checkpoints.write(checkpoint) } }
+                    } catch {
+                        logger.error("cannot write engine checkpoints", metadata: ["error": .string("\(error)")])
+                    }
+                }
+                let now = clock.now()
+                if now - lastRoll > 300 * Time.nanosPerSecond {
+                    try await Blocking.run { try store.flush() }
+                    lastRoll = now
+                }
+                await writeDeadLetters()
+            }
+        }
+    }
+
+    private func writeDeadLetters() async {
+        let letters = await pipeline.takeDeadLetters()
+        for letter in letters where letter.logIndividually {
+            logger.warning("malformed message dead-lettered", metadata: [
+                "error": .string(letter.error.description), "trace_id": .string(letter.error.traceId ?? "-"),
+                "source": .string(letter.source)])
+        }
+        guard !letters.isEmpty else { return }
+        let directory = store.layout.deadLetterDirectory
+        let (records, day) = (letters.map(\.record), letters[0].receivedAt)
+        do {
+            try await Blocking.run { try DeadLetterFile.append(records, day: day, directory: directory) }
+        } catch {
+            logger.error("cannot write dead letters", metadata: ["error": .string("\(error)"), "count": .stringConvertible(letters.count)])
+        }
+    }
+}
+
+/// Hourly (and at start): deletes raw partitions and engine checkpoints older than the retention
+/// period, and merges the small files of days that no longer grow.
+struct HousekeepingService: Service, CustomStringConvertible {
+    let store: RawStore
+    let checkpoints: CheckpointStore
+    let retentionDays: Int
+    let clock: any WallClock
+    let logger: Logger
+    var description: String { "retention-and-compaction" }
+
+    func run() async throws {
+        try await runUntilShutdown {
+            let retention = try Retention(layout: store.layout, days: retentionDays)
+            while !Task.isCancelled {
+                try await pass(retention)
+                try await Task.sleep(for: .seconds(3600))
+            }
+        }
+    }
+
+    private func pass(_ retention: Retention) async throws {
+        let now = clock.now()
+        let store = self.store
+        // Listing, counting and deleting files: on NIO's blocking pool, not the cooperative one.
+        let (expired, removed) = try await Blocking.run { () throws -> ([Retention.Partition], Retention.Summary) in
+            let expired = try retention.expired(now: now)
+            guard !expired.isEmpty else { return ([], Retention.Summary()) }
+            // Counted before deleting: the log is the only trace of what went (e.g. an old import).
+            let removed = retention.summary(of: expired, format: store.format)
+            try retention.apply(.delete, to: expired)
+            return (expired, removed)
+        }
+        if !expired.isEmpty {
+            logger.notice("retention deleted expired partitions", metadata: [
+                "partitions": .stringConvertible(removed.partitions), "days": .stringConvertible(removed.dates.count),
+                "from": .string(removed.dates.first ?? "-"), "to": .string(removed.dates.last ?? "-"),
+                "events": .stringConvertible(removed.events), "rows": .stringConvertible(removed.rows),
+                "unreadable_files": .stringConvertible(removed.unreadableFiles),
+                "retention_days": .stringConvertible(retentionDays), "summary": .string(removed.description)])
+        }
+        // Engine checkpoints go with their day (a checkpoint of a deleted day would start replays
+        // whose events are gone).
+        let firstKept = Time.formatDate(Retention.firstKeptDay(now: now, days: retentionDays) * Time.nanosPerDay)
+        let checkpoints = self.checkpoints
+        let removedCheckpoints = try await Blocking.run { try checkpoints.removeDays(before: firstKept) }
+        if removedCheckpoints > 0 {
+            logger.notice("retention deleted engine checkpoints", metadata: [
+                "files": .stringConvertible(removedCheckpoints), "before": .string(firstKept)])
+        }
+        // Yesterday's and older partitions no longer grow: merge their small files.
+        let today = Time.formatDate(now)
+        let report = try await Blocking.runCancellable { isCancelled in try store.compact(before: today, isCancelled: isCancelled) }
+        if report.partitions > 0 {
+            logger.info("compacted partitions", metadata: [
+                "partitions": .stringConvertible(report.partitions), "files": .stringConvertible(report.filesMerged)])
+        }
+    }
+}
+
+/// Runs `body` until it ends or the service group shuts down (then it is cancelled); a
+/// cancellation is the normal end of a loop, not a failure.
+func runUntilShutdown(_ body: @escaping @Sendable () async throws -> Void) async throws {
+    try await cancelWhenGracefulShutdown {
+        do { try await body() } catch is CancellationError {}
+    }
+}
