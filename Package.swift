@@ -12,6 +12,10 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
+/// The hot modules (the pure core, Parquet, the store, replays, datasets) are optimised in debug builds too: the unit suite replays hundreds of thousands of
+/// events through it and would otherwise spend minutes where it needs seconds. (`-O` keeps
+/// overflow and precondition checks; only `assert` goes, and the core uses `precondition`.)
+let hot: [SwiftSetting] = strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "feature-service",
@@ -33,17 +37,17 @@ let package = Package(
     ],
     targets: [
         // Pure core: no I/O, no clocks, no randomness.
-        .target(name: "MarketData", swiftSettings: strict),
-        .target(name: "OrderBook", dependencies: ["MarketData"], swiftSettings: strict),
+        .target(name: "MarketData", swiftSettings: hot),
+        .target(name: "OrderBook", dependencies: ["MarketData"], swiftSettings: hot),
         .target(
             name: "FeatureEngine",
             dependencies: ["MarketData", "OrderBook", .product(name: "Yams", package: "Yams")],
-            swiftSettings: strict),
+            swiftSettings: hot),
         // Parquet: a standalone reader/writer (no dependency on the service), C codecs from Debian.
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
         .systemLibrary(name: "CBrotli", path: "Sources/CBrotli", providers: [.apt(["libbrotli-dev"])]),
-        .target(name: "Parquet", dependencies: ["CZstd", "CSnappy", "CBrotli"], swiftSettings: strict),
+        .target(name: "Parquet", dependencies: ["CZstd", "CSnappy", "CBrotli"], swiftSettings: hot),
         // AMQP 0-9-1 client on SwiftNIO (standalone: imports nothing of the service).
         .target(
             name: "AMQP",
@@ -51,7 +55,7 @@ let package = Package(
                            .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
             swiftSettings: strict),
         // Storage: durable ingest, Parquet partitions, ordered replay, retention.
-        .target(name: "RawStore", dependencies: ["MarketData", "Parquet"], swiftSettings: strict),
+        .target(name: "RawStore", dependencies: ["MarketData", "Parquet"], swiftSettings: hot),
         // Metadata: one SQL schema with migrations, over PostgreSQL (PostgresNIO) or SQLite (Debian's libsqlite3).
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
@@ -60,11 +64,11 @@ let package = Package(
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict),
         // Data quality: per-minute counters (coverage, gaps, desyncs, anomalies, latency skew) and reports; pure.
-        .target(name: "Quality", dependencies: ["MarketData", "OrderBook"], swiftSettings: strict),
+        .target(name: "Quality", dependencies: ["MarketData", "OrderBook"], swiftSettings: hot),
         // Engine checkpoint files and the one replay of stored history into the engine (features.md §6).
-        .target(name: "EngineHistory", dependencies: ["MarketData", "FeatureEngine", "RawStore"], swiftSettings: strict),
+        .target(name: "EngineHistory", dependencies: ["MarketData", "FeatureEngine", "RawStore"], swiftSettings: hot),
         // Training datasets: targets, splits, leakage checks, Parquet splits and a manifest.
-        .target(name: "Datasets", dependencies: ["MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Parquet"], swiftSettings: strict),
+        .target(name: "Datasets", dependencies: ["MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Parquet"], swiftSettings: hot),
         // Edges, by direction of data. What the edges share: the one wall clock, the blocking pool, JSON logs.
         .target(
             name: "ServiceRuntime",
@@ -123,25 +127,51 @@ let package = Package(
                           path: "Benchmarks/LatencyBenchmark", swiftSettings: strict),
         .executableTarget(name: "ParquetBenchmark", dependencies: ["Parquet"], path: "Benchmarks/ParquetBenchmark", swiftSettings: strict),
 
-        // Helpers shared by the test targets (package root, scratch directories, the test Python).
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        // Unit tests: no servers, no Python, no child processes; `scripts/test.sh --unit` runs them anywhere in seconds.
+        .target(name: "TestSupport", dependencies: ["Parquet"], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(
+            name: "ServiceTestSupport",
+            dependencies: ["TestSupport", "API", "FeatureServer", "Live", "Offline", "ServiceRuntime", "MarketData", "Metadata", "RawStore",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/ServiceTestSupport", swiftSettings: strict),
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData"], swiftSettings: strict),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "FeatureEngineTests", dependencies: ["FeatureEngine", "OrderBook", "MarketData"], swiftSettings: strict),
-        .testTarget(name: "AMQPTests", dependencies: ["TestSupport", "AMQP"], swiftSettings: strict),
         .testTarget(name: "ParquetTests", dependencies: ["TestSupport", "Parquet"], swiftSettings: strict),
-        .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet"], swiftSettings: strict),
+        .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet"],
+                    swiftSettings: strict),
         .testTarget(name: "EngineHistoryTests", dependencies: ["TestSupport", "EngineHistory", "RawStore", "FeatureEngine", "MarketData"],
                     swiftSettings: strict),
         .testTarget(name: "MetadataTests", dependencies: ["Metadata", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "QualityTests", dependencies: ["Quality", "MarketData", "OrderBook"], swiftSettings: strict),
-        .testTarget(name: "RawStoreTests", dependencies: ["TestSupport", "RawStore", "MarketData"], swiftSettings: strict),
-        .testTarget(
-            name: "FeatureServerTests",
-            dependencies: ["TestSupport", "FeatureServer", "Offline", "Live", "API", "ServiceRuntime", "FeatureEngine", "MarketData", "RawStore", "EngineHistory", "Datasets", "Parquet", "AMQP", "Metadata", "Quality",
-                           .product(name: "HummingbirdTesting", package: "hummingbird"),
-                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
-            swiftSettings: strict),
+        .testTarget(name: "RawStoreTests", dependencies: ["TestSupport", "ServiceTestSupport", "RawStore", "MarketData"], swiftSettings: strict),
+        .testTarget(name: "OfflineTests", dependencies: ["TestSupport", "ServiceTestSupport", "Offline", "Live", "FeatureServer", "EngineHistory",
+                                                         "FeatureEngine", "MarketData", "RawStore", "Parquet", "AMQP", "Metadata"],
+                    swiftSettings: strict),
+        .testTarget(name: "LiveTests", dependencies: ["TestSupport", "ServiceTestSupport", "Live", "Offline", "ServiceRuntime", "FeatureServer",
+                                                      "FeatureEngine", "MarketData", "RawStore",
+                                                      .product(name: "Hummingbird", package: "hummingbird"),
+                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+                    swiftSettings: strict),
+        .testTarget(name: "APITests", dependencies: ["TestSupport", "ServiceTestSupport", "API", "Live", "FeatureServer", "ServiceRuntime", "Datasets",
+                                                     "FeatureEngine", "MarketData", "RawStore", "Metadata", "Quality", "Parquet",
+                                                     .product(name: "HummingbirdTesting", package: "hummingbird")],
+                    swiftSettings: strict),
+        // Integration tests: real RabbitMQ and PostgreSQL servers (scripts/rabbitmq.sh, scripts/postgres.sh), pyarrow and the
+        // Python reference (.venv), and the built `feature-service` binary in child processes. `scripts/test.sh` starts them all.
+        .testTarget(name: "BrokerIntegrationTests", dependencies: ["TestSupport", "ServiceTestSupport", "AMQP", "Live", "Offline", "FeatureServer",
+                                                                   "ServiceRuntime", "FeatureEngine", "MarketData", "RawStore",
+                                                                   .product(name: "NIOCore", package: "swift-nio"),
+                                                                   .product(name: "NIOPosix", package: "swift-nio")],
+                    path: "Tests/Integration/BrokerIntegrationTests", swiftSettings: strict),
+        .testTarget(name: "PostgresIntegrationTests", dependencies: ["Metadata", .product(name: "Logging", package: "swift-log")],
+                    path: "Tests/Integration/PostgresIntegrationTests", swiftSettings: strict + [.define("POSTGRES_INTEGRATION")]),
+        .testTarget(name: "InteropIntegrationTests", dependencies: ["TestSupport", "ServiceTestSupport", "Parquet", "RawStore", "Datasets", "Live",
+                                                                    "Offline", "FeatureServer", "FeatureEngine", "MarketData", "EngineHistory"],
+                    path: "Tests/Integration/InteropIntegrationTests", swiftSettings: strict),
+        .testTarget(name: "ProcessIntegrationTests", dependencies: ["TestSupport", "ServiceTestSupport", "Offline", "FeatureServer", "MarketData",
+                                                                    "RawStore", "FeatureEngine", "EngineHistory"],
+                    path: "Tests/Integration/ProcessIntegrationTests", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

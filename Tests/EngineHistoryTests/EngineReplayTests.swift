@@ -78,7 +78,7 @@ func storeWith(_ events: [MarketEvent], checkpointsEvery every: Nanos?) throws -
         var rng = SplitMix64(seed: seed)
         let first = events.first!.recvTs
         for symbol in ["AAAUSDT", "BBBUSDT"] {
-            for _ in 0..<4 {
+            for _ in 0..<3 {
                 let from = first + Nanos(rng.next() % UInt64(2_100 * Time.nanosPerSecond))
                 let to = from + 600 * Time.nanosPerSecond
                 var full: [FeatureVector] = []

@@ -3,12 +3,20 @@ import Logging
 import Metadata
 import Testing
 
-/// The metadata store against both backends for real: a SQLite file, and the private
-/// PostgreSQL that scripts/test.sh starts (scripts/postgres.sh; URL in POSTGRES_TEST_URL).
-/// Every test gets a database of its own.
+/// The metadata store against both backends for real: a SQLite file (the unit target
+/// MetadataTests), and the private PostgreSQL that scripts/test.sh starts (scripts/postgres.sh;
+/// URL in POSTGRES_TEST_URL) in the integration target PostgresIntegrationTests, which compiles
+/// this same file (a symbolic link) with `POSTGRES_INTEGRATION` defined. Every test gets a
+/// database of its own.
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite, postgres
     var testDescription: String { rawValue }
+
+    #if POSTGRES_INTEGRATION
+    static let underTest: [Backend] = [.postgres]
+    #else
+    static let underTest: [Backend] = [.sqlite]
+    #endif
 }
 
 let logger = Logger(label: "metadata-tests")
@@ -63,7 +71,7 @@ func openDatabase(_ url: String) async throws -> any SQLDatabase {
 
 @Suite("Schema migrations", .serialized)
 struct MigrationTests {
-    @Test("a fresh database is migrated once; a second run applies nothing", arguments: Backend.allCases)
+    @Test("a fresh database is migrated once; a second run applies nothing", arguments: Backend.underTest)
     func migratesOnce(backend: Backend) async throws {
         try await withFreshDatabase(backend) { url in
             let database = try await openDatabase(url)
@@ -80,7 +88,7 @@ struct MigrationTests {
         }
     }
 
-    @Test("instances starting together apply each migration exactly once", arguments: Backend.allCases)
+    @Test("instances starting together apply each migration exactly once", arguments: Backend.underTest)
     func concurrentStarts(backend: Backend) async throws {
         try await withFreshDatabase(backend) { url in
             let reports = try await withThrowingTaskGroup(of: Migrator.Report.self) { group in
@@ -99,7 +107,7 @@ struct MigrationTests {
         }
     }
 
-    @Test("a failing migration leaves the schema as it was", arguments: Backend.allCases)
+    @Test("a failing migration leaves the schema as it was", arguments: Backend.underTest)
     func failingMigrationRollsBack(backend: Backend) async throws {
         try await withStore(backend) { store in
             let broken = Migration(version: 99, name: "broken", statements: [
@@ -116,7 +124,7 @@ struct MigrationTests {
         }
     }
 
-    @Test("an edited migration and a newer database are refused with the reason", arguments: Backend.allCases)
+    @Test("an edited migration and a newer database are refused with the reason", arguments: Backend.underTest)
     func refusesEditedAndNewer(backend: Backend) async throws {
         try await withStore(backend) { store in
             var edited = MetadataSchema.migrations
@@ -139,7 +147,7 @@ struct MetadataRecordTests {
                       configJSON: #"{"symbol":"\#(symbol)","note":"quote ' and \" and ü"}"#, registryVersion: "1.0.0")
     }
 
-    @Test("datasets round-trip, update in place and filter by owner, status and symbol", arguments: Backend.allCases)
+    @Test("datasets round-trip, update in place and filter by owner, status and symbol", arguments: Backend.underTest)
     func datasets(backend: Backend) async throws {
         try await withStore(backend) { store in
             var first = Self.dataset("ds-1", created: 100)
@@ -177,7 +185,7 @@ struct MetadataRecordTests {
         }
     }
 
-    @Test("registry contents are recorded once, every activation is kept", arguments: Backend.allCases)
+    @Test("registry contents are recorded once, every activation is kept", arguments: Backend.underTest)
     func registryVersions(backend: Backend) async throws {
         try await withStore(backend) { store in
             try await store.recordRegistry(version: "1.0.0", contentHash: "aaa", featureCount: 40, document: "version: 1.0.0\n",
@@ -200,7 +208,7 @@ struct MetadataRecordTests {
         }
     }
 
-    @Test("quality summaries are replaced per symbol and period and found by overlap", arguments: Backend.allCases)
+    @Test("quality summaries are replaced per symbol and period and found by overlap", arguments: Backend.underTest)
     func qualitySummaries(backend: Backend) async throws {
         try await withStore(backend) { store in
             func summary(_ start: Int64, _ end: Int64, gaps: Int, skew: Double?) -> QualitySummaryRecord {
@@ -219,7 +227,7 @@ struct MetadataRecordTests {
         }
     }
 
-    @Test("a transaction that throws leaves nothing behind", arguments: Backend.allCases)
+    @Test("a transaction that throws leaves nothing behind", arguments: Backend.underTest)
     func transactionRollback(backend: Backend) async throws {
         try await withStore(backend) { store in
             struct Abort: Error {}
@@ -264,7 +272,8 @@ struct OpeningTests {
         #expect(try PostgresDatabase.ConnectionURL("postgres://u:p%40ss@db.local/features").password == "p@ss")
     }
 
-    @Test("an unreachable server or a wrong password fails within the timeout, with the reason")
+    @Test("an unreachable server or a wrong password fails within the timeout, with the reason",
+          .enabled(if: Backend.underTest.contains(.postgres), "needs the PostgreSQL server (PostgresIntegrationTests)"))
     func unreachableAndWrongPassword() async throws {
         let clock = ContinuousClock()
         let start = clock.now

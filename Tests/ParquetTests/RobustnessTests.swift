@@ -1,5 +1,6 @@
 import Foundation
 import Parquet
+import TestSupport
 import Testing
 
 /// Reads everything a reader offers; any failure must be a thrown error.

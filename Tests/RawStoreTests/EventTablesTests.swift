@@ -1,4 +1,5 @@
 import MarketData
+import ServiceTestSupport
 import Testing
 @testable import RawStore
 

@@ -1,24 +1,11 @@
 import TestSupport
 import Foundation
 import MarketData
+import ServiceTestSupport
 import Testing
 @testable import RawStore
 
 /// A few seconds of two symbols, every event type, stamped in order.
-func storedStream(start: Nanos = 1_764_028_800_000_000_000, count: Int = 400) -> [MarketEvent] {
-    var stamper = Stamper()
-    var events: [MarketEvent] = []
-    for i in 0..<count {
-        let symbol = i % 3 == 0 ? "ETHUSDT" : "BTCUSDT"
-        var template = sampleEvents[i % sampleEvents.count]
-        template.symbol = symbol
-        let unstamped = UnstampedEvent(symbol: symbol, exchTsMs: template.exchTsMs, gatewayTs: template.gatewayTs,
-                                       traceId: template.traceId, body: template.body)
-        // Several events share an instant now and then.
-        events.append(stamper.stamp(unstamped, at: start + Nanos(i / 2) * 25_000_000))
-    }
-    return events
-}
 
 func drain(_ replay: consuming StoreReplay) throws -> [MarketEvent] {
     var replay = replay
@@ -67,27 +54,6 @@ func drain(_ replay: consuming StoreReplay) throws -> [MarketEvent] {
         let points = try reopened.sequencePoints()
         #expect(points["BTCUSDT"]?.seq == events.last { $0.symbol == "BTCUSDT" }!.seq)
         #expect(try reopened.recentEvents().count == events.count)
-    }
-
-    @Test func pyarrowReadsTheTreeAsOneHivePartitionedDataset() throws {
-        let root = scratchDirectory()
-        let store = try RawStore(root: root, format: ParquetFormat())
-        let events = storedStream(count: 800)
-        store.append(events)
-        try store.sync()
-        try store.flush()
-        var rows: [String: Int] = [:]
-        for event in events {
-            if case .book(let book) = event.body { rows["orderbook", default: 0] += max(1, book.bids.count + book.asks.count) }
-            else { rows[event.type.rawValue, default: 0] += 1 }
-        }
-        let expected = "{\"rows_by_type\":{" + rows.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "},"
-            + "\"columns\":{\"orderbook\":[\"recv_ts\",\"seq\",\"exch_ts\",\"gateway_ts\",\"update_id\",\"is_snapshot\",\"side\",\"price\",\"size\",\"symbol\",\"date\"],"
-            + "\"trade\":[\"recv_ts\",\"trade_id\",\"price\",\"size\",\"side\"]}}"
-        let expectedPath = root + "/expected.json"
-        try expected.write(toFile: expectedPath, atomically: true, encoding: .utf8)
-        let (status, output) = try runPython(["scripts/interop/parquet_interop.py", "dataset", root + "/raw", expectedPath])
-        #expect(status == 0, "\(output)")
     }
 
     @Test func retentionArchivesOrDeletesOldPartitionsButNeverToday() throws {

@@ -3,6 +3,7 @@ import Foundation
 import MarketData
 import Testing
 import RawStore
+import ServiceTestSupport
 
 /// Book messages with five levels (five rows each in the table); other events unchanged.
 func deepened(_ events: [MarketEvent]) -> [MarketEvent] {

@@ -1,27 +1,12 @@
 import TestSupport
 import Foundation
 import MarketData
+import ServiceTestSupport
 import Testing
 @testable import RawStore
 
 
 /// One event of every type, with optional fields both set and unset.
-let sampleEvents: [MarketEvent] = {
-    let bodies: [EventBody] = [
-        .book(BookUpdate(isSnapshot: true, updateId: 1, crossSeq: 7, depth: 50, bids: [PriceLevel(price: 1.5, size: 2)], asks: [])),
-        .book(BookUpdate(isSnapshot: false, updateId: 2, bids: [], asks: [PriceLevel(price: 1.6, size: 0)])),
-        .trade(Trade(price: 100.25, size: 0.001, side: .sell, tradeId: "t-1", tradeTimeMs: 5, isBlockTrade: true, tickDirection: "MinusTick")),
-        .kline(Kline(interval: "1", startMs: 0, endMs: 59_999, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3, turnover: 4, confirm: true)),
-        .ticker(TickerUpdate(markPrice: 101, fundingRate: -0.0001, nextFundingTimeMs: 99)),
-        .funding(FundingUpdate(fundingRate: 0.0002, fundingRateTimestampMs: 3)),
-        .position(PositionUpdate(size: -1.5, entryPrice: 99.5, source: .positionManager, updatedTimeMs: 8)),
-        .execution(Execution(orderId: "o-1", executionId: nil, side: .buy, price: 10, quantity: nil, status: "Filled", timeMs: 9)),
-    ]
-    return bodies.enumerated().map { index, body in
-        MarketEvent(symbol: "BTCUSDT", recvTs: 1_000 + Int64(index), seq: Int64(index + 1), exchTsMs: index % 2 == 0 ? 12 : nil,
-                    gatewayTs: index % 3 == 0 ? 999 : nil, traceId: index % 2 == 1 ? "trace-\(index)" : nil, body: body)
-    }
-}()
 
 @Suite struct EventCodecTests {
     @Test func everyEventTypeRoundTrips() throws {

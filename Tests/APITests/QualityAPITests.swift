@@ -13,12 +13,8 @@ import Logging
 import MarketData
 import Metadata
 import Quality
+import ServiceTestSupport
 import Testing
-
-func number(_ value: JSONValue?) -> Double? {
-    guard case .number(let text)? = value else { return nil }
-    return Double(text)
-}
 
 /// `GET /data-quality/report`: live counters, their history in the metadata store, bad requests.
 @Suite struct QualityAPITests {

@@ -6,19 +6,8 @@ import Offline
 import ServiceRuntime
 import Foundation
 import MarketData
+import ServiceTestSupport
 import Testing
-
-/// Real recorded data lives beside the clone in `../shared/data` (third-party: never copied here).
-let sharedData = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/data").standardized
-let bybitEnvelopes = sharedData.appendingPathComponent("bybit/2024-12-01_XRPUSDT_ob500.envelopes.jsonl").path
-
-func temporaryFile(_ name: String, contents: String? = nil) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fs-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let path = dir.appendingPathComponent(name).path
-    if let contents { try contents.write(toFile: path, atomically: true, encoding: .utf8) }
-    return path
-}
 
 @Suite struct ReplayTests {
     // Skipped, not failed, in a clone without ../shared (third-party data, never copied here).

@@ -7,38 +7,8 @@ import ServiceRuntime
 import Foundation
 import MarketData
 import RawStore
+import ServiceTestSupport
 import Testing
-
-let executable = packageRoot.appendingPathComponent(".build/debug/feature-service").path
-
-/// A recording with explicit recv_ts, as `import` reads it.
-func writeRecording(events count: Int, seed: UInt64) throws -> (path: String, events: [MarketEvent]) {
-    var simulator = MarketSimulator(seed: seed, start: 1_767_225_600_000_000_000, eventsPerSecond: 100, depth: 10)
-    var stamper = Stamper()
-    var events: [MarketEvent] = []
-    var text = ""
-    for index in 0..<count {
-        let (time, event) = simulator.nextEvent()
-        var sent = event
-        sent.exchTsMs = time / 1_000_000
-        let stamped = stamper.stamp(sent, at: time)
-        events.append(stamped)
-        text += GatewayEnvelope.encode(stamped, eventId: "e\(index)", includeRecvTs: true) + "\n"
-    }
-    let path = scratchDirectory() + "/recording.jsonl"
-    try text.write(toFile: path, atomically: true, encoding: .utf8)
-    return (path, events)
-}
-
-func storedEvents(_ root: String) throws -> [MarketEvent] {
-    let store = try RawStore(root: root, format: ParquetFormat())
-    var all: [MarketEvent] = []
-    for symbol in try store.layout.symbols() {
-        var replay = try store.replay(symbol: symbol, from: .min, to: .max)
-        while let event = try replay.next() { all.append(event) }
-    }
-    return all
-}
 
 @Suite(.serialized) struct CrashTests {
     /// A child process imports a stream and reports each durability point; it is killed with

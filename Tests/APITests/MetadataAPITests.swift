@@ -12,6 +12,7 @@ import HummingbirdTesting
 import Logging
 import MarketData
 import Metadata
+import ServiceTestSupport
 import Testing
 
 /// The HTTP face of the metadata store: registry versions recorded on reload, health.

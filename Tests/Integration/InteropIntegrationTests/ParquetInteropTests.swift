@@ -1,6 +1,7 @@
 import TestSupport
 import Foundation
 import Parquet
+import ServiceTestSupport
 import Testing
 
 /// JSON for the interop script: values per column (null for nulls), shortest round-trip numbers.
@@ -100,5 +101,17 @@ let missingParquetCppFiles = ["btcusdt-trades.parquet", "btcusdt-quotes.parquet"
         let bids = try quotes.readAll(columns: ["bid", "ask"])
         guard case .double(let bid) = bids[0].values, case .double(let ask) = bids[1].values else { Issue.record("types"); return }
         #expect(zip(bid, ask).allSatisfy { $0 <= $1 })
+    }
+}
+
+@Suite struct ParquetEdgeCaseInteropTests {
+    @Test func anAllNullDictionaryColumnWrittenPlainIsReadByPyarrow() throws {
+        let schema = ParquetSchema([.string("s", optional: true), ParquetColumn(name: "d", type: .double, optional: true, encoding: .rleDictionary)])
+        let columns = [ParquetColumnData(.string(["", ""]), validity: [false, false]), ParquetColumnData(.double([0, 0]), validity: [false, false])]
+        let (path, _) = try roundTrip(schema, columns, options: ParquetWriterOptions())
+        let expected = path + ".json"
+        try expectedJSON(schema, columns).write(toFile: expected, atomically: true, encoding: .utf8)
+        let (status, output) = try runInterop(["check", path, expected])
+        #expect(status == 0, "\(output)")
     }
 }

@@ -6,6 +6,7 @@ import Offline
 import ServiceRuntime
 import Foundation
 import MarketData
+import ServiceTestSupport
 import Testing
 
 @Suite(.serialized) struct ImportRetentionWarningTests {

@@ -9,6 +9,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import MarketData
+import ServiceTestSupport
 import Testing
 
 /// `GET /health` on loopback: the status code and body.

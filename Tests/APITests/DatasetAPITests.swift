@@ -13,6 +13,7 @@ import Logging
 import MarketData
 import Metadata
 import RawStore
+import ServiceTestSupport
 import Testing
 
 @Suite struct DatasetAPITests {

@@ -8,6 +8,7 @@ import ServiceRuntime
 import Foundation
 import MarketData
 import RawStore
+import ServiceTestSupport
 import Testing
 
 

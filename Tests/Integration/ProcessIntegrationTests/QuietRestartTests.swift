@@ -11,6 +11,7 @@ import FoundationNetworking
 #endif
 import MarketData
 import RawStore
+import ServiceTestSupport
 import Testing
 
 /// features.md §1, quiet symbols, end to end: `serve` on a store whose last event is a year

@@ -1,5 +1,6 @@
 import TestSupport
 import Foundation
+import ServiceTestSupport
 import MarketData
 import NIOConcurrencyHelpers
 

@@ -1,6 +1,7 @@
 import TestSupport
 import AMQP
 import Foundation
+import ServiceTestSupport
 import Testing
 
 /// The broker these tests talk to: a real RabbitMQ started by `scripts/rabbitmq.sh start`

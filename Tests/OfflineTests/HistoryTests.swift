@@ -10,6 +10,7 @@ import Foundation
 import MarketData
 import Quality
 import RawStore
+import ServiceTestSupport
 import Testing
 
 /// Issue 11 on the live path: checkpoints taken as events arrive, a reload built off the actor

@@ -6,19 +6,8 @@ import Offline
 import ServiceRuntime
 import Foundation
 import MarketData
+import ServiceTestSupport
 import Testing
-
-/// A simulated market as gateway envelopes with their arrival times.
-func simulatedEnvelopes(count: Int, seed: UInt64 = 1, start: Nanos = 1_767_225_600_000_000_000) -> [(Nanos, String)] {
-    var simulator = MarketSimulator(seed: seed, start: start, eventsPerSecond: 50, depth: 20)
-    return (0..<count).map { index in
-        let (time, event) = simulator.nextEvent()
-        var stamped = event
-        stamped.gatewayTs = time
-        stamped.traceId = "sim-\(index)"
-        return (time, GatewayEnvelope.encode(stamped, eventId: "e\(index)"))
-    }
-}
 
 @Suite struct LivePipelineTests {
     @Test func gridVectorsArePublishedWhenTheClockPassesAndMatchAnOfflineEngine() async throws {

@@ -1,5 +1,6 @@
 import TestSupport
 import Foundation
+import ServiceTestSupport
 import Testing
 
 /// `replay` against an independent, naive Python implementation of features.md

@@ -9,6 +9,7 @@ import HTTPTypes
 import Hummingbird
 import MarketData
 import NIOConcurrencyHelpers
+import ServiceTestSupport
 import Testing
 
 /// The position manager's REST fallback against a real HTTP server on loopback.

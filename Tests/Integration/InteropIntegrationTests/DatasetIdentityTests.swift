@@ -10,6 +10,7 @@ import Foundation
 import MarketData
 import Parquet
 import RawStore
+import ServiceTestSupport
 import Testing
 
 @Suite struct DatasetIdentityTests {

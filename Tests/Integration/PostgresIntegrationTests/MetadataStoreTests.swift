@@ -1,0 +1,1 @@
+../../MetadataTests/MetadataStoreTests.swift
