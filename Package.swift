@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure core: no I/O, no clocks, no randomness.
@@ -72,7 +74,8 @@ let package = Package(
         // Edges, by direction of data. What the edges share: the one wall clock, the blocking pool, JSON logs.
         .target(
             name: "ServiceRuntime",
-            dependencies: ["MarketData", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
+            dependencies: ["MarketData", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strict),
         // Offline: recordings and the store into the engine (replay, import, rebuilds), the simulator.
         // Links no HTTP server, broker or database client.
@@ -84,7 +87,7 @@ let package = Package(
         .target(
             name: "Live",
             dependencies: ["MarketData", "OrderBook", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "AMQP", "ServiceRuntime",
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strict),
         // API: the HTTP routes, against the `LiveFeatures` protocol (the live side implements it) and dataset jobs.
         .target(
@@ -105,6 +108,7 @@ let package = Package(
                 "MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "Metadata", "ServiceRuntime", "Offline", "Live", "API",
                 "AMQP",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -114,6 +118,8 @@ let package = Package(
             dependencies: ["FeatureServer", "Offline", "ServiceRuntime", "FeatureEngine", "RawStore", "EngineHistory", "Datasets", "MarketData",
                            "Quality", "Metadata",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(

@@ -24,8 +24,6 @@ public protocol LiveFeatures: Sendable {
     func makeDurable() async throws
     /// Data-quality buckets not yet handed to the metadata store (the current minute).
     func openQualityBuckets(symbol: String) async -> [QualityBucket]
-    /// Counters for `/metrics`.
-    func counters() async -> LiveCounters
 }
 
 /// What a `POST /ingest` batch did.
@@ -61,21 +59,4 @@ public struct ReloadSummary: Sendable {
 public struct ReloadConflict: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
-}
-
-/// The live side's counters, as `/metrics` shows them.
-public struct LiveCounters: Sendable {
-    public var eventsByType: [EventType: Int] = [:]
-    public var malformed = 0
-    public var duplicates = 0
-    public var desyncs = 0
-    public var vectorsPublished = 0
-    public var vectorsDropped = 0
-    public var deadLettersKept = 0
-    public var deadLettersDropped = 0
-    /// Detection-to-restore times of book resyncs, ns.
-    public var resyncDurations: [Nanos] = []
-    public var lastEventAt: [String: Nanos] = [:]
-
-    public init() {}
 }

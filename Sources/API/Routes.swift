@@ -16,7 +16,8 @@ public struct APIContext: Sendable {
     public let store: RawStore?
     /// Where `reload` reads the registry from (nil: the bundled default).
     public let registryPath: String?
-    public let latency: SecondsHistogram
+    /// The Prometheus exposition of every metric at `now` (`GET /metrics`).
+    public let metrics: @Sendable (_ now: Nanos) async -> String
     public let startedAt: Nanos
     /// Broker state for health: nil when no broker is configured.
     public let brokerStatus: @Sendable () async -> String?
@@ -29,7 +30,7 @@ public struct APIContext: Sendable {
     /// This instance's name in the metadata store.
     public let instance: String
 
-    public init(live: any LiveFeatures, clock: any WallClock, store: RawStore?, registryPath: String?, latency: SecondsHistogram = SecondsHistogram(),
+    public init(live: any LiveFeatures, clock: any WallClock, store: RawStore?, registryPath: String?, metrics: @escaping @Sendable (_ now: Nanos) async -> String = { _ in "" },
                 startedAt: Nanos, staleAfter: Nanos = 5 * Time.nanosPerSecond, datasets: DatasetJobs? = nil,
                 metadata: MetadataStore? = nil, instance: String = "local",
                 brokerStatus: @escaping @Sendable () async -> String? = { nil }) {
@@ -40,7 +41,7 @@ public struct APIContext: Sendable {
         self.clock = clock
         self.store = store
         self.registryPath = registryPath
-        self.latency = latency
+        self.metrics = metrics
         self.startedAt = startedAt
         self.staleAfter = staleAfter
         self.brokerStatus = brokerStatus
@@ -55,6 +56,8 @@ public enum APIRoutes {
     public static func router(_ service: APIContext, apiKeys: [String]) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         router.middlewares.add(TraceAndErrorMiddleware())
+        // HTTP request counts and durations through swift-metrics (bootstrapped with the service's registry by `serve`).
+        router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(APIKeyMiddleware(keys: apiKeys, publicPaths: publicPaths))
 
         router.get("/health") { _, context in try await health(service, detailed: context.authenticated) }
@@ -317,28 +320,6 @@ public enum APIRoutes {
     }
 
     static func metrics(_ service: APIContext) async -> Response {
-        let counters = await service.live.counters()
-        let resyncs = counters.resyncDurations
-        var out = Prometheus.counter("feature_service_events_total", "Events accepted, by type.",
-                                     EventType.allCases.map { ("type=\"\($0.rawValue)\"", Double(counters.eventsByType[$0] ?? 0)) })
-        out += Prometheus.counter("feature_service_malformed_total", "Malformed messages (counted, dead-lettered, acked).", [("", Double(counters.malformed))])
-        out += Prometheus.counter("feature_service_dead_letters_total", "Malformed messages kept in the dead-letter files.",
-                                  [("", Double(counters.deadLettersKept))])
-        out += Prometheus.counter("feature_service_dead_letters_dropped_total",
-                                  "Malformed messages counted but not kept (over the per-request or per-day bound).", [("", Double(counters.deadLettersDropped))])
-        out += Prometheus.counter("feature_service_duplicates_total", "Redelivered duplicates dropped.", [("", Double(counters.duplicates))])
-        out += Prometheus.counter("feature_service_book_desyncs_total", "Order book desyncs (gap, crossed, delta before snapshot).", [("", Double(counters.desyncs))])
-        out += Prometheus.counter("feature_service_book_resyncs_total", "Order books restored by a snapshot after a desync.", [("", Double(resyncs.count))])
-        out += Prometheus.gauge("feature_service_book_resync_seconds_max", "Longest detection-to-restore time of a book resync.",
-                                [("", Double(resyncs.max() ?? 0) / 1e9)])
-        out += Prometheus.counter("feature_service_vectors_published_total", "Feature vectors queued for features.live.", [("", Double(counters.vectorsPublished))])
-        out += Prometheus.counter("feature_service_vectors_dropped_total", "Feature vectors dropped by the publication buffer (publisher too far behind).",
-                                  [("", Double(counters.vectorsDropped))])
-        out += service.latency.render(name: "feature_service_ingest_to_vector_seconds",
-                                      help: "From a message's receipt to the vector it triggered being handed to the publisher.")
-        let now = service.clock.now()
-        out += Prometheus.gauge("feature_service_last_event_age_seconds", "Seconds since the last event, per symbol.",
-                                counters.lastEventAt.sorted { $0.key < $1.key }.map { ("symbol=\"\($0.key)\"", Double(now - $0.value) / 1e9) })
-        return JSONResponse.text(out, contentType: "text/plain; version=0.0.4")
+        JSONResponse.text(await service.metrics(service.clock.now()), contentType: "text/plain; version=0.0.4")
     }
 }

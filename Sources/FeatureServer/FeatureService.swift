@@ -23,8 +23,12 @@ public struct FeatureService: Sendable {
     public let format: any ColumnFileFormat
     /// The one wall clock every part of the service reads.
     public let clock: any WallClock
+    /// Where every figure of `/metrics` goes.
+    public let metrics: ServiceMetrics
 
-    public init(configuration: ServiceConfiguration, format: any ColumnFileFormat, logger: Logger, clock: any WallClock = SystemClock()) {
+    public init(configuration: ServiceConfiguration, format: any ColumnFileFormat, logger: Logger, clock: any WallClock = SystemClock(),
+                metrics: ServiceMetrics = ServiceMetrics()) {
+        self.metrics = metrics
         self.configuration = configuration
         self.format = format
         self.logger = logger
@@ -65,7 +69,7 @@ public struct FeatureService: Sendable {
         let checkpoints = CheckpointStore(root: configuration.dataDirectory)
         let throttle = configuration.bookUpdateThrottleMs.map { Nanos($0) * Time.nanosPerMilli }
         let pipeline = try LivePipeline(configuration: .init(registry: registry, symbols: configuration.symbols, bookUpdateThrottle: throttle),
-                                        store: store)
+                                        store: store, metrics: LiveMetrics(registry: metrics.registry))
         // Warm start: each symbol from its latest checkpoint at or before now - W, then the stored
         // events after it, so vectors after a restart are the ones an offline rebuild computes;
         // the cost is W plus at most one checkpoint interval of events, not the history.
@@ -75,7 +79,7 @@ public struct FeatureService: Sendable {
             "symbols_from_checkpoints": .stringConvertible(warmed.fromCheckpoints),
             "checkpoints_skipped": .stringConvertible(warmed.skippedCheckpoints)])
         let (clock, logger) = (self.clock, self.logger)
-        let latency = SecondsHistogram()
+        let (metrics, latency) = (self.metrics, self.metrics.ingestToVector)
         let broker = amqp.map { BrokerLink(configuration: $0, pipeline: pipeline, logger: logger, clock: clock, latency: latency) }
         let datasets = try await DatasetJobs(
             directory: "\(configuration.dataDirectory)/datasets", store: store, metadata: metadata, owner: configuration.instance,
@@ -86,7 +90,11 @@ public struct FeatureService: Sendable {
                     logger.notice("features.dataset.ready", metadata: ["message": .string(message)])
                 }
             })
-        let context = APIContext(live: pipeline, clock: clock, store: store, registryPath: configuration.registryPath, latency: latency,
+        let context = APIContext(live: pipeline, clock: clock, store: store, registryPath: configuration.registryPath,
+                                 metrics: { now in
+                                     await pipeline.updateGauges(now: now)
+                                     return metrics.render()
+                                 },
                                  startedAt: clock.now(), datasets: datasets, metadata: metadata, instance: configuration.instance,
                                  brokerStatus: { broker?.status })
         var services: [any Service] = [

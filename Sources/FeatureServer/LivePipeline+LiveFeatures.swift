@@ -34,18 +34,4 @@ extension LivePipeline: LiveFeatures {
         // Straight to the store on NIO's blocking pool: an fsync never runs on the actor.
         if let store { try await Blocking.run { try store.sync() } }
     }
-
-    public func counters() -> LiveCounters {
-        var out = LiveCounters()
-        out.eventsByType = counters.eventsByType
-        out.malformed = counters.malformed
-        out.duplicates = counters.duplicates
-        out.desyncs = counters.desyncs
-        out.vectorsPublished = counters.vectorsPublished
-        out.vectorsDropped = counters.vectorsDropped
-        out.lastEventAt = counters.lastEventAt
-        out.resyncDurations = resyncDurations
-        (out.deadLettersKept, out.deadLettersDropped) = deadLetterCounts
-        return out
-    }
 }

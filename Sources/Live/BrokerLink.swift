@@ -3,6 +3,7 @@ import FeatureEngine
 import Foundation
 public import Logging
 import MarketData
+public import Prometheus
 public import ServiceRuntime
 import Synchronization
 
@@ -37,7 +38,7 @@ public final class BrokerLink: Sendable {
     public let configuration: AMQPConfiguration
     let pipeline: LivePipeline
     let logger: Logger
-    let latency: SecondsHistogram?
+    let latency: ValueHistogram?
     let clock: any WallClock
     private let pending = Mutex<[AMQPDelivery]>([])
     private let publisherLink = Mutex<(connection: AMQPConnection, channel: AMQPChannel)?>(nil)
@@ -45,7 +46,7 @@ public final class BrokerLink: Sendable {
     private let published = Mutex<(sent: Int, dropped: Int)>((0, 0))
 
     public init(configuration: AMQPConfiguration, pipeline: LivePipeline, logger: Logger, clock: any WallClock,
-                latency: SecondsHistogram? = nil) {
+                latency: ValueHistogram? = nil) {
         self.clock = clock
         self.configuration = configuration
         self.pipeline = pipeline
@@ -116,7 +117,7 @@ public final class BrokerLink: Sendable {
                 attempt = 0
                 published.withLock { $0.sent += 1 }
                 if let trigger = publication.trigger {
-                    latency?.observe(seconds: Double(clock.now() - trigger) / 1e9)
+                    latency?.record(Double(clock.now() - trigger) / 1e9)
                 }
             } catch {
                 published.withLock { $0.dropped += 1 }

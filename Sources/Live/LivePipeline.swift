@@ -5,6 +5,7 @@ public import Quality
 public import RawStore
 import EngineHistory
 import Foundation
+public import Prometheus
 import ServiceRuntime
 
 /// The online path: message bodies in (from the broker, `POST /ingest`, a replay at pace or
@@ -88,10 +89,16 @@ public actor LivePipeline {
     /// The last position state of each symbol and when it arrived (any source).
     private var lastPositions: [String: (PositionUpdate, Nanos)] = [:]
 
-    /// - Parameter store: where raw events go (nil for a pipeline without storage, e.g. tests).
-    public init(configuration: Configuration, store: RawStore?) throws {
+    /// The live path's figures in the service's Prometheus registry.
+    private let metrics: LiveMetrics
+
+    /// - Parameters:
+    ///   - store: where raw events go (nil for a pipeline without storage, e.g. tests).
+    ///   - metrics: where its counters go (by default a registry of its own).
+    public init(configuration: Configuration, store: RawStore?, metrics: LiveMetrics = LiveMetrics(registry: PrometheusCollectorRegistry())) throws {
         self.configuration = configuration
         self.store = store
+        self.metrics = metrics
         engine = FeatureEngine(registry: configuration.registry)
         (publications, output) = AsyncStream.makeStream(of: Publication.self, bufferingPolicy: .bufferingNewest(100_000))
         if let store {
@@ -110,7 +117,8 @@ public actor LivePipeline {
             message = try EnvelopeDecoder.decode(body)
         } catch {
             counters.malformed += 1
-            deadLetters.add(error, body: body, at: now, source: source, logIndividually: true)
+            metrics.malformed.increment()
+            countLetter(deadLetters.add(error, body: body, at: now, source: source, logIndividually: true))
             return .malformed(error)
         }
         return ingest(events: message.events, receivedAt: now)
@@ -141,12 +149,16 @@ public actor LivePipeline {
                 message = try EnvelopeDecoder.decode(body)
             } catch {
                 counters.malformed += 1
+                metrics.malformed.increment()
                 outcome.malformedLines += 1
                 if outcome.errors.count < reportLimit { outcome.errors.append((index, error)) }
                 if outcome.deadLettersKept < deadLetterLimit {
-                    if deadLetters.add(error, body: body, at: now, source: source, logIndividually: false) { outcome.deadLettersKept += 1 }
+                    let kept = deadLetters.add(error, body: body, at: now, source: source, logIndividually: false)
+                    countLetter(kept)
+                    if kept { outcome.deadLettersKept += 1 }
                 } else {
                     deadLetters.countDropped()
+                    countLetter(false)
                 }
                 continue
             }
@@ -162,7 +174,11 @@ public actor LivePipeline {
         var accepted: [MarketEvent] = []
         for event in events {
             if let symbols = configuration.symbols, !symbols.contains(event.symbol) { counters.otherSymbols += 1; continue }
-            if filter.isDuplicate(event) { counters.duplicates += 1; continue }
+            if filter.isDuplicate(event) {
+                counters.duplicates += 1
+                metrics.duplicates.increment()
+                continue
+            }
             stamper.floor = lastClosedGrid
             accepted.append(stamper.stamp(event, at: now))
         }
@@ -184,6 +200,7 @@ public actor LivePipeline {
         for vector in grid { publish(vector, traceId: event.traceId, trigger: nil) }
         if case .applied(let book) = outcome { quality.observe(event, book: book) } else { quality.observe(event) }
         counters.eventsByType[event.type, default: 0] += 1
+        metrics.eventsByType[event.type]?.increment()
         counters.lastEventAt[event.symbol] = event.recvTs
         if case .position(let position) = event.body { lastPositions[event.symbol] = (position, event.recvTs) }
         switch outcome {
@@ -192,10 +209,15 @@ public actor LivePipeline {
             switch book {
             case .desynced:
                 counters.desyncs += 1
+                metrics.desyncs.increment()
                 if desyncedSince[event.symbol] == nil { desyncedSince[event.symbol] = event.recvTs }
                 resyncWanted.insert(event.symbol)
             case .snapshot:
-                if let since = desyncedSince.removeValue(forKey: event.symbol) { resyncDurations.append(event.recvTs - since) }
+                if let since = desyncedSince.removeValue(forKey: event.symbol) {
+                    resyncDurations.append(event.recvTs - since)
+                    metrics.resyncs.increment()
+                    metrics.resyncSeconds.record(Double(event.recvTs - since) / 1e9)
+                }
                 publishBookUpdate(event)
             case .applied:
                 publishBookUpdate(event)
@@ -217,9 +239,13 @@ public actor LivePipeline {
 
     private func publish(_ vector: FeatureVector, traceId: String?, trigger: Nanos?) {
         counters.vectorsPublished += 1
+        metrics.vectorsPublished.increment()
         // The buffer keeps the newest 100,000: a publisher that falls that far behind loses the
         // oldest, and the loss is counted, not silent.
-        if case .dropped = output.yield(Publication(vector: vector, traceId: traceId, trigger: trigger)) { counters.vectorsDropped += 1 }
+        if case .dropped = output.yield(Publication(vector: vector, traceId: traceId, trigger: trigger)) {
+            counters.vectorsDropped += 1
+            metrics.vectorsDropped.increment()
+        }
     }
 
     /// Grid points the clock passed longer ago than this (after a restart, or a stall) are closed
@@ -253,6 +279,15 @@ public actor LivePipeline {
 
     /// Symbols seen so far.
     public var symbols: [String] { engine.symbolNames }
+
+    private func countLetter(_ kept: Bool) {
+        if kept { metrics.deadLettersKept.increment() } else { metrics.deadLettersDropped.increment() }
+    }
+
+    /// Sets the gauges that are read rather than counted (seconds since each symbol's last event) to their value at `now`.
+    public func updateGauges(now: Nanos) {
+        for (symbol, last) in counters.lastEventAt { metrics.lastEventAge(symbol: symbol).set(to: Double(now - last) / 1e9) }
+    }
 
     /// Malformed bodies not yet written to the dead-letter file; clears the list.
     public func takeDeadLetters() -> [DeadLetterBox.Letter] { deadLetters.take() }

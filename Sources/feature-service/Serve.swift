@@ -4,6 +4,8 @@ import Offline
 import ServiceRuntime
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import RawStore
 
 struct Serve: AsyncParsableCommand {
@@ -76,7 +78,11 @@ struct Serve: AsyncParsableCommand {
         let level = configuration.logLevel
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level) }
         let logger = Logger(label: "feature-service")
-        let service = FeatureService(configuration: configuration, format: ParquetFormat(), logger: logger)
+        // One registry for the process: the service's own figures, and through swift-metrics those of
+        // the libraries that use it (Hummingbird's HTTP metrics middleware).
+        let metrics = ServiceMetrics()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+        let service = FeatureService(configuration: configuration, format: ParquetFormat(), logger: logger, metrics: metrics)
         do {
             // The bound port, so `--port 0` (any free port) is usable.
             try await service.run(onServerRunning: { port in

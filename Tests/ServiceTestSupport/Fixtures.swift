@@ -96,12 +96,18 @@ public enum Hostile {
 
 /// An API over a pipeline fed with a few seconds of simulated market.
 public func makeAPI(registryPath: String? = nil, metadata: MetadataStore? = nil) async throws -> (Application<RouterResponder<ServiceRequestContext>>, LivePipeline) {
-    let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault), store: nil)
+    let metrics = ServiceMetrics()
+    let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault), store: nil, metrics: LiveMetrics(registry: metrics.registry))
     let now = Nanos(Date().timeIntervalSince1970 * 1e9)
     for (offset, (_, body)) in simulatedEnvelopes(count: 600, start: now - 10 * Time.nanosPerSecond).enumerated() {
         await pipeline.ingest(Array(body.utf8), receivedAt: now - 10 * Time.nanosPerSecond + Nanos(offset) * 10_000_000)
     }
-    let context = APIContext(live: pipeline, clock: SystemClock(), store: nil, registryPath: registryPath, startedAt: now, metadata: metadata, instance: "test-node")
+    let context = APIContext(live: pipeline, clock: SystemClock(), store: nil, registryPath: registryPath,
+                             metrics: { now in
+                                 await pipeline.updateGauges(now: now)
+                                 return metrics.render()
+                             },
+                             startedAt: now, metadata: metadata, instance: "test-node")
     let app = Application(router: APIRoutes.router(context, apiKeys: ["secret-key"]))
     return (app, pipeline)
 }

@@ -2,6 +2,7 @@ import FeatureEngine
 import Live
 import Logging
 import MarketData
+import Prometheus
 import Metadata
 import ServiceLifecycle
 import ServiceRuntime
@@ -21,7 +22,7 @@ struct BrokerConsumerService: Service, CustomStringConvertible {
 struct PublisherService: Service, CustomStringConvertible {
     let pipeline: LivePipeline
     let broker: BrokerLink?
-    let latency: SecondsHistogram
+    let latency: ValueHistogram
     let clock: any WallClock
     var description: String { "publisher" }
 
@@ -35,7 +36,7 @@ struct PublisherService: Service, CustomStringConvertible {
                 })
             } else {
                 for await publication in pipeline.publications {
-                    latency.observe(seconds: Double(clock.now() - (publication.trigger ?? publication.vector.ts)) / 1e9)
+                    latency.record(Double(clock.now() - (publication.trigger ?? publication.vector.ts)) / 1e9)
                 }
             }
         }
