@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine (idempotent):
 # C libraries for the Parquet codecs and SQLite, and a local Python venv with pyarrow for interop tests.
+#   --libraries-only   only the C libraries (what the build and the unit tests need)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+
+if [[ "${1:-}" == "--libraries-only" ]]; then exit 0; fi
 
 if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import pyarrow' 2>/dev/null; then
   echo "setup: creating .venv with pyarrow"
