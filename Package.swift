@@ -161,7 +161,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "APITests", dependencies: ["TestSupport", "ServiceTestSupport", "API", "Live", "FeatureServer", "ServiceRuntime", "Datasets",
                                                      "FeatureEngine", "MarketData", "RawStore", "Metadata", "Quality", "Parquet",
-                                                     .product(name: "HummingbirdTesting", package: "hummingbird")],
+                                                     .product(name: "HummingbirdTesting", package: "hummingbird"),
+                                                     .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
                     swiftSettings: strict),
         // Integration tests: real RabbitMQ and PostgreSQL servers (scripts/rabbitmq.sh, scripts/postgres.sh), pyarrow and the
         // Python reference (.venv), and the built `feature-service` binary in child processes. `scripts/test.sh` starts them all.

@@ -155,7 +155,7 @@ struct RetentionCommand: ParsableCommand {
 
     func run() throws {
         let retention = try Retention(layout: PartitionLayout(root: dataDir), days: days)
-        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        let now = SystemClock().now()
         let expired = try retention.expired(now: now)
         let verb = delete ? "delete" : "archive"
         for partition in expired { print("\(dryRun ? "would \(verb)" : verb): \(partition.path)") }
@@ -211,7 +211,7 @@ struct ImportCommand: ParsableCommand {
             }
         }
         printError(summary.description)
-        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        let now = SystemClock().now()
         if let warning = summary.retentionWarning(retentionDays: retentionDays, now: now) { printError(warning) }
     }
 }

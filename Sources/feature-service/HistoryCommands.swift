@@ -102,7 +102,7 @@ struct QualityCommand: AsyncParsableCommand {
             let end = try parseInstant(scope.to, name: "to").map { Time.floorDiv($0 + hour - 1, hour) * hour } ?? .max
             guard start < end else { throw ValidationError("--from must be before --to") }
             let store = try RawStore(root: scope.dataDir, format: ParquetFormat())
-            let now = Nanos(Date().timeIntervalSince1970 * 1e9)
+            let now = SystemClock().now()
             let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
             let metadata = try await MetadataStore.open(url: url, dataDirectory: scope.dataDir, logger: Logger(label: "quality"), now: now)
             let history = QualityHistory(metadata: metadata)

@@ -13,7 +13,9 @@ import Logging
 import MarketData
 import Metadata
 import RawStore
+import ServiceLifecycle
 import ServiceTestSupport
+import Synchronization
 import Testing
 
 @Suite struct DatasetAPITests {
@@ -168,5 +170,43 @@ import Testing
                                               logger: Logger(label: "test"), clock: SystemClock(), registry: { .bundledDefault }, notify: { _ in })
         #expect(await restarted.list().map(\.id) == [id])
         #expect(await restarted.job(id)?.splits == built.splits)
+    }
+
+    /// Builds are child tasks of the DatasetJobs service: a graceful shutdown cancels a running
+    /// build, waits for it, and puts it back in the queue (to run again after the restart).
+    @Test func aGracefulShutdownCancelsARunningBuildAndQueuesItAgain() async throws {
+        let root = scratchDirectory()
+        let store = try RawStore(root: root, format: ParquetFormat())
+        let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault), store: store)
+        let envelopes = simulatedEnvelopes(count: 3_000, seed: 5)
+        for (time, body) in envelopes { await pipeline.ingest(Array(body.utf8), receivedAt: time) }
+        try await pipeline.sync()
+        try store.flush()
+        let metadata = try await MetadataStore.open(url: nil, dataDirectory: root, logger: Logger(label: "test"), now: 0)
+        // The first registry read (the request's check) answers; the build's own read waits until
+        // cancelled, so the shutdown surely finds the build running.
+        let reads = Mutex(0)
+        let jobs = try await DatasetJobs(directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
+                                         logger: Logger(label: "test"), clock: SystemClock(),
+                                         registry: {
+                                             if reads.withLock({ $0 += 1; return $0 }) > 1 { try? await Task.sleep(for: .seconds(600)) }
+                                             return .bundledDefault
+                                         }, notify: { _ in })
+        let group = ServiceGroup(configuration: .init(services: [.init(service: jobs)], logger: Logger(label: "test")))
+        let running = Task { try await group.run() }
+        let start = envelopes[0].0
+        let iso = { (s: Int64) in Time.formatISO8601(start / Time.nanosPerSecond * Time.nanosPerSecond + s * Time.nanosPerSecond) }
+        let job = try await jobs.submit(configJSON: """
+            {"symbol": "BTCUSDT", "targets": {"types": ["return"], "horizons": ["5s"]},
+             "splits": {"strategy": "explicit", "periods": {"train": ["\(iso(5))", "\(iso(30))"], "validation": ["\(iso(30))", "\(iso(50))"]}}}
+            """)
+        for _ in 0..<500 where await jobs.job(job.id)?.status != .running { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await jobs.job(job.id)?.status == .running)
+        await group.triggerGracefulShutdown()
+        try await running.value
+        // The group has returned: the build has stopped, and is queued again, in memory and in the store.
+        #expect(await jobs.job(job.id)?.status == .queued)
+        #expect(try await metadata.dataset(id: job.id)?.status == .queued)
+        #expect(!FileManager.default.fileExists(atPath: await jobs.outputDirectory(job.id) + "/manifest.json"))
     }
 }
