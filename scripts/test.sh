@@ -17,6 +17,9 @@ else
   export FEATURE_SERVICE_PYTHON="$PWD/.venv/bin/python"
 fi
 
+echo "== module map (CONTRIBUTING.md)"
+python3 scripts/check-module-map.py
+
 echo "== format (swift format lint, .swift-format)"
 swift format lint --strict --recursive --parallel Package.swift Sources Tests Benchmarks Fuzz
 
