@@ -56,6 +56,7 @@ public struct QualityReportDocument: Codable, Sendable, Equatable {
         public var max: Double?
         public var mean: Double?
 
+        /// The summary of `histogram`.
         public init(_ histogram: LatencyHistogram) {
             // To the microsecond: the histogram is coarser than that anyway.
             func ms(_ value: Double?) -> Double? { value.flatMap { $0.isFinite ? ($0 * 1_000).rounded() / 1_000 : nil } }
@@ -119,6 +120,7 @@ public struct QualityReportDocument: Codable, Sendable, Equatable {
         case latencySkewMs = "latency_skew_ms"
     }
 
+    /// `report` as it is answered.
     public init(_ report: QualityReport) {
         symbol = report.symbol
         from = Time.formatISO8601(report.from)
