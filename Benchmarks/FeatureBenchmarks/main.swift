@@ -175,7 +175,8 @@ if let flag = CommandLine.arguments.firstIndex(of: "--dataset-days"), flag + 1 <
         """
     let config = try DatasetConfig.parse(json: json)
     t0 = now()
-    let manifest = try DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: root + "/dataset", datasetId: "bench").build()
+    let manifest = try DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: root + "/dataset", datasetId: "bench",
+                                      createdAt: SystemClock().now()).build()
     let elapsed = now() - t0
     print(String(format: "dataset build: %.0f s wall, %.2f M events/s, %d rows (%@)", elapsed, Double(total) / elapsed / 1e6,
                  manifest.splits.reduce(0) { $0 + $1.rows }, manifest.splits.map { "\($0.name) \($0.rows)" }.joined(separator: ", ") as NSString))
@@ -215,9 +216,11 @@ if CommandLine.arguments.contains("--quality") {
     for _ in 0..<30 {
         t0 = now()
         let buckets = try await history.stored(symbol: "BENCHUSDT", from: start, to: end)
-        let json = QualityReport(symbol: "BENCHUSDT", from: start, to: end, buckets: buckets).json
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = try encoder.encode(QualityReportDocument(QualityReport(symbol: "BENCHUSDT", from: start, to: end, buckets: buckets)))
         times.append(now() - t0)
-        size = json.utf8.count
+        size = json.count
     }
     times.sort()
     print(String(format: "quality: tracker (with book) %.2f M events/s over %d events; 24 h stored in %.2f s (%@)",
@@ -281,6 +284,6 @@ if let flag = CommandLine.arguments.firstIndex(of: "--history-days"), flag + 1 <
         """
     t0 = now()
     let manifest = try DatasetBuilder(config: try DatasetConfig.parse(json: json), registry: registry, store: store,
-                                      outputDirectory: root + "/dataset", datasetId: "last-day").build()
+                                      outputDirectory: root + "/dataset", datasetId: "last-day", createdAt: SystemClock().now()).build()
     print(String(format: "history: dataset of the last day: %.1f s, %d rows", now() - t0, manifest.splits.reduce(0) { $0 + $1.rows }))
 }

@@ -1,7 +1,7 @@
+import Foundation
 public import Hummingbird
-import MarketData
 
-/// An API error answered as `{"error": {"code", "message", "trace_id"}}` with a 4xx/5xx status.
+/// An API error answered as `{"error": {"code", "message", "trace_id"}}` (``ErrorBody``) with a 4xx/5xx status.
 public struct APIError: Error, Sendable {
     public var status: HTTPResponse.Status
     public var code: String
@@ -36,25 +36,45 @@ public struct APIError: Error, Sendable {
         return error
     }
 
+    /// Renders itself: the error body with `traceId`, this error's status and headers.
     func response(traceId: String) -> Response {
-        var body = "{\"error\":{\"code\":"
-        JSONText.appendString(code, to: &body)
-        body += ",\"message\":"
-        JSONText.appendString(message, to: &body)
-        body += ",\"trace_id\":"
-        JSONText.appendString(traceId, to: &body)
-        if !problems.isEmpty {
-            body += ",\"problems\":[" + problems.map { problem in
-                var entry = "{\"path\":"
-                JSONText.appendString(problem.path, to: &entry)
-                entry += ",\"message\":"
-                JSONText.appendString(problem.message, to: &entry)
-                return entry + "}"
-            }.joined(separator: ",") + "]"
-        }
-        body += "}}"
-        return JSONResponse.make(body, status: status, headers: headers)
+        let listed = problems.isEmpty ? nil : problems.map { APIProblem(path: $0.path, message: $0.message) }
+        let body = ErrorBody(error: .init(code: code, message: message, traceId: traceId, problems: listed))
+        // Strings only: encoding cannot fail (should it, the status still goes out).
+        return (try? JSONResponse.encoded(body, status: status, headers: headers)) ?? Response(status: status, headers: headers)
     }
+}
+
+/// Hummingbird's own error rendering: should an ``APIError`` ever reach Hummingbird past the
+/// middleware, it still answers with the API's error body (and the request's trace id).
+extension APIError: HTTPResponseError {
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        response(traceId: (context as? ServiceRequestContext)?.traceId ?? "")
+    }
+}
+
+/// One problem of a rejected document, with where it is (`features[2].window`).
+struct APIProblem: Codable, Equatable {
+    var path: String
+    var message: String
+}
+
+/// The error body: `{"error": {"code", "message", "trace_id", "problems"?}}` (interfaces.md §5).
+struct ErrorBody: Codable, Equatable {
+    struct Detail: Codable, Equatable {
+        var code: String
+        var message: String
+        var traceId: String
+        /// Absent unless a document was rejected.
+        var problems: [APIProblem]?
+
+        enum CodingKeys: String, CodingKey {
+            case code, message, problems
+            case traceId = "trace_id"
+        }
+    }
+
+    var error: Detail
 }
 
 /// Caller input quoted back in a message: at most a short prefix, so that an answer never
@@ -65,8 +85,30 @@ public enum Echo {
     }
 }
 
-/// JSON responses built from text (our own writer keeps nulls and registry order exact).
+/// JSON responses: typed answers encoded with ``encoder()``, or text from a hand-written
+/// writer (a feature vector keeps its nulls and registry order) or a fixed document.
 public enum JSONResponse {
+    /// The encoder of every typed answer: keys sorted, so that the same answer is the same
+    /// bytes; slashes unescaped, so that URLs stay readable.
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// `value` as JSON text.
+    static func text(of value: some Encodable) throws -> String {
+        String(decoding: try encoder().encode(value), as: UTF8.self)
+    }
+
+    /// A response with `value` encoded as JSON.
+    public static func encoded(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try encoder().encode(value))))
+    }
+
+    /// A response with JSON text as it is: a feature vector from its writer, or the OpenAPI document.
     public static func make(_ json: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"

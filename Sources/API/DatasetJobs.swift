@@ -162,7 +162,7 @@ public actor DatasetJobs: Service {
     private func build(_ id: String) async {
         guard let job = jobs[id], let flag = cancelFlags[id] else { return }
         let registry = await self.registry()
-        let (store, output, configJSON) = (self.store, outputDirectory(id), job.configJSON)
+        let (store, output, configJSON, createdAt) = (self.store, outputDirectory(id), job.configJSON, clock.now())
         let (reports, report) = AsyncStream.makeStream(of: DatasetBuilder.Progress.self, bufferingPolicy: .bufferingNewest(1))
         async let applied: Void = { for await progress in reports { await self.update(id, progress: progress) } }()
         let result: Result<DatasetManifest, any Error>
@@ -170,7 +170,8 @@ public actor DatasetJobs: Service {
             result = .success(try await Blocking.runCancellable { shutdown in
                 defer { report.finish() }
                 let config = try DatasetConfig.parse(json: configJSON)
-                let builder = DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: output, datasetId: id)
+                let builder = DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: output, datasetId: id,
+                                             createdAt: createdAt)
                 return try builder.build(progress: { report.yield($0) }, isCancelled: { flag.isSet || shutdown() })
             })
         } catch {
@@ -232,14 +233,8 @@ public actor DatasetJobs: Service {
 
     /// The `features.dataset.ready` message (interfaces.md §2).
     public func readyMessage(_ job: Job) -> String {
-        func str(_ s: String) -> String { var out = ""; JSONText.appendString(s, to: &out); return out }
-        var out = "{\"dataset_id\":\(str(job.id)),\"status\":\(str(job.status == .ready ? "ready" : "failed")),\"splits_info\":{"
-        out += job.splits.map { split in
-            "\(str(split.name)):{\"rows\":\(split.rows),\"start\":\(split.start.map { str(Time.formatISO8601($0)) } ?? "null"),\"end\":\(split.end.map { str(Time.formatISO8601($0)) } ?? "null")}"
-        }.joined(separator: ",")
-        out += "},\"download_urls\":{" + job.splits.map { "\(str($0.name)):\(str("/dataset/\(job.id)/download?split=\($0.name)"))" }.joined(separator: ",") + "}"
-        if let error = job.error { out += ",\"error\":\(str(error))" }
-        return out + "}"
+        // Strings and integers only: encoding cannot fail.
+        (try? JSONResponse.text(of: DatasetReadyMessage(job))) ?? ""
     }
 
     /// Writes a state change through to the metadata store. A failed write is logged, and the

@@ -2,7 +2,6 @@ import Datasets
 import Foundation
 import HTTPTypes
 import Hummingbird
-import MarketData
 
 /// `/dataset/...` routes over ``DatasetJobs``.
 enum DatasetRoutes {
@@ -17,7 +16,7 @@ enum DatasetRoutes {
             guard body.readableBytes > 0 else { throw APIError.badRequest("a JSON body with the dataset configuration is required") }
             do {
                 let job = try await jobs.submit(configJSON: String(buffer: body))
-                return JSONResponse.make(jobJSON(job), status: .accepted)
+                return try JSONResponse.encoded(DatasetJobAnswer(job), status: .accepted)
             } catch let error as DatasetConfigError {
                 throw APIError.invalid(code: "invalid_dataset", "the dataset request has \(error.problems.count) problem(s)",
                                        problems: error.problems.map { (path: "", message: $0) })
@@ -40,20 +39,20 @@ enum DatasetRoutes {
             }
             let symbol = request.uri.queryParameters["symbol"].map(String.init)
             let list = await jobs.list(status: status, symbol: symbol)
-            return JSONResponse.make("{\"datasets\":[" + list.map(jobJSON).joined(separator: ",") + "]}")
+            return try JSONResponse.encoded(DatasetListAnswer(datasets: list.map(DatasetJobAnswer.init)))
         }
         router.get("/dataset/:id") { _, context in
             let jobs = try require()
             let id = try context.parameters.require("id")
             guard let job = await jobs.job(id) else { throw APIError.notFound("no dataset '\(id)'") }
-            return JSONResponse.make(jobJSON(job))
+            return try JSONResponse.encoded(DatasetJobAnswer(job))
         }
         router.post("/dataset/:id/cancel") { _, context in
             let jobs = try require()
             let id = try context.parameters.require("id")
             guard let job = await jobs.job(id) else { throw APIError.notFound("no dataset '\(id)'") }
             guard await jobs.cancel(id) else { throw APIError(.conflict, code: "not_running", "dataset '\(id)' is \(job.status.rawValue): nothing to cancel") }
-            return JSONResponse.make("{\"dataset_id\":\"\(id)\",\"status\":\"cancelling\"}")
+            return try JSONResponse.encoded(DatasetCancelAnswer(datasetId: id))
         }
         router.get("/dataset/:id/download") { request, context in
             let jobs = try require()
@@ -82,18 +81,6 @@ enum DatasetRoutes {
                                                    .contentDisposition: "attachment; filename=\"\(id)-\(entry.file)\""],
                             body: body)
         }
-    }
-
-    static func jobJSON(_ job: DatasetJobs.Job) -> String {
-        func str(_ s: String) -> String { var out = ""; JSONText.appendString(s, to: &out); return out }
-        func iso(_ t: Nanos?) -> String { t.map { str(Time.formatISO8601($0)) } ?? "null" }
-        var out = "{\"dataset_id\":\(str(job.id)),\"symbol\":\(str(job.symbol)),\"status\":\(str(job.status.rawValue)),"
-        out += "\"created_at\":\(iso(job.createdAt)),\"started_at\":\(iso(job.startedAt)),\"finished_at\":\(iso(job.finishedAt)),"
-        out += "\"progress\":{\"percent\":\((job.progress * 1000).rounded() / 10),\"rows\":\(job.rows),\"eta_seconds\":\(job.etaSeconds.map { String(($0 * 10).rounded() / 10) } ?? "null")},"
-        out += "\"registry_version\":\(str(job.registryVersion)),\"config\":\(job.configJSON.isEmpty ? "null" : job.configJSON),"
-        out += "\"splits_info\":{" + job.splits.map { "\(str($0.name)):{\"rows\":\($0.rows),\"start\":\(iso($0.start)),\"end\":\(iso($0.end))}" }.joined(separator: ",") + "}"
-        if let error = job.error { out += ",\"error\":\(str(error))" }
-        return out + "}"
     }
 }
 

@@ -63,7 +63,7 @@ public enum APIRoutes {
         router.get("/health") { _, context in try await health(service, detailed: context.authenticated) }
         router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.json) }
         router.get("/features/latest") { request, _ in try await latest(service, request) }
-        router.get("/feature-registry") { _, _ in await registry(service) }
+        router.get("/feature-registry") { _, _ in try await registry(service) }
         router.post("/feature-registry/reload") { request, context in try await reload(service, request, logger: context.logger) }
         router.get("/feature-registry/validate") { _, _ in try validate(service) }
         router.get("/feature-registry/versions") { _, _ in try await versions(service) }
@@ -100,17 +100,13 @@ public enum APIRoutes {
             checks.append(("metadata", "disabled", "no metadata store"))
         }
         let healthy = !checks.contains { $0.1 == "down" }
-        guard detailed else {
-            return JSONResponse.make("{\"status\":\"\(healthy ? "ok" : "degraded")\"}", status: healthy ? .ok : .serviceUnavailable)
+        var answer = HealthAnswer(status: healthy ? "ok" : "degraded")
+        if detailed {
+            answer.uptimeSeconds = Double(service.clock.now() - service.startedAt) / 1e9
+            answer.checks = Dictionary(checks.map { ($0.0, HealthAnswer.Check(status: $0.1, detail: $0.2)) },
+                                       uniquingKeysWith: { first, _ in first })
         }
-        var body = "{\"status\":\"\(healthy ? "ok" : "degraded")\",\"uptime_seconds\":\(Double(service.clock.now() - service.startedAt) / 1e9),\"checks\":{"
-        body += checks.map { name, status, detail in
-            var entry = "\"\(name)\":{\"status\":\"\(status)\",\"detail\":"
-            JSONText.appendString(detail, to: &entry)
-            return entry + "}"
-        }.joined(separator: ",")
-        body += "}}"
-        return JSONResponse.make(body, status: healthy ? .ok : .serviceUnavailable)
+        return try JSONResponse.encoded(answer, status: healthy ? .ok : .serviceUnavailable)
     }
 
     static func latest(_ service: APIContext, _ request: Request) async throws -> Response {
@@ -136,22 +132,8 @@ public enum APIRoutes {
         .badRequest("'symbol' must be 1 to 40 upper-case letters, digits, '-' or '_' (e.g. BTCUSDT), got '\(Echo.prefix(symbol, 40))'")
     }
 
-    static func registryJSON(_ registry: FeatureRegistry) -> String {
-        var out = "{\"version\":"
-        JSONText.appendString(registry.version, to: &out)
-        out += ",\"content_hash\":\"\(registry.contentHash)\",\"quiet_limit\":\"\(Time.formatDuration(registry.quietLimit))\",\"features\":["
-        out += registry.features.map { feature in
-            var entry = "{\"name\":\"\(feature.name)\",\"kind\":\"\(feature.kind.rawValue)\""
-            if let window = feature.window { entry += ",\"window\":\"\(Time.formatDuration(window))\"" }
-            if let levels = feature.levels { entry += ",\"levels\":\(levels)" }
-            entry += ",\"sources\":[" + feature.sources.map { "\"\($0)\"" }.joined(separator: ",") + "]}"
-            return entry
-        }.joined(separator: ",")
-        return out + "]}"
-    }
-
-    static func registry(_ service: APIContext) async -> Response {
-        JSONResponse.make(registryJSON(await service.live.registry()))
+    static func registry(_ service: APIContext) async throws -> Response {
+        try JSONResponse.encoded(RegistryAnswer(await service.live.registry()))
     }
 
     static func invalidRegistry(_ problems: [RegistryProblem]) -> APIError {
@@ -193,7 +175,7 @@ public enum APIRoutes {
             recorded = await RegistryHistory.record(registry, text: text ?? FeatureRegistry.bundledDefaultText, in: metadata, instance: service.instance,
                                                     reason: .reload, source: source, at: service.clock.now(), logger: logger)
         }
-        return JSONResponse.make("{\"status\":\"reloaded\",\"recorded\":\(recorded),\"registry\":\(registryJSON(registry))}")
+        return try JSONResponse.encoded(ReloadAnswer(recorded: recorded, registry: RegistryAnswer(registry)))
     }
 
     static func versions(_ service: APIContext) async throws -> Response {
@@ -205,24 +187,16 @@ public enum APIRoutes {
             throw APIError(.serviceUnavailable, code: "metadata_unavailable", "the metadata store did not answer: \(error)")
         }
         let inForce = await service.live.registry().contentHash
-        var out = "{\"versions\":["
-        out += versions.map { v in
-            var entry = "{\"version\":"
-            JSONText.appendString(v.version, to: &entry)
-            entry += ",\"content_hash\":\"\(v.contentHash)\",\"feature_count\":\(v.featureCount),\"in_force\":\(v.contentHash == inForce)"
-            entry += ",\"first_seen_at\":\"\(Time.formatISO8601(v.firstSeenAt))\",\"last_activated_at\":\"\(Time.formatISO8601(v.lastActivatedAt))\""
-            return entry + ",\"activations\":\(v.activations)}"
-        }.joined(separator: ",")
-        return JSONResponse.make(out + "]}")
+        return try JSONResponse.encoded(RegistryVersionsAnswer(versions: versions.map { .init($0, inForce: inForce) }))
     }
 
     static func validate(_ service: APIContext) throws -> Response {
         guard let text = try registryText(service, body: nil) else {
-            return JSONResponse.make("{\"valid\":true,\"source\":\"bundled default\",\"problems\":[]}")
+            return try JSONResponse.encoded(ValidationAnswer(source: "bundled default"))
         }
         let problems = FeatureRegistry.validate(text)
         guard problems.isEmpty else { throw invalidRegistry(problems) }
-        return JSONResponse.make("{\"valid\":true,\"source\":\"\(service.registryPath ?? "")\",\"problems\":[]}")
+        return try JSONResponse.encoded(ValidationAnswer(source: service.registryPath ?? ""))
     }
 
     /// The largest `POST /ingest` body, and the longest line in it.
@@ -275,15 +249,11 @@ public enum APIRoutes {
                            "the request body is larger than the limit of \(ingestBodyLimit) bytes; the \(lines) line(s) before the limit were "
                            + "processed (\(totals.acceptedEvents) events accepted and durable): send the rest in another request")
         }
-        var out = "{\"lines\":\(lines),\"accepted_events\":\(totals.acceptedEvents),\"malformed_lines\":\(totals.malformedLines),"
-        out += "\"dead_lettered\":\(totals.deadLettersKept),\"malformed\":["
-        out += errors.map { line, error in
-            var entry = "{\"line\":\(line),\"error\":"
-            JSONText.appendString(Echo.prefix(error.description, 200), to: &entry)
-            return entry + "}"
-        }.joined(separator: ",")
-        out += "],\"malformed_not_listed\":\(totals.malformedLines - errors.count)}"
-        return JSONResponse.make(out, status: totals.acceptedEvents == 0 && totals.malformedLines > 0 ? .unprocessableContent : .ok)
+        let answer = IngestAnswer(lines: lines, acceptedEvents: totals.acceptedEvents, malformedLines: totals.malformedLines,
+                                  deadLettered: totals.deadLettersKept,
+                                  malformed: errors.map { .init(line: $0.line, error: Echo.prefix($0.error.description, 200)) },
+                                  malformedNotListed: totals.malformedLines - errors.count)
+        return try JSONResponse.encoded(answer, status: totals.acceptedEvents == 0 && totals.malformedLines > 0 ? .unprocessableContent : .ok)
     }
 
     /// The longest range a report may cover (the raw data is kept 90 days by default).
@@ -316,7 +286,7 @@ public enum APIRoutes {
         if open.isEmpty && stored.isEmpty, !(await service.live.symbols().contains(symbol)) {
             throw APIError.notFound("no data-quality record of '\(symbol)' in this range, and the symbol is not live here")
         }
-        return JSONResponse.make(QualityReport(symbol: symbol, from: from, to: to, buckets: stored + open).json)
+        return try JSONResponse.encoded(QualityReportDocument(QualityReport(symbol: symbol, from: from, to: to, buckets: stored + open)))
     }
 
     static func metrics(_ service: APIContext) async -> Response {

@@ -43,13 +43,17 @@ public struct DatasetBuilder {
     public let store: RawStore
     public let outputDirectory: String
     public let datasetId: String
+    /// The manifest's `created_at`: given by the caller, whose clock it is.
+    public let createdAt: Nanos
 
-    public init(config: DatasetConfig, registry: FeatureRegistry, store: RawStore, outputDirectory: String, datasetId: String) {
+    public init(config: DatasetConfig, registry: FeatureRegistry, store: RawStore, outputDirectory: String, datasetId: String,
+                createdAt: Nanos) {
         self.config = config
         self.registry = registry
         self.store = store
         self.outputDirectory = outputDirectory
         self.datasetId = datasetId
+        self.createdAt = createdAt
     }
 
     static let midName = "zz_dataset_mid"
@@ -215,9 +219,10 @@ public struct DatasetBuilder {
             throw DatasetBuildError.leakage(leakage.violations)
         }
         progress(Progress(fraction: 1, rows: sink.totalRows, eventsRead: eventsRead))
-        let manifest = DatasetManifest.make(id: datasetId, config: config, registry: registry, sink: sink, files: files, coverage: coverage,
-                                            missingPeriods: missing.periods, quietPeriods: quietPeriods, leakage: leakage, eventsRead: eventsRead, droppedAtEnd: rowsDroppedAtEnd,
-                                            lastGrid: lastGrid, buildSeconds: Date().timeIntervalSince(started))
+        let manifest = try DatasetManifest.make(id: datasetId, config: config, registry: registry, sink: sink, files: files,
+                                                coverage: coverage, missingPeriods: missing.periods, quietPeriods: quietPeriods,
+                                                leakage: leakage, eventsRead: eventsRead, droppedAtEnd: rowsDroppedAtEnd,
+                                                lastGrid: lastGrid, buildSeconds: Date().timeIntervalSince(started), createdAt: createdAt)
         try manifest.json.write(toFile: "\(outputDirectory)/manifest.json", atomically: true, encoding: .utf8)
         return manifest
     }

@@ -15,69 +15,301 @@ public struct DatasetManifest: Sendable {
     public var id: String
     public var symbol: String
     public var splits: [Split]
+    /// What `manifest.json` holds.
+    public var document: DatasetManifestDocument
+    /// The text of `manifest.json`: ``document`` pretty-printed, keys sorted.
     public var json: String
 
+    /// - Parameter createdAt: the build's time, from the caller's clock.
     static func make(id: String, config: DatasetConfig, registry: FeatureRegistry, sink: SplitSink, files: [String: String],
                      coverage: [ClosedRange<Nanos>], missingPeriods: [(start: Nanos, end: Nanos)] = [],
                      quietPeriods: [(start: Nanos, end: Nanos)] = [],
                      leakage: LeakageChecker.Report, eventsRead: Int, droppedAtEnd: Int,
-                     lastGrid: Nanos, buildSeconds: Double) -> DatasetManifest {
-        func str(_ s: String) -> String { var out = ""; JSONText.appendString(s, to: &out); return out }
-        func iso(_ t: Nanos?) -> String { t.map { "\"\(Time.formatISO8601($0))\"" } ?? "null" }
+                     lastGrid: Nanos, buildSeconds: Double, createdAt: Nanos) throws -> DatasetManifest {
+        typealias Document = DatasetManifestDocument
+        func iso(_ t: Nanos) -> String { Time.formatISO8601(t) }
+        func duration(_ t: Nanos) -> String { Time.formatDuration(t) }
+        func unique<Value>(_ pairs: [(String, Value)]) -> [String: Value] {
+            Dictionary(pairs, uniquingKeysWith: { first, _ in first })
+        }
         var splits: [Split] = []
         for name in sink.outputOrder {
             guard let out = sink.outputs[name], let file = files[name] else { continue }
-            splits.append(Split(name: name, rows: out.rows, start: out.rows > 0 ? out.minT : nil, end: out.rows > 0 ? out.maxT : nil, file: file))
+            let empty = out.rows == 0
+            splits.append(Split(name: name, rows: out.rows, start: empty ? nil : out.minT, end: empty ? nil : out.maxT, file: file))
         }
         let columns = sink.schema.columns.map(\.name)
-        var json = "{\n  \"dataset_id\": \(str(id)),\n  \"status\": \"ready\",\n  \"symbol\": \(str(config.symbol)),\n"
-        json += "  \"created_at\": \(iso(Nanos(Date().timeIntervalSince1970 * 1e9))),\n  \"build_seconds\": \(buildSeconds),\n"
-        json += "  \"registry\": {\"version\": \(str(registry.version)), \"content_hash\": \(str(registry.contentHash))},\n"
-        json += "  \"targets\": {\"types\": [\(config.targets.types.map { str($0.rawValue) }.joined(separator: ", "))], "
-        json += "\"horizons\": [\(config.targets.horizons.map { str(Time.formatDuration($0)) }.joined(separator: ", "))], "
-        json += "\"threshold\": \(config.targets.threshold), \"vol_window\": \(str(Time.formatDuration(config.targets.volWindow)))},\n"
-        json += "  \"sample_every\": \(str(Time.formatDuration(config.sampleEvery))),\n"
         let (start, end) = config.rowRange
-        json += "  \"period\": {\"start\": \(iso(start)), \"end\": \(iso(end))},\n"
-        switch config.splits {
-        case .explicit(let periods, let embargo):
-            json += "  \"split_strategy\": \"explicit\",\n  \"random_split\": false,\n  \"embargo\": \(str(Time.formatDuration(embargo))),\n"
-            json += "  \"periods\": {" + periods.map { "\(str($0.name)): [\(iso($0.start)), \(iso($0.end))]" }.joined(separator: ", ") + "},\n"
-        case .walkForward(let s, let e, let train, let validation, let step, let minTrain, let lastTest, let embargo):
-            json += "  \"split_strategy\": \"walk_forward\",\n  \"random_split\": false,\n"
-            json += "  \"walk_forward\": {\"start\": \(iso(s)), \"end\": \(iso(e)), \"train_window\": \(str(Time.formatDuration(train))), "
-            json += "\"validation_window\": \(str(Time.formatDuration(validation))), \"step\": \(str(Time.formatDuration(step))), "
-            json += "\"min_train_samples\": \(minTrain), \"last_fold_test\": \(lastTest), \"embargo\": \(str(Time.formatDuration(embargo)))},\n"
-            json += "  \"folds\": [" + sink.folds.enumerated().map { k, fold in
-                "{\"fold\": \(k), \"train\": [\(iso(fold.train.lowerBound)), \(iso(fold.train.upperBound))], \"\(fold.validationName)\": [\(iso(fold.validation.lowerBound)), \(iso(fold.validation.upperBound))]}"
-            }.joined(separator: ", ") + "],\n"
-            json += "  \"skipped_folds\": [" + sink.skippedFolds.map { "{\"fold\": \($0.fold), \"train_rows\": \($0.trainRows), \"reason\": \"fewer than min_train_samples train rows\"}" }.joined(separator: ", ") + "],\n"
-        case .random(let s, let e, let seed, let fractions):
-            json += "  \"split_strategy\": \"random\",\n  \"random_split\": true,\n  \"random\": {\"start\": \(iso(s)), \"end\": \(iso(e)), \"seed\": \(seed), "
-            json += "\"fractions\": {" + fractions.map { "\(str($0.name)): \($0.fraction)" }.joined(separator: ", ") + "}},\n"
-        }
-        json += "  \"splits_info\": {" + splits.map { "\(str($0.name)): {\"rows\": \($0.rows), \"start\": \(iso($0.start)), \"end\": \(iso($0.end)), \"file\": \(str($0.file))}" }.joined(separator: ", ") + "},\n"
-        json += "  \"rows\": \(sink.totalRows),\n"
-        json += "  \"purged_rows\": {" + sink.purged.sorted { $0.key < $1.key }.map { "\(str($0.key)): \($0.value)" }.joined(separator: ", ") + "},\n"
-        json += "  \"embargoed_rows\": {" + sink.embargoed.sorted { $0.key < $1.key }.map { "\(str($0.key)): \($0.value)" }.joined(separator: ", ") + "},\n"
-        json += "  \"dropped_rows_past_last_event\": \(droppedAtEnd),\n"
-        json += "  \"columns\": [\(columns.map(str).joined(separator: ", "))],\n"
-        json += "  \"null_counts\": {" + splits.compactMap { split -> String? in
-            guard let out = sink.outputs[split.name] else { return nil }
-            return "\(str(split.name)): {" + zip(columns, out.nullCounts).map { "\(str($0)): \($1)" }.joined(separator: ", ") + "}"
-        }.joined(separator: ", ") + "},\n"
         // Gaps come from the events themselves (runs of 5 s or more without any event inside the
         // rows' range, as the data-quality report counts them), not from file bounds: an outage
         // inside one file is a gap too. A quiet period (no rows: silent longer than quiet_limit)
         // lies inside one of them and is listed on its own as well.
-        let gaps = missingPeriods.map { ($0.start, $0.end) }
-        json += "  \"source\": {\"events_read\": \(eventsRead), \"last_grid_point\": \(iso(lastGrid)), \"coverage\": ["
-            + coverage.map { "[\(iso($0.lowerBound)), \(iso($0.upperBound))]" }.joined(separator: ", ") + "], \"gaps\": ["
-            + gaps.map { "[\(iso($0.0)), \(iso($0.1))]" }.joined(separator: ", ") + "], \"quiet_limit\": \(str(Time.formatDuration(registry.quietLimit))), "
-            + "\"quiet_periods\": [" + quietPeriods.map { "[\(iso($0.start)), \(iso($0.end))]" }.joined(separator: ", ") + "]},\n"
-        json += "  \"leakage_check\": {\"enabled\": \(leakage.enabled), \"rows_checked\": \(leakage.rowsChecked), \"passed\": \(leakage.violations.isEmpty), "
-        json += "\"violations\": [\(leakage.violations.prefix(100).map(str).joined(separator: ", "))], "
-        json += "\"checks\": [" + leakage.checks.map { "{\"check\": \(str($0.name)), \"passed\": \($0.passed)}" }.joined(separator: ", ") + "]}\n}\n"
-        return DatasetManifest(id: id, symbol: config.symbol, splits: splits, json: json)
+        var document = Document(
+            datasetId: id, symbol: config.symbol, createdAt: iso(createdAt), buildSeconds: buildSeconds,
+            registry: .init(version: registry.version, contentHash: registry.contentHash),
+            targets: .init(types: config.targets.types.map(\.rawValue), horizons: config.targets.horizons.map(duration),
+                           threshold: config.targets.threshold, volWindow: duration(config.targets.volWindow)),
+            sampleEvery: duration(config.sampleEvery), period: .init(start: iso(start), end: iso(end)),
+            splitStrategy: "", randomSplit: false,
+            splitsInfo: unique(splits.map { split in
+                (split.name, Document.SplitInfo(rows: split.rows, start: split.start.map(iso), end: split.end.map(iso), file: split.file))
+            }),
+            rows: sink.totalRows, purgedRows: sink.purged, embargoedRows: sink.embargoed, droppedRowsPastLastEvent: droppedAtEnd,
+            columns: columns,
+            nullCounts: unique(splits.compactMap { split in
+                sink.outputs[split.name].map { (split.name, unique(Array(zip(columns, $0.nullCounts)))) }
+            }),
+            source: .init(eventsRead: eventsRead, lastGridPoint: iso(lastGrid),
+                          coverage: coverage.map { [iso($0.lowerBound), iso($0.upperBound)] },
+                          gaps: missingPeriods.map { [iso($0.start), iso($0.end)] }, quietLimit: duration(registry.quietLimit),
+                          quietPeriods: quietPeriods.map { [iso($0.start), iso($0.end)] }),
+            leakageCheck: .init(enabled: leakage.enabled, rowsChecked: leakage.rowsChecked, passed: leakage.violations.isEmpty,
+                                violations: Array(leakage.violations.prefix(100)),
+                                checks: leakage.checks.map { .init(check: $0.name, passed: $0.passed) }))
+        switch config.splits {
+        case .explicit(let periods, let embargo):
+            document.splitStrategy = "explicit"
+            document.embargo = duration(embargo)
+            document.periods = unique(periods.map { ($0.name, [iso($0.start), iso($0.end)]) })
+        case .walkForward(let s, let e, let train, let validation, let step, let minTrain, let lastTest, let embargo):
+            document.splitStrategy = "walk_forward"
+            document.walkForward = .init(start: iso(s), end: iso(e), trainWindow: duration(train),
+                                         validationWindow: duration(validation), step: duration(step),
+                                         minTrainSamples: minTrain, lastFoldTest: lastTest, embargo: duration(embargo))
+            document.folds = sink.folds.enumerated().map { k, fold in
+                .init(fold: k, train: [iso(fold.train.lowerBound), iso(fold.train.upperBound)], validationName: fold.validationName,
+                      validation: [iso(fold.validation.lowerBound), iso(fold.validation.upperBound)])
+            }
+            document.skippedFolds = sink.skippedFolds.map {
+                .init(fold: $0.fold, trainRows: $0.trainRows, reason: "fewer than min_train_samples train rows")
+            }
+        case .random(let s, let e, let seed, let fractions):
+            document.splitStrategy = "random"
+            document.randomSplit = true
+            document.random = .init(start: iso(s), end: iso(e), seed: seed, fractions: unique(fractions.map { ($0.name, $0.fraction) }))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let json = String(decoding: try encoder.encode(document), as: UTF8.self) + "\n"
+        return DatasetManifest(id: id, symbol: config.symbol, splits: splits, document: document, json: json)
+    }
+}
+
+/// The content of `manifest.json`. Keys are snake_case; the members of the split strategy used
+/// are present, the others absent; an empty split's start and end are null.
+public struct DatasetManifestDocument: Codable, Sendable, Equatable {
+    /// The registry the features were computed with.
+    public struct Registry: Codable, Sendable, Equatable {
+        public var version: String
+        public var contentHash: String
+
+        enum CodingKeys: String, CodingKey {
+            case version
+            case contentHash = "content_hash"
+        }
+    }
+
+    /// The target configuration (durations as `5s`, `1m`).
+    public struct Targets: Codable, Sendable, Equatable {
+        public var types: [String]
+        public var horizons: [String]
+        public var threshold: Double
+        public var volWindow: String
+
+        enum CodingKeys: String, CodingKey {
+            case types, horizons, threshold
+            case volWindow = "vol_window"
+        }
+    }
+
+    /// A range of row times, ISO 8601.
+    public struct Period: Codable, Sendable, Equatable {
+        public var start: String
+        public var end: String
+    }
+
+    /// The walk-forward configuration.
+    public struct WalkForward: Codable, Sendable, Equatable {
+        public var start: String
+        public var end: String
+        public var trainWindow: String
+        public var validationWindow: String
+        public var step: String
+        public var minTrainSamples: Int
+        public var lastFoldTest: Bool
+        public var embargo: String
+
+        enum CodingKeys: String, CodingKey {
+            case start, end, step, embargo
+            case trainWindow = "train_window"
+            case validationWindow = "validation_window"
+            case minTrainSamples = "min_train_samples"
+            case lastFoldTest = "last_fold_test"
+        }
+    }
+
+    /// One walk-forward fold: `{"fold", "train": [start, end], "validation" or "test": [start, end]}`.
+    public struct Fold: Codable, Sendable, Equatable {
+        public var fold: Int
+        public var train: [String]
+        /// `validation`, or `test` for the last fold when it is a test fold: the key of ``validation``.
+        public var validationName: String
+        public var validation: [String]
+
+        private struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        init(fold: Int, train: [String], validationName: String, validation: [String]) {
+            self.fold = fold
+            self.train = train
+            self.validationName = validationName
+            self.validation = validation
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            fold = try container.decode(Int.self, forKey: Key(stringValue: "fold"))
+            train = try container.decode([String].self, forKey: Key(stringValue: "train"))
+            validationName = container.contains(Key(stringValue: "test")) ? "test" : "validation"
+            validation = try container.decode([String].self, forKey: Key(stringValue: validationName))
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(fold, forKey: Key(stringValue: "fold"))
+            try container.encode(train, forKey: Key(stringValue: "train"))
+            try container.encode(validation, forKey: Key(stringValue: validationName))
+        }
+    }
+
+    /// A fold left out for having too few train rows.
+    public struct SkippedFold: Codable, Sendable, Equatable {
+        public var fold: Int
+        public var trainRows: Int
+        public var reason: String
+
+        enum CodingKeys: String, CodingKey {
+            case fold, reason
+            case trainRows = "train_rows"
+        }
+    }
+
+    /// The random split's configuration.
+    public struct Random: Codable, Sendable, Equatable {
+        public var start: String
+        public var end: String
+        public var seed: UInt64
+        public var fractions: [String: Double]
+    }
+
+    /// One output split (one file).
+    public struct SplitInfo: Codable, Sendable, Equatable {
+        public var rows: Int
+        public var start: String?
+        public var end: String?
+        public var file: String
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(rows, forKey: .rows)
+            try container.encode(start, forKey: .start)
+            try container.encode(end, forKey: .end)
+            try container.encode(file, forKey: .file)
+        }
+    }
+
+    /// What was read: events, coverage of the stored files, gaps and quiet periods found in the events.
+    public struct Source: Codable, Sendable, Equatable {
+        public var eventsRead: Int
+        public var lastGridPoint: String
+        public var coverage: [[String]]
+        public var gaps: [[String]]
+        public var quietLimit: String
+        public var quietPeriods: [[String]]
+
+        enum CodingKeys: String, CodingKey {
+            case coverage, gaps
+            case eventsRead = "events_read"
+            case lastGridPoint = "last_grid_point"
+            case quietLimit = "quiet_limit"
+            case quietPeriods = "quiet_periods"
+        }
+    }
+
+    /// The leakage check's outcome.
+    public struct LeakageCheck: Codable, Sendable, Equatable {
+        /// One period check performed, with its outcome.
+        public struct Check: Codable, Sendable, Equatable {
+            public var check: String
+            public var passed: Bool
+        }
+
+        public var enabled: Bool
+        public var rowsChecked: Int
+        public var passed: Bool
+        /// The first 100 violations.
+        public var violations: [String]
+        public var checks: [Check]
+
+        enum CodingKeys: String, CodingKey {
+            case enabled, passed, violations, checks
+            case rowsChecked = "rows_checked"
+        }
+    }
+
+    public var datasetId: String
+    /// Always `ready`: a manifest is written only for a finished build.
+    public var status = "ready"
+    public var symbol: String
+    public var createdAt: String
+    public var buildSeconds: Double
+    public var registry: Registry
+    public var targets: Targets
+    public var sampleEvery: String
+    public var period: Period
+    /// `explicit`, `walk_forward` or `random`.
+    public var splitStrategy: String
+    public var randomSplit: Bool
+    /// Explicit periods: the embargo and the periods by split name.
+    public var embargo: String?
+    public var periods: [String: [String]]?
+    /// Walk-forward: its configuration, the folds and the skipped folds.
+    public var walkForward: WalkForward?
+    public var folds: [Fold]?
+    public var skippedFolds: [SkippedFold]?
+    /// Random split: its configuration.
+    public var random: Random?
+    public var splitsInfo: [String: SplitInfo]
+    public var rows: Int
+    public var purgedRows: [String: Int]
+    public var embargoedRows: [String: Int]
+    public var droppedRowsPastLastEvent: Int
+    /// The Parquet columns, in file order.
+    public var columns: [String]
+    /// By split, then by column.
+    public var nullCounts: [String: [String: Int]]
+    public var source: Source
+    public var leakageCheck: LeakageCheck
+
+    enum CodingKeys: String, CodingKey {
+        case status, symbol, registry, targets, period, embargo, periods, folds, random, rows, columns, source
+        case datasetId = "dataset_id"
+        case createdAt = "created_at"
+        case buildSeconds = "build_seconds"
+        case sampleEvery = "sample_every"
+        case splitStrategy = "split_strategy"
+        case randomSplit = "random_split"
+        case walkForward = "walk_forward"
+        case skippedFolds = "skipped_folds"
+        case splitsInfo = "splits_info"
+        case purgedRows = "purged_rows"
+        case embargoedRows = "embargoed_rows"
+        case droppedRowsPastLastEvent = "dropped_rows_past_last_event"
+        case nullCounts = "null_counts"
+        case leakageCheck = "leakage_check"
     }
 }

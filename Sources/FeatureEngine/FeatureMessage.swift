@@ -2,6 +2,10 @@ import MarketData
 
 /// The `features.live` message (interfaces.md §2):
 /// `{"symbol", "timestamp", "ts_ns", "registry_version", "features": {name: number|null}, "trace_id"}`.
+///
+/// Hand-written, unlike the other answers (Codable, JSONEncoder): the features go out in
+/// registry order with every null written, which a sorted-keys encoder would not keep, and
+/// this runs once per published vector.
 public enum FeatureMessage {
     public static func encode(_ vector: FeatureVector, names: [String], registryVersion: String, traceId: String?,
                               extra: [(String, String)] = []) -> String {

@@ -1,6 +1,8 @@
 /// Encodes events as the gateway publishes them (interfaces.md §1): the inverse of
 /// ``EnvelopeDecoder``. Used by the simulated feed, recordings and tests. Decimals are
-/// written in the shortest form that parses back to the same `Double`.
+/// written in the shortest form that parses back to the same `Double`. Hand-written, not
+/// encoded: the payload keeps the exchange's field order and decimal strings, and this feeds
+/// the simulated market and the benchmarks at millions of events.
 public enum GatewayEnvelope {
     /// The envelope text of `event`. With `includeRecvTs`, the recording field `recv_ts`
     /// carries the stamp so that a replay sees exactly the same times.

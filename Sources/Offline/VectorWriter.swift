@@ -9,7 +9,8 @@ public enum VectorFormat: String, Sendable, CaseIterable {
 
 /// Writes feature vectors as CSV (`ts_ns,symbol,<features>`, null as an empty field) or JSON
 /// Lines (the same columns as keys, null as `null`). Numbers are written in the shortest
-/// form that reads back as the same Float64.
+/// form that reads back as the same Float64. JSON Lines are hand-written, not encoded: columns
+/// in registry order with nulls kept, millions of lines per replay.
 public final class VectorWriter {
     private let handle: FileHandle
     private let format: VectorFormat

@@ -106,36 +106,4 @@ public struct QualityReport: Sendable, Equatable {
         missingPeriods = periods
         missingPeriodCount = periodCount
     }
-
-    /// The report as JSON (interfaces.md §5 `GET /data-quality/report`).
-    public var json: String {
-        func number(_ value: Double?) -> String {
-            var out = ""
-            JSONText.appendNumber(value, to: &out)
-            return out
-        }
-        // Latencies to the microsecond: the histogram is coarser than that anyway.
-        func ms(_ value: Double?) -> String { number(value.map { ($0 * 1_000).rounded() / 1_000 }) }
-        func object(_ counts: [String: Int]) -> String {
-            "{" + counts.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
-        }
-        func latency(_ h: LatencyHistogram) -> String {
-            "{\"count\":\(h.count),\"negative\":\(h.negative),\"min\":\(ms(h.count > 0 ? h.minMs : nil)),\"p50\":\(ms(h.quantile(0.5))),"
-                + "\"p99\":\(ms(h.quantile(0.99))),\"max\":\(ms(h.count > 0 ? h.maxMs : nil)),\"mean\":\(ms(h.meanMs))}"
-        }
-        var out = "{\"symbol\":"
-        JSONText.appendString(symbol, to: &out)
-        out += ",\"from\":\"\(Time.formatISO8601(from))\",\"to\":\"\(Time.formatISO8601(to))\",\"resolution\":\"1s coverage, 1m counters\""
-        out += ",\"events\":" + object(Dictionary(uniqueKeysWithValues: events.map { ($0.key.rawValue, $0.value) }))
-        out += ",\"total_events\":\(events.values.reduce(0, +)),\"minutes_with_data\":\(minutesWithData)"
-        out += ",\"missing_rate\":\(number(missingRate))"
-        out += ",\"coverage\":{\"orderbook\":\(number(bookCoverage)),\"trade\":\(number(tradeCoverage)),\"any\":\(number(anyCoverage))}"
-        out += ",\"missing_periods\":{\"count\":\(missingPeriodCount),\"listed\":["
-        out += missingPeriods.map { "{\"from\":\"\(Time.formatISO8601($0.from))\",\"to\":\"\(Time.formatISO8601($0.to))\",\"seconds\":\(($0.to - $0.from) / Time.nanosPerSecond)}" }
-            .joined(separator: ",") + "]}"
-        out += ",\"sequence_gaps\":\(sequenceGaps),\"desync_events\":{\"total\":\(desyncEvents),\"by_reason\":\(object(desyncs))},\"resyncs\":\(resyncs)"
-        out += ",\"anomalies\":{\"total\":\(anomalyCount),\"by_kind\":\(object(anomalies))}"
-        out += ",\"latency_skew_ms\":{\"exchange_to_service\":\(latency(exchangeLatency)),\"gateway_to_service\":\(latency(gatewayLatency))}"
-        return out + "}"
-    }
 }

@@ -5,6 +5,7 @@ import Synchronization
 
 /// swift-log handler writing one JSON object per line to standard error:
 /// `{"ts", "level", "logger", "message", ...metadata}` (trace ids travel as metadata).
+/// Hand-written, not encoded: the fixed keys come first, then the metadata, on every log call.
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level

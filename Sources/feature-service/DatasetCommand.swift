@@ -3,6 +3,7 @@ import Datasets
 import FeatureEngine
 import Foundation
 import RawStore
+import ServiceRuntime
 
 struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,7 +44,8 @@ struct DatasetCommand: ParsableCommand {
             let directory = output ?? "\(dataDir)/datasets/\(id)"
             let started = Date()
             var lastDraw = Date.distantPast
-            let builder = DatasetBuilder(config: parsed, registry: registry, store: store, outputDirectory: directory, datasetId: String(id))
+            let builder = DatasetBuilder(config: parsed, registry: registry, store: store, outputDirectory: directory,
+                                         datasetId: String(id), createdAt: SystemClock().now())
             do {
                 let manifest = try builder.build(progress: { progress in
                     guard Date().timeIntervalSince(lastDraw) > 0.2 || progress.fraction >= 1 else { return }

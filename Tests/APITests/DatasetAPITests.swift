@@ -72,7 +72,7 @@ import Testing
             try await client.execute(uri: "/dataset/\(id)", method: .get, headers: key) { response in
                 let body = try json(response)
                 #expect(body["splits_info"]?["train"]?["rows"] != nil)
-                #expect(body["progress"]?["percent"] == .number("100.0"))
+                #expect(number(body["progress"]?["percent"]) == 100)
             }
             try await client.execute(uri: "/dataset/\(id)/download?split=train", method: .get, headers: key) { response in
                 #expect(response.status == .ok)

@@ -55,7 +55,7 @@ func times(_ path: String) throws -> [Double] {
     @Test func targetsAtHandComputedPoints() throws {
         let store = try steppingStore()
         let dir = scratchDirectory()
-        let manifest = try DatasetBuilder(config: explicitConfig(), registry: .bundledDefault, store: store, outputDirectory: dir, datasetId: "d1").build()
+        let manifest = try DatasetBuilder(config: explicitConfig(), registry: .bundledDefault, store: store, outputDirectory: dir, datasetId: "d1", createdAt: base).build()
         let train = "\(dir)/train.parquet"
         #expect(try times(train).first == 10)
         guard case .double(let ret2) = try column(train, "target_return_2s").values,
@@ -78,26 +78,26 @@ func times(_ path: String) throws -> [Double] {
         let m = returns.reduce(0, +) / 5
         let sd = (returns.map { ($0 - m) * ($0 - m) }.reduce(0, +) / 5).squareRoot()
         #expect(abs(sigmaFree - (111.0 / 109.0 - 1) / (sd * 2.0.squareRoot())) < 1e-9 * abs(sigmaFree))
-        #expect(manifest.json.contains("\"passed\": true"))
+        #expect(manifest.document.leakageCheck.passed)
     }
 
     @Test func purgingDropsExactlyTheRowsWhoseLabelsReachTheNextPeriod() throws {
         let store = try steppingStore()
         let dir = scratchDirectory()
-        let manifest = try DatasetBuilder(config: explicitConfig(), registry: .bundledDefault, store: store, outputDirectory: dir, datasetId: "d2").build()
+        let manifest = try DatasetBuilder(config: explicitConfig(), registry: .bundledDefault, store: store, outputDirectory: dir, datasetId: "d2", createdAt: base).build()
         // h_max = 3 s: train rows t + 3 >= 30 (27, 28, 29) are purged; validation rows 37..39 likewise.
         #expect(try times("\(dir)/train.parquet") == (10...26).map(Double.init))
         #expect(try times("\(dir)/validation.parquet") == (30...36).map(Double.init))
         #expect(try times("\(dir)/test.parquet") == (40...49).map(Double.init))
         #expect(manifest.splits.map(\.rows) == [17, 7, 10])
-        #expect(manifest.json.contains("\"purged_rows\": {\"train\": 3, \"validation\": 3}"))
+        #expect(manifest.document.purgedRows == ["train": 3, "validation": 3])
     }
 
     @Test func embargoDropsTheFirstRowsOfLaterSplits() throws {
         let store = try steppingStore()
         let dir = scratchDirectory()
         _ = try DatasetBuilder(config: explicitConfig(embargo: 2 * Time.nanosPerSecond), registry: .bundledDefault, store: store,
-                               outputDirectory: dir, datasetId: "d3").build()
+                               outputDirectory: dir, datasetId: "d3", createdAt: base).build()
         #expect(try times("\(dir)/validation.parquet") == (32...36).map(Double.init))
         #expect(try times("\(dir)/test.parquet") == (42...49).map(Double.init))
     }
@@ -108,18 +108,22 @@ func times(_ path: String) throws -> [Double] {
         config.splits = .walkForward(start: at(10), end: at(60), trainWindow: 20 * Time.nanosPerSecond, validationWindow: 10 * Time.nanosPerSecond,
                                      step: 10 * Time.nanosPerSecond, minTrainSamples: 17, lastFoldIsTest: true, embargo: 0)
         let dir = scratchDirectory()
-        let manifest = try DatasetBuilder(config: config, registry: .bundledDefault, store: store, outputDirectory: dir, datasetId: "wf").build()
+        let manifest = try DatasetBuilder(config: config, registry: .bundledDefault, store: store, outputDirectory: dir, datasetId: "wf", createdAt: base).build()
         #expect(manifest.splits.map(\.name) == ["fold_0_train", "fold_0_validation", "fold_1_train", "fold_1_validation", "fold_2_train", "fold_2_test"])
         #expect(try times("\(dir)/fold_0_train.parquet") == (10...26).map(Double.init))
         #expect(try times("\(dir)/fold_0_validation.parquet") == (30...39).map(Double.init))
         #expect(try times("\(dir)/fold_1_train.parquet") == (20...36).map(Double.init))
         #expect(try times("\(dir)/fold_2_test.parquet") == (50...59).map(Double.init))
+        // The last fold's second range is keyed by its split name.
+        let folds = try JSONParser.parse(String(contentsOfFile: "\(dir)/manifest.json", encoding: .utf8))["folds"]
+        guard case .array(let list)? = folds, list.count == 3 else { Issue.record("folds: \(String(describing: folds))"); return }
+        #expect(list[2]["test"] != nil && list[2]["validation"] == nil && list[0]["validation"] != nil)
         // With 18 required train rows every fold (17 after purging) is skipped and reported.
         config.splits = .walkForward(start: at(10), end: at(60), trainWindow: 20 * Time.nanosPerSecond, validationWindow: 10 * Time.nanosPerSecond,
                                      step: 10 * Time.nanosPerSecond, minTrainSamples: 18, lastFoldIsTest: false, embargo: 0)
-        let skipped = try DatasetBuilder(config: config, registry: .bundledDefault, store: store, outputDirectory: scratchDirectory(), datasetId: "wf2").build()
+        let skipped = try DatasetBuilder(config: config, registry: .bundledDefault, store: store, outputDirectory: scratchDirectory(), datasetId: "wf2", createdAt: base).build()
         #expect(skipped.splits.isEmpty)
-        #expect(skipped.json.contains("\"skipped_folds\": [{\"fold\": 0, \"train_rows\": 17"))
+        #expect(skipped.document.skippedFolds?.first.map { [$0.fold, $0.trainRows] } == [0, 17])
     }
 
     @Test func theLeakageCheckerCatchesABrokenRow() {
@@ -155,7 +159,7 @@ func times(_ path: String) throws -> [Double] {
         var config = explicitConfig()
         config.splits = .explicit(periods: [("train", at(10_000), at(20_000))], embargo: 0)
         do {
-            _ = try DatasetBuilder(config: config, registry: .bundledDefault, store: store, outputDirectory: scratchDirectory(), datasetId: "x").build()
+            _ = try DatasetBuilder(config: config, registry: .bundledDefault, store: store, outputDirectory: scratchDirectory(), datasetId: "x", createdAt: base).build()
             Issue.record("expected no data")
         } catch let error as DatasetBuildError {
             #expect(error.description.contains("periods with data: [2026-01-01T00:00:00.500000000Z, 2026-01-01T00:01:40.700000000Z]"))
@@ -168,13 +172,13 @@ func times(_ path: String) throws -> [Double] {
         config.allowRandomSplit = true
         config.splits = .random(start: at(10), end: at(90), seed: 7, fractions: [("train", 0.5), ("validation", 0.25), ("test", 0.25)])
         let dir = scratchDirectory()
-        let manifest = try DatasetBuilder(config: config, registry: .bundledDefault, store: store, outputDirectory: dir, datasetId: "r").build()
+        let manifest = try DatasetBuilder(config: config, registry: .bundledDefault, store: store, outputDirectory: dir, datasetId: "r", createdAt: base).build()
         #expect(manifest.splits.map(\.rows) == [40, 20, 20])
         for split in ["train", "validation", "test"] {
             let t = try times("\(dir)/\(split).parquet")
             #expect(t == t.sorted())
         }
-        #expect(manifest.json.contains("\"random_split\": true"))
+        #expect(manifest.document.randomSplit)
     }
 }
 
@@ -201,7 +205,7 @@ func times(_ path: String) throws -> [Double] {
         config.targets.horizons = [60 * Time.nanosPerSecond]
         config.leakageCheck = true
         let dir = scratchDirectory()
-        _ = try DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: dir, datasetId: "quiet").build()
+        _ = try DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: dir, datasetId: "quiet", createdAt: base).build()
         let rows = try times("\(dir)/train.parquet")
         // Last event before the silence at 60.5 s: rows up to 660 s; next event at 10 860.5 s: rows from 10 861 s.
         #expect(rows.filter { $0 > 660 && $0 < 10_861 }.isEmpty)
@@ -210,13 +214,13 @@ func times(_ path: String) throws -> [Double] {
         // A row just before the silence reads mid(t + 1 min) inside it: the state there is the last one.
         let returns = try column("\(dir)/train.parquet", "target_return_1m")
         #expect(!returns.isNull(rows.firstIndex(of: 650)!))
-        let manifest = try String(contentsOfFile: "\(dir)/manifest.json", encoding: .utf8)
+        let manifest = try JSONDecoder().decode(DatasetManifestDocument.self, from: Data(contentsOf: URL(fileURLWithPath: "\(dir)/manifest.json")))
         let quietStart = Time.formatISO8601(at(661)), quietEnd = Time.formatISO8601(at(10_861))
-        #expect(manifest.contains("\"quiet_periods\": [[\"\(quietStart)\", \"\(quietEnd)\"]]"), "\(manifest)")
+        #expect(manifest.source.quietPeriods == [[quietStart, quietEnd]], "\(manifest.source)")
         // The gap from the events themselves, though both stretches sit in one stored file: the
         // seconds from 61 s (after the event at 60.5 s) to 10 860 s (the second of the next event).
         let gapStart = Time.formatISO8601(at(61)), gapEnd = Time.formatISO8601(at(10_860))
-        #expect(manifest.contains("\"gaps\": [[\"\(gapStart)\", \"\(gapEnd)\"]]"), "\(manifest)")
+        #expect(manifest.source.gaps == [[gapStart, gapEnd]], "\(manifest.source)")
     }
 }
 
@@ -236,7 +240,7 @@ func times(_ path: String) throws -> [Double] {
         var config = DatasetConfig(symbol: "BTCUSDT", splits: .explicit(periods: [("train", at(100), at(600))], embargo: 0))
         config.targets.horizons = [60 * Time.nanosPerSecond]
         #expect(throws: DatasetBuildError.self) {
-            try DatasetBuilder(config: config, registry: .bundledDefault, store: store, outputDirectory: scratchDirectory(), datasetId: "x").build()
+            try DatasetBuilder(config: config, registry: .bundledDefault, store: store, outputDirectory: scratchDirectory(), datasetId: "x", createdAt: base).build()
         }
     }
 }

@@ -344,7 +344,9 @@ public struct FeatureRegistry: Sendable, Equatable {
         return value
     }
 
-    /// The canonical JSON form the content hash is computed over.
+    /// The canonical JSON form the content hash is computed over. Hand-written on purpose: its
+    /// bytes are the hash input, recorded in metadata and manifests, and must not move with an
+    /// encoder's escaping or number format.
     public var canonicalJSON: String { Self.canonical(version: version, features: features, quietLimit: quietLimit) }
 
     private static func canonical(version: String, features: [FeatureDefinition], quietLimit: Nanos) -> String {

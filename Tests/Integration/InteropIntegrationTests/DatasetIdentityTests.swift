@@ -45,7 +45,7 @@ import Testing
         config.targets.horizons = [5 * second, 10 * second]
         config.targets.volWindow = 10 * second
         let output = root + "/dataset"
-        let manifest = try DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: output, datasetId: "id").build()
+        let manifest = try DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: output, datasetId: "id", createdAt: first).build()
         #expect(manifest.splits.map(\.name) == ["train", "test"])
         var compared = 0
         for split in manifest.splits {
