@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Pure core: no I/O, no clocks, no randomness.
@@ -37,7 +38,8 @@ let package = Package(
         .target(name: "OrderBook", dependencies: ["MarketData"], swiftSettings: strict),
         .target(
             name: "FeatureEngine",
-            dependencies: ["MarketData", "OrderBook", .product(name: "Yams", package: "Yams")],
+            dependencies: ["MarketData", "OrderBook", .product(name: "Yams", package: "Yams"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         // Parquet: a standalone reader/writer (no dependency on the service), C codecs from Debian.
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
