@@ -60,7 +60,8 @@ let package = Package(
         .target(
             name: "Metadata",
             dependencies: ["CSQLite", "MarketData", "Quality", "FeatureEngine", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict),
         // Data quality: per-minute counters (coverage, gaps, desyncs, anomalies, latency skew) and reports; pure.
         .target(name: "Quality", dependencies: ["MarketData", "OrderBook"], swiftSettings: strict),
