@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Pure core: no I/O, no clocks, no randomness.
@@ -43,7 +45,8 @@ let package = Package(
         .target(name: "OrderBook", dependencies: ["MarketData"], swiftSettings: hot),
         .target(
             name: "FeatureEngine",
-            dependencies: ["MarketData", "OrderBook", .product(name: "Yams", package: "Yams")],
+            dependencies: ["MarketData", "OrderBook", .product(name: "Yams", package: "Yams"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: hot),
         // Parquet: a standalone reader/writer (no dependency on the service), C codecs from Debian.
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -63,7 +66,8 @@ let package = Package(
         .target(
             name: "Metadata",
             dependencies: ["CSQLite", "MarketData", "Quality", "FeatureEngine", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strict),
         // Data quality: per-minute counters (coverage, gaps, desyncs, anomalies, latency skew) and reports; pure.
         .target(name: "Quality", dependencies: ["MarketData", "OrderBook"], swiftSettings: hot),
@@ -87,7 +91,8 @@ let package = Package(
         .target(
             name: "Live",
             dependencies: ["MarketData", "OrderBook", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "AMQP", "ServiceRuntime",
-                           .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus")],
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict),
         // API: the HTTP routes, against the `LiveFeatures` protocol (the live side implements it) and dataset jobs.
         .target(

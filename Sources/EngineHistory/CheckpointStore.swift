@@ -37,7 +37,7 @@ public struct CheckpointStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let payload = [UInt8](try encoder.encode(checkpoint))
-        let header = Header(format: formatName, version: EngineCheckpoint.formatVersion, sha256: SHA256.hex(payload), bytes: payload.count)
+        let header = Header(format: formatName, version: EngineCheckpoint.formatVersion, sha256: sha256Hex(payload), bytes: payload.count)
         return [UInt8](try encoder.encode(header)) + [UInt8(ascii: "\n")] + payload
     }
 
@@ -51,7 +51,7 @@ public struct CheckpointStore: Sendable {
             return .failure(.foreignVersion(header.version))
         }
         let payload = Array(bytes[(newline + 1)...])
-        guard payload.count == header.bytes, SHA256.hex(payload) == header.sha256 else { return .failure(.checksumMismatch) }
+        guard payload.count == header.bytes, sha256Hex(payload) == header.sha256 else { return .failure(.checksumMismatch) }
         guard let checkpoint = try? JSONDecoder().decode(EngineCheckpoint.self, from: Data(payload)) else {
             return .failure(.unreadable("payload does not decode"))
         }

@@ -134,6 +134,8 @@ public struct FeatureService: Sendable {
             "registry": .string("\(registry.version) \(registry.contentHash.prefix(12))"),
             "services": .string(group.map { "\($0.service)" }.joined(separator: ","))])
         try await ServiceGroup(configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+        // Every service has stopped: nothing publishes any more, so the broker connections close.
+        await broker?.close()
         // Graceful shutdown: everything accepted is made durable and converted.
         try await pipeline.sync()
         try store.flush()

@@ -44,6 +44,7 @@ public final class BrokerLink: Sendable {
     private let publisherLink = Mutex<(connection: AMQPConnection, channel: AMQPChannel)?>(nil)
     private let connected = Mutex<Bool>(false)
     private let published = Mutex<(sent: Int, dropped: Int)>((0, 0))
+    private let datasetReady: DatasetReadyPublisher
 
     public init(configuration: AMQPConfiguration, pipeline: LivePipeline, logger: Logger, clock: any WallClock,
                 latency: ValueHistogram? = nil) {
@@ -52,6 +53,7 @@ public final class BrokerLink: Sendable {
         self.pipeline = pipeline
         self.logger = logger
         self.latency = latency
+        datasetReady = DatasetReadyPublisher(configuration: configuration)
     }
 
     /// "up" when the consumer is connected, "down" otherwise (for /health).
@@ -130,18 +132,21 @@ public final class BrokerLink: Sendable {
         }
     }
 
-    /// Publishes a `features.dataset.ready` message (with publisher confirms).
+    /// Publishes a `features.dataset.ready` message (with publisher confirms) on the link's kept
+    /// connection for notifications.
     public func publishDatasetReady(_ message: String) async {
         do {
-            let connection = try await AMQPConnection.connect(configuration)
-            let channel = try await connection.openChannel()
-            try await channel.queueDeclare(Self.datasetReadyQueue, durable: true)
-            try await channel.confirmSelect()
-            try await channel.publish(Array(message.utf8), routingKey: Self.datasetReadyQueue, properties: .persistentJSON)
-            try await connection.close()
+            try await datasetReady.publish(Array(message.utf8))
         } catch {
             logger.error("features.dataset.ready publish failed", metadata: ["error": .string("\(error)")])
         }
+    }
+
+    /// Closes the publishing connections (`features.live` and dataset notifications); for after
+    /// the publisher has stopped, at shutdown. A later publish opens a new connection.
+    public func close() async {
+        if let link = publisherLink.withLock({ link in defer { link = nil }; return link }) { try? await link.connection.close() }
+        await datasetReady.close()
     }
 
     private func publisher() async throws -> AMQPChannel {
@@ -159,4 +164,64 @@ public final class BrokerLink: Sendable {
 
     /// Vectors sent and dropped (broker unreachable) so far.
     public var publishCounts: (sent: Int, dropped: Int) { published.withLock { $0 } }
+}
+
+/// The connection for `features.dataset.ready`, kept between notifications instead of one per
+/// message: opened on first use (queue declared, confirm mode), replaced when it has failed.
+private actor DatasetReadyPublisher {
+    let configuration: AMQPConfiguration
+    private var link: (connection: AMQPConnection, channel: AMQPChannel)?
+
+    init(configuration: AMQPConfiguration) {
+        self.configuration = configuration
+    }
+
+    func publish(_ body: [UInt8]) async throws {
+        // A kept connection can have died unnoticed since the last message (broker restart): the
+        // message then gets one more try on a fresh one, as it had with a connection per message.
+        let attempts = link?.channel.isOpen == true ? 2 : 1
+        for attempt in 1...attempts {
+            let used = try await open()
+            do {
+                try await used.channel.publish(body, routingKey: BrokerLink.datasetReadyQueue, properties: .persistentJSON)
+                return
+            } catch {
+                // A failed connection is closed, not just forgotten: its socket would stay open.
+                await close(used.connection)
+                if attempt == attempts { throw error }
+            }
+        }
+    }
+
+    /// Closes the kept connection, if any.
+    func close() async {
+        if let link { await close(link.connection) }
+    }
+
+    private func close(_ connection: AMQPConnection) async {
+        if link?.connection === connection { link = nil }
+        try? await connection.close()
+    }
+
+    /// The kept connection and channel, opened first when there is none or it has closed.
+    private func open() async throws -> (connection: AMQPConnection, channel: AMQPChannel) {
+        if let link, link.channel.isOpen { return link }
+        await close()
+        let connection = try await AMQPConnection.connect(configuration)
+        do {
+            let channel = try await connection.openChannel()
+            try await channel.queueDeclare(BrokerLink.datasetReadyQueue, durable: true)
+            try await channel.confirmSelect()
+            // Another notification opened one meanwhile (the actor is reentrant at each await): use that.
+            if let link, link.channel.isOpen {
+                try? await connection.close()
+                return link
+            }
+            link = (connection, channel)
+            return (connection, channel)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
 }

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 public import Logging
 public import MarketData
 public import ServiceRuntime
@@ -33,15 +30,12 @@ public struct PositionManagerClient: PositionLookup {
 
     public func position(symbol: String) async throws -> PositionUpdate {
         guard let url = URL(string: "\(baseURL)/api/v1/positions/\(symbol)") else { throw LookupError(description: "bad position manager URL '\(baseURL)'") }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = timeout
-        if let apiKey { request.setValue(apiKey, forHTTPHeaderField: "X-API-Key") }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let status = (response as? HTTPURLResponse)?.statusCode ?? -1
+        let (status, body) = try await HTTPGet.fetch(url.absoluteString, headers: apiKey.map { [("X-API-Key", $0)] } ?? [],
+                                                     timeout: .seconds(timeout))
         if status == 404 { return PositionUpdate(size: 0, source: .positionManagerREST) }
         guard status == 200 else { throw LookupError(description: "position manager answered \(status) for \(symbol)") }
         let root: JSONValue
-        do { root = try JSONParser.parse(bytes: [UInt8](data)) } catch {
+        do { root = try JSONParser.parse(bytes: body) } catch {
             throw LookupError(description: "position manager answer for \(symbol) is not JSON: \(error)")
         }
         func number(_ key: String) -> Double? {

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import MarketData
 
 /// Where a fresh book snapshot comes from when a book goes out of sync (a pluggable seam:
@@ -29,13 +26,9 @@ public struct BybitRESTSnapshotSource: SnapshotSource {
         guard let url = URL(string: "\(baseURL)/v5/market/orderbook?category=\(category)&symbol=\(symbol)&limit=\(limit)") else {
             throw DecodeError(field: "", problem: "bad snapshot URL for \(symbol)")
         }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = 5
-        let (data, response) = try await URLSession.shared.data(for: request)
-        guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
-            throw DecodeError(field: "", problem: "snapshot request for \(symbol) answered \((response as? HTTPURLResponse)?.statusCode ?? -1)")
-        }
-        let root = try JSONParser.parse(bytes: [UInt8](data))
+        let (status, body) = try await HTTPGet.fetch(url.absoluteString, timeout: .seconds(5))
+        guard status == 200 else { throw DecodeError(field: "", problem: "snapshot request for \(symbol) answered \(status)") }
+        let root = try JSONParser.parse(bytes: body)
         guard let result = root["result"], case .object(var payload) = result else {
             throw DecodeError(field: "result", problem: "no order book in the snapshot answer")
         }

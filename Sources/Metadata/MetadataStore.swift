@@ -18,12 +18,12 @@ public struct MetadataStore: Sendable {
         let database: any SQLDatabase
         switch url {
         case .none, .some(""):
-            database = try SQLiteDatabase(path: "\(dataDirectory)/metadata.sqlite")
+            database = try await SQLiteDatabase(path: "\(dataDirectory)/metadata.sqlite")
         case .some(let url) where url.hasPrefix("sqlite:"):
             var path = String(url.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
             guard !path.isEmpty else { throw MetadataError.invalidURL("sqlite: needs a file path, e.g. sqlite:./data/metadata.sqlite") }
-            database = try SQLiteDatabase(path: path)
+            database = try await SQLiteDatabase(path: path)
         case .some(let url) where url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"):
             database = try await PostgresDatabase(url: url, logger: logger)
         case .some(let url):

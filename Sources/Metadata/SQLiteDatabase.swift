@@ -1,22 +1,102 @@
 import CSQLite
 import Foundation
+import NIOPosix
 
 /// The embedded backend: one SQLite file (Debian's libsqlite3), WAL journal, full sync.
 ///
 /// One connection serves the process; a gate serialises statements and transactions, which
-/// is plenty for metadata (a few writes per dataset build or registry reload). Statements are
-/// short and run on the calling task.
+/// is plenty for metadata (a few writes per dataset build or registry reload). Every SQLite
+/// call blocks (file I/O, fsync, busy waits), so all of them run on one thread of the
+/// database's own, never on Swift's cooperative pool.
 public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
-    // @unchecked: `handle` is only used while holding `gate` (or during init/close).
+    // @unchecked: `handle` is only touched on `thread`'s one thread, which orders all accesses.
     private var handle: OpaquePointer?
     private let gate = AsyncGate()
+    /// The one thread every SQLite call runs on: started on open, shut down on close.
+    private let thread = NIOThreadPool(numberOfThreads: 1)
     public let path: String
     public var dialect: SQLDialect { .sqlite }
     public var location: String { "sqlite:\(path)" }
 
     /// Opens (creating when missing) the database file at `path`.
-    public init(path: String) throws {
+    public init(path: String) async throws {
         self.path = path
+        thread.start()
+        do {
+            try await onThread { database in try database.open() }
+        } catch {
+            try? await thread.shutdownGracefully()
+            throw error
+        }
+    }
+
+    deinit {
+        // Not closed: the file is still closed on the database's thread, which then ends.
+        let handle = Handle(pointer: handle)
+        thread.submit { _ in sqlite3_close(handle.pointer) }
+        thread.shutdownGracefully { _ in }
+    }
+
+    public func execute(_ sql: String, _ binds: [SQLValue]) async throws {
+        try await gate.withLock { _ = try await self.onThread { try $0.run(sql, binds) } }
+    }
+
+    public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        try await gate.withLock { try await self.onThread { try $0.run(sql, binds) } }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await gate.withLock {
+            // IMMEDIATE takes the write lock now, so two writers never deadlock on upgrade.
+            _ = try await self.onThread { try $0.run("BEGIN IMMEDIATE", []) }
+            do {
+                let result = try await body(InTransaction(database: self))
+                _ = try await self.onThread { try $0.run("COMMIT", []) }
+                return result
+            } catch {
+                _ = try? await self.onThread { try $0.run("ROLLBACK", []) }
+                throw error
+            }
+        }
+    }
+
+    public func close() async {
+        await gate.withLock {
+            _ = try? await self.onThread { database in
+                sqlite3_close(database.handle)
+                database.handle = nil
+            }
+            // Later calls find the thread gone and fail with `MetadataError.closed`.
+            try? await self.thread.shutdownGracefully()
+        }
+    }
+
+    /// The executor handed to a transaction body: the gate is already held.
+    private struct InTransaction: SQLExecutor {
+        let database: SQLiteDatabase
+        func execute(_ sql: String, _ binds: [SQLValue]) async throws { _ = try await database.onThread { try $0.run(sql, binds) } }
+        func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] { try await database.onThread { try $0.run(sql, binds) } }
+    }
+
+    /// A connection pointer that may cross to the database's thread (only that thread uses it).
+    private struct Handle: @unchecked Sendable {
+        let pointer: OpaquePointer?
+    }
+
+    /// Runs `body` on the database's thread and awaits it. A task's cancellation does not skip
+    /// a statement (a skipped COMMIT or ROLLBACK would leave a transaction open); a closed
+    /// database fails with `MetadataError.closed`.
+    private func onThread<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            thread.submit { state in
+                guard case .active = state else { return continuation.resume(throwing: MetadataError.closed) }
+                continuation.resume(with: Result { try body(self) })
+            }
+        }
+    }
+
+    /// Opens the file and sets the connection up; on the database's thread.
+    private func open() throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var db: OpaquePointer?
@@ -34,49 +114,10 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
         }
     }
 
-    deinit { sqlite3_close(handle) }
-
-    public func execute(_ sql: String, _ binds: [SQLValue]) async throws {
-        try await gate.withLock { _ = try self.run(sql, binds) }
-    }
-
-    public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        try await gate.withLock { try self.run(sql, binds) }
-    }
-
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await gate.withLock {
-            // IMMEDIATE takes the write lock now, so two writers never deadlock on upgrade.
-            _ = try self.run("BEGIN IMMEDIATE", [])
-            do {
-                let result = try await body(InTransaction(database: self))
-                _ = try self.run("COMMIT", [])
-                return result
-            } catch {
-                _ = try? self.run("ROLLBACK", [])
-                throw error
-            }
-        }
-    }
-
-    public func close() async {
-        await gate.withLock {
-            sqlite3_close(self.handle)
-            self.handle = nil
-        }
-    }
-
-    /// The executor handed to a transaction body: the gate is already held.
-    private struct InTransaction: SQLExecutor {
-        let database: SQLiteDatabase
-        func execute(_ sql: String, _ binds: [SQLValue]) async throws { _ = try database.run(sql, binds) }
-        func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] { try database.run(sql, binds) }
-    }
-
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
     /// Prepares, binds (`$1…` by name), steps and collects; several statements separated by
-    /// `;` run in turn when there are no binds.
+    /// `;` run in turn when there are no binds. On the database's thread only.
     private func run(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
         guard let db = handle else { throw MetadataError.closed }
         var rows: [SQLRow] = []

@@ -38,6 +38,14 @@ import Testing
         #expect(other.contentHash != yaml.contentHash)
     }
 
+    /// FIPS 180-2 known answers (one block, empty, two blocks), in the lower-case hex form stored.
+    @Test func sha256HexGivesTheKnownDigests() {
+        #expect(sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(sha256Hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(sha256Hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
     @Test func aBadRegistryIsRejectedWithEveryProblemListed() {
         let text = """
             version: "3"

@@ -66,7 +66,9 @@ func withStore(_ backend: Backend, _ body: (MetadataStore) async throws -> Void)
 }
 
 func openDatabase(_ url: String) async throws -> any SQLDatabase {
-    url.hasPrefix("sqlite:") ? try SQLiteDatabase(path: String(url.dropFirst(7))) : try await PostgresDatabase(url: url, logger: logger)
+    url.hasPrefix("sqlite:")
+        ? try await SQLiteDatabase(path: String(url.dropFirst(7)))
+        : try await PostgresDatabase(url: url, logger: logger)
 }
 
 @Suite("Schema migrations", .serialized)
@@ -254,6 +256,29 @@ struct OpeningTests {
         #expect(FileManager.default.fileExists(atPath: "\(dir)/metadata.sqlite"))
         try await store.ping()
         await store.close()
+    }
+
+    @Test("SQLite: a cancelled task's transaction still commits whole; a closed database refuses statements")
+    func sqliteCancellationAndClose() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("metadata-close-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let database = try await SQLiteDatabase(path: "\(dir)/metadata.sqlite")
+        try await database.execute("CREATE TABLE t (v INTEGER)")
+        // Statements run on the database's own thread; cancellation must not skip one of them.
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            try await database.transaction { tx in
+                try await tx.execute("INSERT INTO t (v) VALUES ($1)", [.int(1)])
+                try await tx.execute("INSERT INTO t (v) VALUES ($1)", [.int(2)])
+            }
+        }
+        try await task.value
+        #expect(try await database.query("SELECT COUNT(*) AS n FROM t").first?["n"] == .int(2))
+        await database.close()
+        await #expect(throws: MetadataError.closed) { try await database.query("SELECT 1 AS ok") }
+        await database.close()  // a second close is harmless
+        // An open database dropped without close() closes its file and thread by itself.
+        _ = try await SQLiteDatabase(path: "\(dir)/other.sqlite")
     }
 
     @Test("bad URLs are refused with a message that does not echo the password")

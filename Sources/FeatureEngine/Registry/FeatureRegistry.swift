@@ -370,6 +370,6 @@ public struct FeatureRegistry: Sendable, Equatable {
     }
 
     private static func hash(version: String, features: [FeatureDefinition], quietLimit: Nanos) -> String {
-        SHA256.hex(Array(canonical(version: version, features: features, quietLimit: quietLimit).utf8))
+        sha256Hex(Array(canonical(version: version, features: features, quietLimit: quietLimit).utf8))
     }
 }

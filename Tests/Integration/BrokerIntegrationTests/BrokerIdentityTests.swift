@@ -112,4 +112,31 @@ func openTestBroker() async throws -> (AMQPConfiguration, AMQPConnection, AMQPCh
         #expect(compared == closable.count)
         #expect(compared >= 6)
     }
+
+    /// `features.dataset.ready` goes out on one kept connection: messages arrive in order, and
+    /// after the link closed it a later message opens a new one.
+    @Test func datasetNotificationsArriveOnAKeptConnectionThatReopens() async throws {
+        guard let (configuration, admin, adminChannel) = try await openTestBroker() else { return }
+        try await adminChannel.queueDeclare(BrokerLink.datasetReadyQueue, durable: true)
+        try await adminChannel.queuePurge(BrokerLink.datasetReadyQueue)
+        let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault), store: nil)
+        let link = BrokerLink(configuration: configuration, pipeline: pipeline, logger: Logger(label: "test"), clock: SystemClock())
+        await link.publishDatasetReady(#"{"n":1}"#)
+        await link.publishDatasetReady(#"{"n":2}"#)
+        await link.close()
+        await link.publishDatasetReady(#"{"n":3}"#)
+        await link.close()
+        let (_, deliveries) = try await adminChannel.consume(queue: BrokerLink.datasetReadyQueue, noAck: true)
+        // Bounded: a lost message fails the test instead of hanging it.
+        let bodies = try await withTimeout(.seconds(10)) {
+            var bodies: [String] = []
+            for try await delivery in deliveries {
+                bodies.append(String(decoding: delivery.body, as: UTF8.self))
+                if bodies.count == 3 { break }
+            }
+            return bodies
+        }
+        #expect(bodies == [#"{"n":1}"#, #"{"n":2}"#, #"{"n":3}"#])
+        try await admin.close()
+    }
 }
