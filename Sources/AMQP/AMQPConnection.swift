@@ -12,6 +12,7 @@ public import NIOPosix
 public final class AMQPConnection: Sendable {
     let nio: any Channel
     let state: NIOLockedValueBox<ConnectionState>
+    /// What the connection was opened with (the negotiated frame size and heartbeat may be smaller).
     public let configuration: AMQPConfiguration
 
     struct ChannelState {

@@ -10,6 +10,7 @@ private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) 
 
 /// Writer settings.
 public struct ParquetWriterOptions: Sendable {
+    /// The codec for every page of the file (SNAPPY, ZSTD, BROTLI or none).
     public var compression: ParquetCompression = .zstd
     /// Rows per row group: the unit of memory while writing and of skipping while reading.
     public var rowGroupRows = 1_000_000
@@ -17,15 +18,21 @@ public struct ParquetWriterOptions: Sendable {
     public var pageRows = 64 * 1024
     /// A column chunk whose dictionary would exceed this many bytes is written PLAIN instead.
     public var dictionaryPageSizeLimit = 1 << 20
+    /// The Zstandard level when `compression` is `.zstd` (1: fast, larger files; up to 22: slow, smaller).
     public var zstdLevel: Int32 = 1
+    /// The footer's `created_by`, in the spec's `<application> version <version>` form.
     public var createdBy = "feature-service parquet version 0.1.0"
+    /// The defaults: ZSTD level 1, row groups of a million rows, pages of 64 Ki rows, 1 MiB dictionaries.
     public init() {}
 }
 
 /// What a closed file holds.
 public struct ParquetWriteSummary: Sendable {
+    /// Rows written.
     public var rows: Int64
+    /// Row groups written.
     public var rowGroups: Int
+    /// The file's size in bytes, footer and magic included.
     public var bytes: Int64
 }
 
@@ -33,8 +40,11 @@ public struct ParquetWriteSummary: Sendable {
 /// written; the file is complete only once ``close()`` returns: it is written under a
 /// temporary name, fsynced and renamed, so a crash never leaves a partial file at `path`.
 public final class ParquetWriter {
+    /// Where the finished file appears (once ``close()`` returns).
     public let path: String
+    /// The columns every batch must provide, in order.
     public let schema: ParquetSchema
+    /// The settings the file is written with.
     public let options: ParquetWriterOptions
     private let keyValue: [(String, String)]
     private let temporaryPath: String
@@ -45,6 +55,9 @@ public final class ParquetWriter {
     private var groups: [FileMetadata.RowGroupToWrite] = []
     private var closed = false
 
+    /// Starts a file for `path` (written under a temporary name until ``close()``), with
+    /// `keyValueMetadata` for the footer. Throws on an empty schema, duplicate column names,
+    /// DELTA_BINARY_PACKED on a non-integer column, or when the temporary file cannot be created.
     public init(path: String, schema: ParquetSchema, options: ParquetWriterOptions = ParquetWriterOptions(),
                 keyValueMetadata: [String: String] = [:]) throws(ParquetError) {
         guard !schema.columns.isEmpty else { throw .invalidArgument("a schema needs at least one column") }

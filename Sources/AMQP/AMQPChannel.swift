@@ -1,7 +1,13 @@
 import NIOCore
 
 /// An AMQP channel: declarations, consuming, publishing (with confirms), acknowledgements.
+///
+/// Channels multiplex one connection. A channel error such as 404 NOT_FOUND closes only its
+/// channel: its pending calls throw ``AMQPError/channelClosed(code:text:classId:methodId:)`` and
+/// the connection stays usable. Synchronous methods (declare, bind, qos...) wait for their
+/// `-ok` reply; acks are fire-and-forget.
 public final class AMQPChannel: Sendable {
+    /// The channel number on the wire (from 1: channel 0 carries the connection's own methods).
     public let id: UInt16
     let connection: AMQPConnection
 
@@ -31,6 +37,9 @@ public final class AMQPChannel: Sendable {
         return (try reply.readShortStringOrThrow(), try reply.readOrThrow(UInt32.self), try reply.readOrThrow(UInt32.self))
     }
 
+    /// Declares an exchange of `type` (`direct`, `fanout`, `topic`, `headers`), or checks it
+    /// exists with `passive` (exchange.declare). Redeclaring with another type or other
+    /// flags is a `PRECONDITION_FAILED` channel error.
     public func exchangeDeclare(_ name: String, type: String = "direct", passive: Bool = false, durable: Bool = true,
                                 autoDelete: Bool = false, arguments: AMQPTable = [:]) async throws {
         var w = MethodWriter(.exchangeDeclare)
@@ -42,6 +51,8 @@ public final class AMQPChannel: Sendable {
         _ = try await call(w, .exchangeDeclareOk)
     }
 
+    /// Binds a queue to an exchange (queue.bind): messages the exchange routes with
+    /// `routingKey` (or, for a headers exchange, matching `arguments`) go to the queue.
     public func queueBind(queue: String, exchange: String, routingKey: String, arguments: AMQPTable = [:]) async throws {
         var w = MethodWriter(.queueBind)
         w.u16(0)
@@ -62,6 +73,8 @@ public final class AMQPChannel: Sendable {
         return try reply.readOrThrow(UInt32.self)
     }
 
+    /// Deletes a queue, even if it has consumers or messages (queue.delete without if-unused
+    /// or if-empty); returns how many messages it held.
     @discardableResult
     public func queueDelete(_ queue: String) async throws -> UInt32 {
         var w = MethodWriter(.queueDelete)
@@ -134,6 +147,9 @@ public final class AMQPChannel: Sendable {
         return true
     }
 
+    /// Rejects one delivery, or with `multiple` every one up to `deliveryTag` (basic.nack, a
+    /// RabbitMQ extension); `requeue` puts them back in their queue, otherwise they are dropped
+    /// or dead-lettered. False (nothing sent) when the channel is gone.
     @discardableResult
     public func nack(deliveryTag: UInt64, multiple: Bool = false, requeue: Bool = true) -> Bool {
         guard isOpen else { return false }
@@ -145,6 +161,9 @@ public final class AMQPChannel: Sendable {
         return true
     }
 
+    /// Rejects one delivery (basic.reject, the spec's form of ``nack(deliveryTag:multiple:requeue:)``);
+    /// `requeue` puts it back, otherwise it is dropped or dead-lettered. False (nothing sent) when
+    /// the channel is gone.
     @discardableResult
     public func reject(deliveryTag: UInt64, requeue: Bool = true) -> Bool {
         guard isOpen else { return false }

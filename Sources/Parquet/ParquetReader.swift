@@ -11,10 +11,15 @@ import Darwin
 /// on request (column projection), so memory is bounded by what is asked for. Every offset
 /// and length is checked first: corrupt input gives a ``ParquetError``, never a crash.
 public final class ParquetReader {
+    /// The file's columns, from the footer.
     public let schema: ParquetSchema
+    /// What the footer says about each row group, in file order (sizes, codecs, statistics).
     public let rowGroups: [ParquetRowGroupInfo]
+    /// The footer's `key_value_metadata` (application data such as a writer's schema notes).
     public let keyValueMetadata: [String: String]
+    /// The total number of rows, as the footer states it.
     public let numRows: Int64
+    /// The footer's `created_by`: the application and library that wrote the file, if given.
     public let createdBy: String?
     private let source: Source
     private let dataEnd: Int64
