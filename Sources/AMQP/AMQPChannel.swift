@@ -26,8 +26,10 @@ public final class AMQPChannel: Sendable {
     /// Declares a queue (or checks it exists with `passive`); returns its name and counts.
     /// Redeclaring with other arguments is a `PRECONDITION_FAILED` channel error.
     @discardableResult
-    public func queueDeclare(_ name: String, passive: Bool = false, durable: Bool = true, exclusive: Bool = false,
-                             autoDelete: Bool = false, arguments: AMQPTable = [:]) async throws -> (name: String, messages: UInt32, consumers: UInt32) {
+    public func queueDeclare(
+        _ name: String, passive: Bool = false, durable: Bool = true, exclusive: Bool = false,
+        autoDelete: Bool = false, arguments: AMQPTable = [:]
+    ) async throws -> (name: String, messages: UInt32, consumers: UInt32) {
         var w = MethodWriter(.queueDeclare)
         w.u16(0)
         try w.short(name)
@@ -40,8 +42,10 @@ public final class AMQPChannel: Sendable {
     /// Declares an exchange of `type` (`direct`, `fanout`, `topic`, `headers`), or checks it
     /// exists with `passive` (exchange.declare). Redeclaring with another type or other
     /// flags is a `PRECONDITION_FAILED` channel error.
-    public func exchangeDeclare(_ name: String, type: String = "direct", passive: Bool = false, durable: Bool = true,
-                                autoDelete: Bool = false, arguments: AMQPTable = [:]) async throws {
+    public func exchangeDeclare(
+        _ name: String, type: String = "direct", passive: Bool = false, durable: Bool = true,
+        autoDelete: Bool = false, arguments: AMQPTable = [:]
+    ) async throws {
         var w = MethodWriter(.exchangeDeclare)
         w.u16(0)
         try w.short(name)
@@ -96,8 +100,10 @@ public final class AMQPChannel: Sendable {
 
     /// Starts consuming: deliveries arrive on the returned stream until the channel or the
     /// connection closes (the stream then ends with the error) or ``cancel(consumerTag:)``.
-    public func consume(queue: String, consumerTag: String = "", noAck: Bool = false, exclusive: Bool = false,
-                        arguments: AMQPTable = [:]) async throws -> (tag: String, deliveries: AsyncThrowingStream<AMQPDelivery, any Error>) {
+    public func consume(
+        queue: String, consumerTag: String = "", noAck: Bool = false, exclusive: Bool = false,
+        arguments: AMQPTable = [:]
+    ) async throws -> (tag: String, deliveries: AsyncThrowingStream<AMQPDelivery, any Error>) {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: AMQPDelivery.self, bufferingPolicy: .unbounded)
         let tag = consumerTag.isEmpty ? "fs-\(id)-\(UInt32.random(in: 0...UInt32.max))" : consumerTag
         // Registered before the request: deliveries may follow consume-ok immediately.
@@ -185,8 +191,10 @@ public final class AMQPChannel: Sendable {
 
     /// Publishes a message (body split to the negotiated frame size). In confirm mode, waits
     /// for the broker's ack and throws ``AMQPError/publishNacked`` on a nack.
-    public func publish(_ body: [UInt8], exchange: String = "", routingKey: String, properties: AMQPProperties = AMQPProperties(),
-                        mandatory: Bool = false) async throws {
+    public func publish(
+        _ body: [UInt8], exchange: String = "", routingKey: String, properties: AMQPProperties = AMQPProperties(),
+        mandatory: Bool = false
+    ) async throws {
         var method = MethodWriter(.basicPublish)
         method.u16(0)
         try method.short(exchange)

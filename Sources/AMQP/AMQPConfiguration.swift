@@ -34,8 +34,9 @@ public struct AMQPConfiguration: Sendable, Equatable {
         guard let components = URLComponents(string: url), components.scheme == "amqp", let host = components.host, !host.isEmpty else {
             throw .invalidURL("expected amqp://user:pass@host:port/vhost, got '\(url)'")
         }
-        self.init(host: host, port: components.port ?? 5672, user: components.user?.removingPercentEncoding ?? "guest",
-                  password: components.password?.removingPercentEncoding ?? "guest")
+        self.init(
+            host: host, port: components.port ?? 5672, user: components.user?.removingPercentEncoding ?? "guest",
+            password: components.password?.removingPercentEncoding ?? "guest")
         let path = components.percentEncodedPath
         if path.isEmpty || path == "/" {
             vhost = "/"

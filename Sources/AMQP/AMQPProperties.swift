@@ -32,9 +32,11 @@ public struct AMQPProperties: Sendable, Equatable {
     public var appId: String?
 
     /// Properties with the given fields set; every field defaults to absent.
-    public init(contentType: String? = nil, contentEncoding: String? = nil, headers: AMQPTable? = nil, deliveryMode: UInt8? = nil,
-                priority: UInt8? = nil, correlationId: String? = nil, replyTo: String? = nil, expiration: String? = nil,
-                messageId: String? = nil, timestamp: UInt64? = nil, type: String? = nil, userId: String? = nil, appId: String? = nil) {
+    public init(
+        contentType: String? = nil, contentEncoding: String? = nil, headers: AMQPTable? = nil, deliveryMode: UInt8? = nil,
+        priority: UInt8? = nil, correlationId: String? = nil, replyTo: String? = nil, expiration: String? = nil,
+        messageId: String? = nil, timestamp: UInt64? = nil, type: String? = nil, userId: String? = nil, appId: String? = nil
+    ) {
         self.contentType = contentType
         self.contentEncoding = contentEncoding
         self.headers = headers

@@ -27,10 +27,12 @@ public struct AMQPReconnectingConsumer: Sendable {
 
     /// A consumer that does nothing until ``deliveries()`` is called. `onFailure` receives each
     /// error with the attempt number (0 for an optional queue found missing).
-    public init(configuration: AMQPConfiguration, queues: [String], optionalQueues: [String] = [], prefetch: UInt16 = 1000,
-                initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(10),
-                onFailure: @escaping @Sendable (any Error, Int) -> Void = { _, _ in },
-                setup: @escaping @Sendable (AMQPChannel) async throws -> Void = { _ in }) {
+    public init(
+        configuration: AMQPConfiguration, queues: [String], optionalQueues: [String] = [], prefetch: UInt16 = 1000,
+        initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(10),
+        onFailure: @escaping @Sendable (any Error, Int) -> Void = { _, _ in },
+        setup: @escaping @Sendable (AMQPChannel) async throws -> Void = { _ in }
+    ) {
         self.configuration = configuration
         self.queues = queues
         self.optionalQueues = optionalQueues
@@ -62,7 +64,9 @@ public struct AMQPReconnectingConsumer: Sendable {
                             present.append(queue)
                             try await probe.close()
                         } catch AMQPError.channelClosed(404, _, _, _) {
-                            onFailure(AMQPError.channelClosed(code: 404, text: "optional queue \(queue) does not exist: not consumed", classId: 50, methodId: 10), 0)
+                            onFailure(
+                                AMQPError.channelClosed(
+                                    code: 404, text: "optional queue \(queue) does not exist: not consumed", classId: 50, methodId: 10), 0)
                         }
                     }
                     let channel = try await connection.openChannel()

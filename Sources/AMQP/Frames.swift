@@ -19,11 +19,14 @@ final class FrameDecoder: ByteToMessageDecoder {
         guard buffer.readableBytes >= 7 else { return .needMoreData }
         let start = buffer.readerIndex
         guard let type = buffer.getInteger(at: start, as: UInt8.self), let channel = buffer.getInteger(at: start + 1, as: UInt16.self),
-              let size = buffer.getInteger(at: start + 3, as: UInt32.self) else { return .needMoreData }
+            let size = buffer.getInteger(at: start + 3, as: UInt32.self)
+        else { return .needMoreData }
         guard Int(size) <= maxFrameSize else { throw AMQPError.protocolError("frame of \(size) bytes exceeds frame_max \(maxFrameSize)") }
         guard buffer.readableBytes >= 8 + Int(size) else { return .needMoreData }
         guard let kind = Frame.Kind(rawValue: type) else { throw AMQPError.protocolError("unknown frame type \(type)") }
-        guard buffer.getInteger(at: start + 7 + Int(size), as: UInt8.self) == 0xCE else { throw AMQPError.protocolError("missing frame end") }
+        guard buffer.getInteger(at: start + 7 + Int(size), as: UInt8.self) == 0xCE else {
+            throw AMQPError.protocolError("missing frame end")
+        }
         let payload = buffer.getSlice(at: start + 7, length: Int(size))!
         buffer.moveReaderIndex(forwardBy: 8 + Int(size))
         context.fireChannelRead(wrapInboundOut(Frame(kind: kind, channel: channel, payload: payload)))

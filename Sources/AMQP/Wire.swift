@@ -16,7 +16,9 @@ extension ByteBuffer {
     }
 
     mutating func readShortStringOrThrow() throws(AMQPError) -> String {
-        guard let length = readInteger(as: UInt8.self), let bytes = readBytes(length: Int(length)) else { throw .protocolError("truncated short string") }
+        guard let length = readInteger(as: UInt8.self), let bytes = readBytes(length: Int(length)) else {
+            throw .protocolError("truncated short string")
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 

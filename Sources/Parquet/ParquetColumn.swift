@@ -15,8 +15,10 @@ public struct ParquetColumn: Sendable, Equatable {
 
     /// A column of `type`; required and PLAIN encoded unless told otherwise. (Columns read from
     /// a file carry `.plain` here: the footer records encodings per chunk, not per column.)
-    public init(name: String, type: ParquetPhysicalType, logicalType: ParquetLogicalType = .none, optional: Bool = false,
-                encoding: ParquetEncoding = .plain) {
+    public init(
+        name: String, type: ParquetPhysicalType, logicalType: ParquetLogicalType = .none, optional: Bool = false,
+        encoding: ParquetEncoding = .plain
+    ) {
         self.name = name
         self.physicalType = type
         self.logicalType = logicalType
@@ -26,13 +28,15 @@ public struct ParquetColumn: Sendable, Equatable {
 
     /// A required or optional UTF-8 string column, dictionary encoded.
     public static func string(_ name: String, optional: Bool = false, dictionary: Bool = true) -> ParquetColumn {
-        ParquetColumn(name: name, type: .byteArray, logicalType: .string, optional: optional,
-                      encoding: dictionary ? .rleDictionary : .plain)
+        ParquetColumn(
+            name: name, type: .byteArray, logicalType: .string, optional: optional,
+            encoding: dictionary ? .rleDictionary : .plain)
     }
 
     /// A TIMESTAMP(NANOS, UTC) column, delta encoded.
     public static func timestampNanos(_ name: String, optional: Bool = false) -> ParquetColumn {
-        ParquetColumn(name: name, type: .int64, logicalType: .timestamp(unit: .nanos, utc: true), optional: optional,
-                      encoding: .deltaBinaryPacked)
+        ParquetColumn(
+            name: name, type: .int64, logicalType: .timestamp(unit: .nanos, utc: true), optional: optional,
+            encoding: .deltaBinaryPacked)
     }
 }
