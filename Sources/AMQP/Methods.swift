@@ -10,13 +10,18 @@ struct MethodID: Hashable, Sendable {
     static let connectionTuneOk = MethodID(10, 31), connectionOpen = MethodID(10, 40), connectionOpenOk = MethodID(10, 41)
     static let connectionClose = MethodID(10, 50), connectionCloseOk = MethodID(10, 51)
     static let connectionBlocked = MethodID(10, 60), connectionUnblocked = MethodID(10, 61)
-    static let channelOpen = MethodID(20, 10), channelOpenOk = MethodID(20, 11), channelFlow = MethodID(20, 20), channelFlowOk = MethodID(20, 21)
+    static let channelOpen = MethodID(20, 10), channelOpenOk = MethodID(20, 11), channelFlow = MethodID(20, 20),
+        channelFlowOk = MethodID(20, 21)
     static let channelClose = MethodID(20, 40), channelCloseOk = MethodID(20, 41)
     static let exchangeDeclare = MethodID(40, 10), exchangeDeclareOk = MethodID(40, 11)
-    static let queueDeclare = MethodID(50, 10), queueDeclareOk = MethodID(50, 11), queueBind = MethodID(50, 20), queueBindOk = MethodID(50, 21)
-    static let queuePurge = MethodID(50, 30), queuePurgeOk = MethodID(50, 31), queueDelete = MethodID(50, 40), queueDeleteOk = MethodID(50, 41)
-    static let basicQos = MethodID(60, 10), basicQosOk = MethodID(60, 11), basicConsume = MethodID(60, 20), basicConsumeOk = MethodID(60, 21)
-    static let basicCancel = MethodID(60, 30), basicCancelOk = MethodID(60, 31), basicPublish = MethodID(60, 40), basicReturn = MethodID(60, 50)
+    static let queueDeclare = MethodID(50, 10), queueDeclareOk = MethodID(50, 11), queueBind = MethodID(50, 20),
+        queueBindOk = MethodID(50, 21)
+    static let queuePurge = MethodID(50, 30), queuePurgeOk = MethodID(50, 31), queueDelete = MethodID(50, 40),
+        queueDeleteOk = MethodID(50, 41)
+    static let basicQos = MethodID(60, 10), basicQosOk = MethodID(60, 11), basicConsume = MethodID(60, 20),
+        basicConsumeOk = MethodID(60, 21)
+    static let basicCancel = MethodID(60, 30), basicCancelOk = MethodID(60, 31), basicPublish = MethodID(60, 40),
+        basicReturn = MethodID(60, 50)
     static let basicDeliver = MethodID(60, 60), basicAck = MethodID(60, 80), basicReject = MethodID(60, 90), basicNack = MethodID(60, 120)
     static let confirmSelect = MethodID(85, 10), confirmSelectOk = MethodID(85, 11)
 }

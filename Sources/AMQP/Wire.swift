@@ -1,60 +1,7 @@
 import NIOCore
 
-/// Errors of the AMQP client. Server-initiated closes carry the server's reply code and text.
-public enum AMQPError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The server closed the connection (e.g. 320 CONNECTION_FORCED, 403 ACCESS_REFUSED).
-    case connectionClosed(code: UInt16, text: String)
-    /// The server closed a channel (e.g. 404 NOT_FOUND, 406 PRECONDITION_FAILED).
-    case channelClosed(code: UInt16, text: String, classId: UInt16, methodId: UInt16)
-    /// The peer sent nothing for two heartbeat intervals.
-    case heartbeatTimeout
-    /// Bytes that are not valid AMQP 0-9-1.
-    case protocolError(String)
-    /// The broker refused a published message (basic.nack under publisher confirms).
-    case publishNacked
-    /// The connection went away (socket closed, or closed by us).
-    case connectionLost(String)
-    case invalidURL(String)
-    case authenticationFailed(String)
-
-    public var description: String {
-        switch self {
-        case .connectionClosed(let code, let text): "connection closed by the broker: \(code) \(text)"
-        case .channelClosed(let code, let text, let c, let m): "channel closed by the broker: \(code) \(text) (class \(c), method \(m))"
-        case .heartbeatTimeout: "no heartbeat from the broker for two intervals"
-        case .protocolError(let text): "AMQP protocol error: \(text)"
-        case .publishNacked: "the broker did not accept the message (nack)"
-        case .connectionLost(let text): "connection lost: \(text)"
-        case .invalidURL(let text): "invalid AMQP URL: \(text)"
-        case .authenticationFailed(let text): "authentication failed: \(text)"
-        }
-    }
-}
-
-/// A field-table value (AMQP 0-9-1 with RabbitMQ's type letters).
-public indirect enum AMQPFieldValue: Sendable, Equatable, Hashable {
-    case bool(Bool)
-    case int8(Int8)
-    case uint8(UInt8)
-    case int16(Int16)
-    case uint16(UInt16)
-    case int32(Int32)
-    case uint32(UInt32)
-    case int64(Int64)
-    case float(Float)
-    case double(Double)
-    case decimal(scale: UInt8, value: UInt32)
-    case string(String)
-    case bytes([UInt8])
-    case array([AMQPFieldValue])
-    case timestamp(UInt64)
-    case table(AMQPTable)
-    case void
-}
-
-/// A field table.
-public typealias AMQPTable = [String: AMQPFieldValue]
-
+/// AMQP 0-9-1 data types on a `ByteBuffer` (spec §4.2.5): short and long strings, field tables
+/// and field values. Reads are bounds-checked and throw ``AMQPError/protocolError(_:)``.
 extension ByteBuffer {
     mutating func writeShortString(_ s: String) throws(AMQPError) {
         let bytes = Array(s.utf8)
@@ -69,7 +16,9 @@ extension ByteBuffer {
     }
 
     mutating func readShortStringOrThrow() throws(AMQPError) -> String {
-        guard let length = readInteger(as: UInt8.self), let bytes = readBytes(length: Int(length)) else { throw .protocolError("truncated short string") }
+        guard let length = readInteger(as: UInt8.self), let bytes = readBytes(length: Int(length)) else {
+            throw .protocolError("truncated short string")
+        }
         return String(decoding: bytes, as: UTF8.self)
     }
 

@@ -13,8 +13,9 @@ enum Codec {
             var out = [UInt8](repeating: 0, count: length)
             let status = input.withUnsafeBufferPointer { src in
                 out.withUnsafeMutableBufferPointer { dst in
-                    snappy_compress(UnsafeRawPointer(src.baseAddress!).assumingMemoryBound(to: CChar.self), src.count,
-                                    UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: CChar.self), &length)
+                    snappy_compress(
+                        UnsafeRawPointer(src.baseAddress!).assumingMemoryBound(to: CChar.self), src.count,
+                        UnsafeMutableRawPointer(dst.baseAddress!).assumingMemoryBound(to: CChar.self), &length)
                 }
             }
             guard status == SNAPPY_OK else { throw .io("snappy compression failed") }
@@ -77,7 +78,9 @@ enum Codec {
             let result = out.withUnsafeMutableBufferPointer { dst in
                 BrotliDecoderDecompress(input.count, input.baseAddress?.assumingMemoryBound(to: UInt8.self), &length, dst.baseAddress)
             }
-            guard result == BROTLI_DECODER_RESULT_SUCCESS, length == size else { throw .corrupt("brotli page does not decompress to \(size) bytes") }
+            guard result == BROTLI_DECODER_RESULT_SUCCESS, length == size else {
+                throw .corrupt("brotli page does not decompress to \(size) bytes")
+            }
             out.removeLast(out.count - size)
             return out
         default:

@@ -175,7 +175,9 @@ enum RLEHybrid {
                 out.append(contentsOf: repeatElement(value, count: min(run, count - out.count)))
             } else {
                 let groups = Int(clamping: header >> 1)
-                guard groups > 0, groups <= (source.remaining * 8) / max(width * 8, 1) + 1 else { throw .corrupt("bit-packed run past the end") }
+                guard groups > 0, groups <= (source.remaining * 8) / max(width * 8, 1) + 1 else {
+                    throw .corrupt("bit-packed run past the end")
+                }
                 scratch.removeAll(keepingCapacity: true)
                 try BitPacking.unpack(&source, count: groups * 8, width: width, into: &scratch)
                 for v in scratch.prefix(count - out.count) { out.append(UInt32(truncatingIfNeeded: v)) }

@@ -42,14 +42,19 @@ struct PageHeader {
     static func decode(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(ParquetError) -> (PageHeader, Int) {
         var reader = ThriftReader(bytes, offset: offset)
         let fields = try reader.readStruct()
-        guard let typeCode = fields[1]?.int, let type = PageType(rawValue: typeCode) else { throw .corrupt("page header without a known type") }
+        guard let typeCode = fields[1]?.int, let type = PageType(rawValue: typeCode) else {
+            throw .corrupt("page header without a known type")
+        }
         guard let uncompressed = fields[2]?.int, let compressed = fields[3]?.int, uncompressed >= 0, compressed >= 0,
-              uncompressed < 1 << 31, compressed < 1 << 31 else {
+            uncompressed < 1 << 31, compressed < 1 << 31
+        else {
             throw .corrupt("page header with invalid sizes")
         }
         var header = PageHeader(type: type, uncompressedSize: Int(uncompressed), compressedSize: Int(compressed))
         func encoding(_ value: ThriftValue?) throws(ParquetError) -> ParquetEncoding {
-            guard let raw = value?.int, let e = ParquetEncoding(rawValue: Int32(truncatingIfNeeded: raw)) else { throw .corrupt("unknown page encoding") }
+            guard let raw = value?.int, let e = ParquetEncoding(rawValue: Int32(truncatingIfNeeded: raw)) else {
+                throw .corrupt("unknown page encoding")
+            }
             return e
         }
         switch type {
@@ -60,7 +65,8 @@ struct PageHeader {
             header.definitionLevelEncoding = try encoding(data[3])
         case .dataV2:
             guard let data = fields[8]?.fields, let n = data[1]?.int, let nulls = data[2]?.int, let defLength = data[5]?.int,
-                  let repLength = data[6]?.int, n >= 0, nulls >= 0, defLength >= 0, repLength >= 0 else {
+                let repLength = data[6]?.int, n >= 0, nulls >= 0, defLength >= 0, repLength >= 0
+            else {
                 throw .corrupt("data page v2 without its header")
             }
             header.numValues = Int(n)
@@ -70,7 +76,9 @@ struct PageHeader {
             header.repetitionLevelsLength = Int(repLength)
             header.isCompressed = data[7]?.bool ?? true
         case .dictionary:
-            guard let dictionary = fields[7]?.fields, let n = dictionary[1]?.int, n >= 0 else { throw .corrupt("dictionary page without its header") }
+            guard let dictionary = fields[7]?.fields, let n = dictionary[1]?.int, n >= 0 else {
+                throw .corrupt("dictionary page without its header")
+            }
             header.numValues = Int(n)
             header.encoding = try encoding(dictionary[2])
         case .index: break
@@ -162,7 +170,9 @@ enum FileMetadata {
         }
         w.string(6, createdBy)
         // Column orders: min_value/max_value follow each type's natural order.
-        w.structList(7, schema.columns) { w, _ in w.beginStruct(1); w.endStruct() }
+        w.structList(7, schema.columns) { w, _ in
+            w.beginStruct(1); w.endStruct()
+        }
         return w.finish()
     }
 
@@ -179,7 +189,9 @@ enum FileMetadata {
         let root = try reader.readStruct()
         guard let elements = root[2]?.list, let first = elements.first?.fields else { throw .corrupt("footer without a schema") }
         let childCount = Int(first[5]?.int ?? 0)
-        guard childCount == elements.count - 1 else { throw .unsupported("nested schemas (root has \(childCount) children, \(elements.count - 1) elements)") }
+        guard childCount == elements.count - 1 else {
+            throw .unsupported("nested schemas (root has \(childCount) children, \(elements.count - 1) elements)")
+        }
         var columns: [ParquetColumn] = []
         for element in elements.dropFirst() {
             guard let f = element.fields, let name = f[4]?.string else { throw .corrupt("schema element without a name") }
@@ -207,18 +219,26 @@ enum FileMetadata {
         let schema = ParquetSchema(columns)
         var groups: [ParquetRowGroupInfo] = []
         for group in root[4]?.list ?? [] {
-            guard let g = group.fields, let numRows = g[3]?.int, numRows >= 0, let chunks = g[1]?.list else { throw .corrupt("row group without rows or columns") }
-            guard chunks.count == columns.count else { throw .corrupt("row group has \(chunks.count) column chunks for \(columns.count) columns") }
+            guard let g = group.fields, let numRows = g[3]?.int, numRows >= 0, let chunks = g[1]?.list else {
+                throw .corrupt("row group without rows or columns")
+            }
+            guard chunks.count == columns.count else {
+                throw .corrupt("row group has \(chunks.count) column chunks for \(columns.count) columns")
+            }
             var infos: [ParquetColumnChunkInfo] = []
             for (index, chunk) in chunks.enumerated() {
                 guard let c = chunk.fields, let meta = c[3]?.fields else { throw .unsupported("column chunk without inline metadata") }
                 guard c[1] == nil else { throw .unsupported("column chunks in other files") }
                 guard let codecRaw = meta[4]?.int, let codec = ParquetCompression(rawValue: Int32(truncatingIfNeeded: codecRaw)),
-                      let numValues = meta[5]?.int, let uncompressed = meta[6]?.int, let compressed = meta[7]?.int, let dataOffset = meta[9]?.int,
-                      numValues >= 0, compressed >= 0, dataOffset >= 0 else {
+                    let numValues = meta[5]?.int, let uncompressed = meta[6]?.int, let compressed = meta[7]?.int,
+                    let dataOffset = meta[9]?.int,
+                    numValues >= 0, compressed >= 0, dataOffset >= 0
+                else {
                     throw .corrupt("column chunk metadata of '\(columns[index].name)' is incomplete")
                 }
-                let encodings = (meta[2]?.list ?? []).compactMap { $0.int.flatMap { ParquetEncoding(rawValue: Int32(truncatingIfNeeded: $0)) } }
+                let encodings = (meta[2]?.list ?? []).compactMap {
+                    $0.int.flatMap { ParquetEncoding(rawValue: Int32(truncatingIfNeeded: $0)) }
+                }
                 var statistics: ParquetStatistics?
                 if let s = meta[12]?.fields {
                     let type = columns[index].physicalType
@@ -226,12 +246,15 @@ enum FileMetadata {
                     // are trusted for numeric types only.
                     let minBytes = s[6]?.binary ?? (type == .byteArray ? nil : s[2]?.binary)
                     let maxBytes = s[5]?.binary ?? (type == .byteArray ? nil : s[1]?.binary)
-                    statistics = ParquetStatistics(min: minBytes.flatMap { statValue($0, type) }, max: maxBytes.flatMap { statValue($0, type) },
-                                                   nullCount: s[3]?.int)
+                    statistics = ParquetStatistics(
+                        min: minBytes.flatMap { statValue($0, type) }, max: maxBytes.flatMap { statValue($0, type) },
+                        nullCount: s[3]?.int)
                 }
-                infos.append(ParquetColumnChunkInfo(column: columns[index].name, codec: codec, encodings: encodings, numValues: numValues,
-                                                    statistics: statistics, compressedSize: compressed, uncompressedSize: uncompressed,
-                                                    dataPageOffset: dataOffset, dictionaryPageOffset: meta[11]?.int))
+                infos.append(
+                    ParquetColumnChunkInfo(
+                        column: columns[index].name, codec: codec, encodings: encodings, numValues: numValues,
+                        statistics: statistics, compressedSize: compressed, uncompressedSize: uncompressed,
+                        dataPageOffset: dataOffset, dictionaryPageOffset: meta[11]?.int))
             }
             groups.append(ParquetRowGroupInfo(numRows: numRows, columns: infos))
         }

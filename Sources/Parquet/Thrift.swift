@@ -3,7 +3,7 @@
 /// length is checked against the bytes left, and nesting is bounded.
 enum ThriftType: UInt8 {
     case stop = 0, boolTrue = 1, boolFalse = 2, byte = 3, i16 = 4, i32 = 5, i64 = 6, double = 7, binary = 8, list = 9, set = 10,
-         map = 11, structure = 12
+        map = 11, structure = 12
 }
 
 /// A decoded Thrift value.

@@ -1,6 +1,6 @@
 import Foundation
-public import NIOCore
 import NIOConcurrencyHelpers
+public import NIOCore
 public import NIOPosix
 
 /// A connection to an AMQP 0-9-1 broker (RabbitMQ) over SwiftNIO.
@@ -12,6 +12,7 @@ public import NIOPosix
 public final class AMQPConnection: Sendable {
     let nio: any Channel
     let state: NIOLockedValueBox<ConnectionState>
+    /// What the connection was opened with (the negotiated frame size and heartbeat may be smaller).
     public let configuration: AMQPConfiguration
 
     struct ChannelState {
@@ -46,8 +47,10 @@ public final class AMQPConnection: Sendable {
     }
 
     /// Connects, negotiates (PLAIN auth, tune, vhost) and returns an open connection.
-    public static func connect(_ configuration: AMQPConfiguration,
-                               group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> AMQPConnection {
+    public static func connect(
+        _ configuration: AMQPConfiguration,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> AMQPConnection {
         let box = NIOLockedValueBox<AMQPConnection?>(nil)
         let channel = try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -55,7 +58,8 @@ public final class AMQPConnection: Sendable {
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(maxFrameSize: Int(configuration.frameMax))))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ByteToMessageHandler(FrameDecoder(maxFrameSize: Int(configuration.frameMax))))
                     try channel.pipeline.syncOperations.addHandler(AMQPFrameHandler(box: box))
                 }
             }
@@ -162,7 +166,9 @@ public final class AMQPConnection: Sendable {
         let interval = state.withLockedValue { $0.heartbeat }
         guard interval > 0 else { return }
         let period = TimeAmount.seconds(Int64(interval))
-        let task = nio.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(Int64(interval) * 250), delay: .milliseconds(Int64(interval) * 250)) { [weak self] task in
+        let task = nio.eventLoop.scheduleRepeatedTask(
+            initialDelay: .milliseconds(Int64(interval) * 250), delay: .milliseconds(Int64(interval) * 250)
+        ) { [weak self] task in
             guard let self else { task.cancel(); return }
             let (lastReceived, lastSent, closed) = self.state.withLockedValue { ($0.lastReceived, $0.lastSent, $0.closed) }
             if closed != nil { task.cancel(); return }
@@ -180,7 +186,8 @@ public final class AMQPConnection: Sendable {
 
     /// Fails everything pending with `error` (first error wins).
     func fail(_ error: AMQPError) {
-        let (channels, ready, closing) = state.withLockedValue { s -> ([UInt16: ChannelState], CheckedContinuation<Void, any Error>?, CheckedContinuation<Void, any Error>?) in
+        let (channels, ready, closing) = state.withLockedValue {
+            s -> ([UInt16: ChannelState], CheckedContinuation<Void, any Error>?, CheckedContinuation<Void, any Error>?) in
             if s.closed == nil { s.closed = error }
             let channels = s.channels
             s.channels = [:]
@@ -249,10 +256,12 @@ public final class AMQPConnection: Sendable {
             guard incoming.deliver.id == .basicDeliver else { return nil }  // basic.return: dropped (mandatory is not used)
             var args = incoming.deliver.arguments
             guard let tag = try? args.readShortStringOrThrow(), let deliveryTag = try? args.readOrThrow(UInt64.self),
-                  let flags = try? args.readOrThrow(UInt8.self), let exchange = try? args.readShortStringOrThrow(),
-                  let routingKey = try? args.readShortStringOrThrow(), let consumer = s.channels[channel]?.consumers[tag] else { return nil }
-            let delivery = AMQPDelivery(body: incoming.body, properties: incoming.properties ?? AMQPProperties(), deliveryTag: deliveryTag,
-                                        redelivered: flags & 1 == 1, exchange: exchange, routingKey: routingKey, consumerTag: tag, channel: handle)
+                let flags = try? args.readOrThrow(UInt8.self), let exchange = try? args.readShortStringOrThrow(),
+                let routingKey = try? args.readShortStringOrThrow(), let consumer = s.channels[channel]?.consumers[tag]
+            else { return nil }
+            let delivery = AMQPDelivery(
+                body: incoming.body, properties: incoming.properties ?? AMQPProperties(), deliveryTag: deliveryTag,
+                redelivered: flags & 1 == 1, exchange: exchange, routingKey: routingKey, consumerTag: tag, channel: handle)
             return (consumer, delivery)
         }
         if let (consumer, delivery) = result { consumer.yield(delivery) }
@@ -263,10 +272,14 @@ public final class AMQPConnection: Sendable {
         switch method.id {
         case .connectionStart:
             var w = MethodWriter(.connectionStartOk)
-            try w.table(["product": .string("feature-service"), "connection_name": .string(configuration.connectionName),
-                         "capabilities": .table(["publisher_confirms": .bool(true), "consumer_cancel_notify": .bool(true),
-                                                 "basic.nack": .bool(true), "connection.blocked": .bool(true),
-                                                 "authentication_failure_close": .bool(true)])])
+            try w.table([
+                "product": .string("feature-service"), "connection_name": .string(configuration.connectionName),
+                "capabilities": .table([
+                    "publisher_confirms": .bool(true), "consumer_cancel_notify": .bool(true),
+                    "basic.nack": .bool(true), "connection.blocked": .bool(true),
+                    "authentication_failure_close": .bool(true),
+                ]),
+            ])
             try w.short("PLAIN")
             w.long([0] + Array(configuration.user.utf8) + [0] + Array(configuration.password.utf8))
             try w.short("en_US")
@@ -303,7 +316,9 @@ public final class AMQPConnection: Sendable {
             var closeOk = MethodWriter(.connectionCloseOk)
             sendMethod(0, closeOk.finish())
             let handshake = state.withLockedValue { $0.ready != nil }
-            fail(handshake && (code == 403 || code == 530) ? .authenticationFailed("\(code) \(text)") : .connectionClosed(code: code, text: text))
+            fail(
+                handshake && (code == 403 || code == 530)
+                    ? .authenticationFailed("\(code) \(text)") : .connectionClosed(code: code, text: text))
             nio.close(promise: nil)
         case .connectionCloseOk:
             let closing = state.withLockedValue { s -> CheckedContinuation<Void, any Error>? in
@@ -350,7 +365,8 @@ public final class AMQPConnection: Sendable {
             // The broker cancelled a consumer (queue deleted, node failover).
             let tag = try args.readShortStringOrThrow()
             let consumer = state.withLockedValue { $0.channels[channel]?.consumers.removeValue(forKey: tag) }
-            consumer?.finish(throwing: AMQPError.channelClosed(code: 0, text: "consumer \(tag) cancelled by the broker", classId: 60, methodId: 30))
+            consumer?.finish(
+                throwing: AMQPError.channelClosed(code: 0, text: "consumer \(tag) cancelled by the broker", classId: 60, methodId: 30))
         case .channelCloseOk:
             let removed = state.withLockedValue { $0.channels.removeValue(forKey: channel) }
             if let removed {
@@ -365,7 +381,9 @@ public final class AMQPConnection: Sendable {
                 s.channels[channel]?.rpc.removeFirst()
                 return first.continuation
             }
-            guard let waiter else { throw .protocolError("unexpected method \(method.id.classId).\(method.id.methodId) on channel \(channel)") }
+            guard let waiter else {
+                throw .protocolError("unexpected method \(method.id.classId).\(method.id.methodId) on channel \(channel)")
+            }
             waiter.resume(returning: method)
         }
     }

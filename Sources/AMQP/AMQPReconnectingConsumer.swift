@@ -7,21 +7,32 @@ import NIOConcurrencyHelpers
 /// Unacked deliveries of a dead connection are redelivered by the broker (flagged
 /// `redelivered`); acks for them are refused by their dead channel.
 public struct AMQPReconnectingConsumer: Sendable {
+    /// The broker to connect to, at each attempt.
     public let configuration: AMQPConfiguration
+    /// Queues consumed on every connection; one that is missing fails the round (and it is retried).
     public let queues: [String]
     /// Queues consumed only if they exist (checked passively at each connect).
     public let optionalQueues: [String]
+    /// The channel's basic.qos prefetch count: unacked deliveries the broker sends ahead.
     public let prefetch: UInt16
+    /// Runs on each fresh channel before consuming (declarations, bindings): declared
+    /// resources are then back after a broker restart.
     public let setup: @Sendable (AMQPChannel) async throws -> Void
+    /// The delay before the first retry; it doubles with each consecutive failure.
     public let initialBackoff: Duration
+    /// The cap on the delay between retries (before jitter, which takes 0-50% off).
     public let maximumBackoff: Duration
     /// Called with each connection failure (for logs and metrics).
     public let onFailure: @Sendable (any Error, Int) -> Void
 
-    public init(configuration: AMQPConfiguration, queues: [String], optionalQueues: [String] = [], prefetch: UInt16 = 1000,
-                initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(10),
-                onFailure: @escaping @Sendable (any Error, Int) -> Void = { _, _ in },
-                setup: @escaping @Sendable (AMQPChannel) async throws -> Void = { _ in }) {
+    /// A consumer that does nothing until ``deliveries()`` is called. `onFailure` receives each
+    /// error with the attempt number (0 for an optional queue found missing).
+    public init(
+        configuration: AMQPConfiguration, queues: [String], optionalQueues: [String] = [], prefetch: UInt16 = 1000,
+        initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(10),
+        onFailure: @escaping @Sendable (any Error, Int) -> Void = { _, _ in },
+        setup: @escaping @Sendable (AMQPChannel) async throws -> Void = { _ in }
+    ) {
         self.configuration = configuration
         self.queues = queues
         self.optionalQueues = optionalQueues
@@ -53,7 +64,9 @@ public struct AMQPReconnectingConsumer: Sendable {
                             present.append(queue)
                             try await probe.close()
                         } catch AMQPError.channelClosed(404, _, _, _) {
-                            onFailure(AMQPError.channelClosed(code: 404, text: "optional queue \(queue) does not exist: not consumed", classId: 50, methodId: 10), 0)
+                            onFailure(
+                                AMQPError.channelClosed(
+                                    code: 404, text: "optional queue \(queue) does not exist: not consumed", classId: 50, methodId: 10), 0)
                         }
                     }
                     let channel = try await connection.openChannel()

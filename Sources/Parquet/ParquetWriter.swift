@@ -10,6 +10,7 @@ private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) 
 
 /// Writer settings.
 public struct ParquetWriterOptions: Sendable {
+    /// The codec for every page of the file (SNAPPY, ZSTD, BROTLI or none).
     public var compression: ParquetCompression = .zstd
     /// Rows per row group: the unit of memory while writing and of skipping while reading.
     public var rowGroupRows = 1_000_000
@@ -17,15 +18,21 @@ public struct ParquetWriterOptions: Sendable {
     public var pageRows = 64 * 1024
     /// A column chunk whose dictionary would exceed this many bytes is written PLAIN instead.
     public var dictionaryPageSizeLimit = 1 << 20
+    /// The Zstandard level when `compression` is `.zstd` (1: fast, larger files; up to 22: slow, smaller).
     public var zstdLevel: Int32 = 1
+    /// The footer's `created_by`, in the spec's `<application> version <version>` form.
     public var createdBy = "feature-service parquet version 0.1.0"
+    /// The defaults: ZSTD level 1, row groups of a million rows, pages of 64 Ki rows, 1 MiB dictionaries.
     public init() {}
 }
 
 /// What a closed file holds.
 public struct ParquetWriteSummary: Sendable {
+    /// Rows written.
     public var rows: Int64
+    /// Row groups written.
     public var rowGroups: Int
+    /// The file's size in bytes, footer and magic included.
     public var bytes: Int64
 }
 
@@ -33,8 +40,11 @@ public struct ParquetWriteSummary: Sendable {
 /// written; the file is complete only once ``close()`` returns: it is written under a
 /// temporary name, fsynced and renamed, so a crash never leaves a partial file at `path`.
 public final class ParquetWriter {
+    /// Where the finished file appears (once ``close()`` returns).
     public let path: String
+    /// The columns every batch must provide, in order.
     public let schema: ParquetSchema
+    /// The settings the file is written with.
     public let options: ParquetWriterOptions
     private let keyValue: [(String, String)]
     private let temporaryPath: String
@@ -45,11 +55,17 @@ public final class ParquetWriter {
     private var groups: [FileMetadata.RowGroupToWrite] = []
     private var closed = false
 
-    public init(path: String, schema: ParquetSchema, options: ParquetWriterOptions = ParquetWriterOptions(),
-                keyValueMetadata: [String: String] = [:]) throws(ParquetError) {
+    /// Starts a file for `path` (written under a temporary name until ``close()``), with
+    /// `keyValueMetadata` for the footer. Throws on an empty schema, duplicate column names,
+    /// DELTA_BINARY_PACKED on a non-integer column, or when the temporary file cannot be created.
+    public init(
+        path: String, schema: ParquetSchema, options: ParquetWriterOptions = ParquetWriterOptions(),
+        keyValueMetadata: [String: String] = [:]
+    ) throws(ParquetError) {
         guard !schema.columns.isEmpty else { throw .invalidArgument("a schema needs at least one column") }
         guard Set(schema.columns.map(\.name)).count == schema.columns.count else { throw .invalidArgument("duplicate column names") }
-        for column in schema.columns where column.encoding == .deltaBinaryPacked && column.physicalType != .int64 && column.physicalType != .int32 {
+        for column in schema.columns
+        where column.encoding == .deltaBinaryPacked && column.physicalType != .int64 && column.physicalType != .int32 {
             throw .invalidArgument("DELTA_BINARY_PACKED needs an INT32 or INT64 column ('\(column.name)')")
         }
         self.path = path
@@ -91,7 +107,9 @@ public final class ParquetWriter {
     /// Appends rows: one ``ParquetColumnData`` per schema column, all of the same length.
     public func write(_ batch: [ParquetColumnData]) throws(ParquetError) {
         guard !closed else { throw .invalidArgument("writer is closed") }
-        guard batch.count == schema.columns.count else { throw .invalidArgument("batch has \(batch.count) columns, schema \(schema.columns.count)") }
+        guard batch.count == schema.columns.count else {
+            throw .invalidArgument("batch has \(batch.count) columns, schema \(schema.columns.count)")
+        }
         let rows = batch.first?.count ?? 0
         for (column, data) in zip(schema.columns, batch) {
             guard data.count == rows else { throw .invalidArgument("column '\(column.name)' has \(data.count) values, expected \(rows)") }
@@ -176,7 +194,8 @@ public final class ParquetWriter {
         var indices: [UInt32]?
         var dictionaryWidth = 0
         if column.encoding == .rleDictionary || column.encoding == .plainDictionary, present.count > 0,
-           let (dictionary, ids) = present.dictionary(limit: options.dictionaryPageSizeLimit) {
+            let (dictionary, ids) = present.dictionary(limit: options.dictionaryPageSizeLimit)
+        {
             indices = ids
             dictionaryWidth = max(1, Int.bitWidth - (dictionary.count - 1).leadingZeroBitCount)
             let body = dictionary.plain()
@@ -187,7 +206,8 @@ public final class ParquetWriter {
             encodings.insert(.plain)
         }
         let dataOffset = offset
-        let valueEncoding: ParquetEncoding = indices != nil ? .rleDictionary : column.encoding == .deltaBinaryPacked ? .deltaBinaryPacked : .plain
+        let valueEncoding: ParquetEncoding =
+            indices != nil ? .rleDictionary : column.encoding == .deltaBinaryPacked ? .deltaBinaryPacked : .plain
         encodings.insert(valueEncoding)
 
         // Data pages of `pageRows` rows each (at least one page, even with 0 rows).
@@ -234,14 +254,17 @@ public final class ParquetWriter {
 
         let (min, max) = present.minMax()
         _ = chunkStart
-        return FileMetadata.ChunkToWrite(column: column, encodings: encodings.sorted { $0.rawValue < $1.rawValue }, codec: options.compression,
-                                         numValues: Int64(rows), uncompressedSize: uncompressedTotal, compressedSize: compressedTotal,
-                                         dataPageOffset: dataOffset, dictionaryPageOffset: dictionaryOffset,
-                                         statistics: (min, max, Int64(data.nullCount)))
+        return FileMetadata.ChunkToWrite(
+            column: column, encodings: encodings.sorted { $0.rawValue < $1.rawValue }, codec: options.compression,
+            numValues: Int64(rows), uncompressedSize: uncompressedTotal, compressedSize: compressedTotal,
+            dataPageOffset: dataOffset, dictionaryPageOffset: dictionaryOffset,
+            statistics: (min, max, Int64(data.nullCount)))
     }
 
     /// Compresses and writes one page; returns the header size and the compressed body size.
-    private func writePage(_ type: PageHeader.PageType, body: [UInt8], numValues: Int, encoding: ParquetEncoding) throws(ParquetError) -> (Int, Int) {
+    private func writePage(
+        _ type: PageHeader.PageType, body: [UInt8], numValues: Int, encoding: ParquetEncoding
+    ) throws(ParquetError) -> (Int, Int) {
         let compressed = try Codec.compress(body, options.compression, level: options.zstdLevel)
         var header = PageHeader(type: type, uncompressedSize: body.count, compressedSize: compressed.count)
         header.numValues = numValues

@@ -11,10 +11,15 @@ import Darwin
 /// on request (column projection), so memory is bounded by what is asked for. Every offset
 /// and length is checked first: corrupt input gives a ``ParquetError``, never a crash.
 public final class ParquetReader {
+    /// The file's columns, from the footer.
     public let schema: ParquetSchema
+    /// What the footer says about each row group, in file order (sizes, codecs, statistics).
     public let rowGroups: [ParquetRowGroupInfo]
+    /// The footer's `key_value_metadata` (application data such as a writer's schema notes).
     public let keyValueMetadata: [String: String]
+    /// The total number of rows, as the footer states it.
     public let numRows: Int64
+    /// The footer's `created_by`: the application and library that wrote the file, if given.
     public let createdBy: String?
     private let source: Source
     private let dataEnd: Int64
@@ -53,11 +58,15 @@ public final class ParquetReader {
         }
         guard size >= 12 else { throw ParquetError.corrupt("file of \(size) bytes is too small to be Parquet") }
         let tail = try Self.read(source, offset: size - 8, length: 8)
-        guard Array(tail[4..<8]) == Array("PAR1".utf8) else { throw ParquetError.corrupt("missing PAR1 magic at the end (truncated file?)") }
+        guard Array(tail[4..<8]) == Array("PAR1".utf8) else {
+            throw ParquetError.corrupt("missing PAR1 magic at the end (truncated file?)")
+        }
         let head = try Self.read(source, offset: 0, length: 4)
         guard head == Array("PAR1".utf8) else { throw ParquetError.corrupt("missing PAR1 magic at the start") }
         let footerLength = Int64(UInt32(tail[0]) | UInt32(tail[1]) << 8 | UInt32(tail[2]) << 16 | UInt32(tail[3]) << 24)
-        guard footerLength > 0, footerLength <= size - 12 else { throw ParquetError.corrupt("footer length \(footerLength) out of range for a \(size)-byte file") }
+        guard footerLength > 0, footerLength <= size - 12 else {
+            throw ParquetError.corrupt("footer length \(footerLength) out of range for a \(size)-byte file")
+        }
         let footer = try Self.read(source, offset: size - 8 - footerLength, length: Int(footerLength))
         let decoded = try footer.withUnsafeBytes { (raw) in try FileMetadata.decode(raw) }
         schema = decoded.schema
@@ -75,7 +84,9 @@ public final class ParquetReader {
     private static func read(_ source: Source, offset: Int64, length: Int) throws -> [UInt8] {
         switch source {
         case .memory(let bytes):
-            guard offset >= 0, length >= 0, offset + Int64(length) <= Int64(bytes.count) else { throw ParquetError.corrupt("read past the end") }
+            guard offset >= 0, length >= 0, offset + Int64(length) <= Int64(bytes.count) else {
+                throw ParquetError.corrupt("read past the end")
+            }
             return Array(bytes[Int(offset)..<(Int(offset) + length)])
         case .file(let fd, let size):
             guard offset >= 0, length >= 0, offset + Int64(length) <= size else { throw ParquetError.corrupt("read past the end") }
@@ -96,7 +107,9 @@ public final class ParquetReader {
     public func rowGroups(overlapping column: String, range: ClosedRange<Int64>) -> [Int] {
         guard let index = schema.index(of: column) else { return Array(rowGroups.indices) }
         return rowGroups.indices.filter { group in
-            guard let stats = rowGroups[group].columns[index].statistics, let lo = stats.min?.int64, let hi = stats.max?.int64 else { return true }
+            guard let stats = rowGroups[group].columns[index].statistics, let lo = stats.min?.int64, let hi = stats.max?.int64 else {
+                return true
+            }
             return hi >= range.lowerBound && lo <= range.upperBound
         }
     }
@@ -128,7 +141,9 @@ public final class ParquetReader {
         var merged: [ParquetColumnData]?
         for index in rowGroups.indices {
             let group = try readRowGroup(index, columns: names)
-            if merged == nil { merged = group } else {
+            if merged == nil {
+                merged = group
+            } else {
                 for i in group.indices { merged![i] = Self.concat(merged![i], group[i]) }
             }
         }
@@ -153,7 +168,9 @@ public final class ParquetReader {
         case (.bytes(let x), .bytes(let y)): values = .bytes(x + y)
         default: values = a.values
         }
-        let validity: [Bool]? = a.validity == nil && b.validity == nil ? nil
+        let validity: [Bool]? =
+            a.validity == nil && b.validity == nil
+            ? nil
             : (a.validity ?? Array(repeating: true, count: a.count)) + (b.validity ?? Array(repeating: true, count: b.count))
         return ParquetColumnData(values, validity: validity)
     }
@@ -164,7 +181,9 @@ public final class ParquetReader {
         guard start >= 4, info.compressedSize >= 0, start + info.compressedSize <= dataEnd else {
             throw ParquetError.corrupt("column '\(column.name)': chunk [\(start), +\(info.compressedSize)) outside the data region")
         }
-        guard info.numValues == Int64(rows) else { throw ParquetError.corrupt("column '\(column.name)': \(info.numValues) values for \(rows) rows") }
+        guard info.numValues == Int64(rows) else {
+            throw ParquetError.corrupt("column '\(column.name)': \(info.numValues) values for \(rows) rows")
+        }
         let bytes = try Self.read(source, offset: start, length: Int(info.compressedSize))
         return try bytes.withUnsafeBytes { (raw) in
             try ChunkDecoder(column: column, codec: info.codec, rows: rows).decode(raw)
@@ -186,9 +205,13 @@ struct ChunkDecoder {
         var rowsRead = 0
         var position = 0
         while rowsRead < rows {
-            guard position < raw.count else { throw ParquetError.corrupt("column '\(column.name)': chunk ends after \(rowsRead) of \(rows) values") }
+            guard position < raw.count else {
+                throw ParquetError.corrupt("column '\(column.name)': chunk ends after \(rowsRead) of \(rows) values")
+            }
             let (header, bodyStart) = try PageHeader.decode(raw, at: position)
-            guard header.compressedSize <= raw.count - bodyStart else { throw ParquetError.corrupt("column '\(column.name)': page runs past its chunk") }
+            guard header.compressedSize <= raw.count - bodyStart else {
+                throw ParquetError.corrupt("column '\(column.name)': page runs past its chunk")
+            }
             let body = UnsafeRawBufferPointer(rebasing: raw[bodyStart..<(bodyStart + header.compressedSize)])
             position = bodyStart + header.compressedSize
             switch header.type {
@@ -201,15 +224,21 @@ struct ChunkDecoder {
                     return try Self.plain(&source, count: header.numValues, type: column.physicalType)
                 }
             case .data, .dataV2:
-                guard header.numValues <= rows - rowsRead else { throw ParquetError.corrupt("column '\(column.name)': pages hold more values than rows") }
+                guard header.numValues <= rows - rowsRead else {
+                    throw ParquetError.corrupt("column '\(column.name)': pages hold more values than rows")
+                }
                 let page: [UInt8]
                 var levelsBytes: [UInt8] = []
                 if header.type == .data {
                     page = try Codec.decompress(body, codec, size: header.uncompressedSize)
                 } else {
                     let levels = header.definitionLevelsLength + header.repetitionLevelsLength
-                    guard header.repetitionLevelsLength == 0 else { throw ParquetError.unsupported("repetition levels in '\(column.name)'") }
-                    guard levels <= body.count, levels <= header.uncompressedSize else { throw ParquetError.corrupt("page v2 level lengths past the page") }
+                    guard header.repetitionLevelsLength == 0 else {
+                        throw ParquetError.unsupported("repetition levels in '\(column.name)'")
+                    }
+                    guard levels <= body.count, levels <= header.uncompressedSize else {
+                        throw ParquetError.corrupt("page v2 level lengths past the page")
+                    }
                     levelsBytes = Array(body[0..<levels])
                     let values = UnsafeRawBufferPointer(rebasing: body[levels...])
                     page = header.isCompressed ? try Codec.decompress(values, codec, size: header.uncompressedSize - levels) : Array(values)
@@ -239,14 +268,16 @@ struct ChunkDecoder {
                             if level == 1 { presentCount += 1 }
                         }
                     }
-                    let values = try Self.values(&source, count: presentCount, encoding: header.encoding, type: column.physicalType,
-                                                 dictionary: dictionary, column: column.name)
+                    let values = try Self.values(
+                        &source, count: presentCount, encoding: header.encoding, type: column.physicalType,
+                        dictionary: dictionary, column: column.name)
                     present = present.map { Self.append($0, values) } ?? values
                 }
                 rowsRead += count
             }
         }
-        return try Self.expand(present ?? Self.plainEmpty(column.physicalType), validity: column.isOptional ? validity : nil, column: column)
+        return try Self.expand(
+            present ?? Self.plainEmpty(column.physicalType), validity: column.isOptional ? validity : nil, column: column)
     }
 
     static func plainEmpty(_ type: ParquetPhysicalType) -> ValueSet {
@@ -277,7 +308,9 @@ struct ChunkDecoder {
             let size = MemoryLayout<T>.size
             try source.need(count * size, "\(count) PLAIN values")
             var out = [T](repeating: 0, count: count)
-            out.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: source.bytes[source.offset..<(source.offset + count * size)])) }
+            out.withUnsafeMutableBytes {
+                $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: source.bytes[source.offset..<(source.offset + count * size)]))
+            }
             source.offset += count * size
             return out.map { T(littleEndian: $0) }
         }
@@ -308,17 +341,23 @@ struct ChunkDecoder {
         }
     }
 
-    static func values(_ source: inout ByteSource, count: Int, encoding: ParquetEncoding, type: ParquetPhysicalType,
-                       dictionary: ValueSet?, column: String) throws -> ValueSet {
+    static func values(
+        _ source: inout ByteSource, count: Int, encoding: ParquetEncoding, type: ParquetPhysicalType,
+        dictionary: ValueSet?, column: String
+    ) throws -> ValueSet {
         switch encoding {
         case .plain:
             return try plain(&source, count: count, type: type)
         case .plainDictionary, .rleDictionary:
-            guard let dictionary else { throw ParquetError.corrupt("column '\(column)': dictionary-encoded page without a dictionary page") }
+            guard let dictionary else {
+                throw ParquetError.corrupt("column '\(column)': dictionary-encoded page without a dictionary page")
+            }
             let width = count == 0 && source.remaining == 0 ? 0 : Int(try source.u8())
             let indices = try RLEHybrid.decode(&source, count: count, width: width)
             let size = dictionary.count
-            for index in indices where Int(index) >= size { throw ParquetError.corrupt("column '\(column)': dictionary index \(index) of \(size)") }
+            for index in indices where Int(index) >= size {
+                throw ParquetError.corrupt("column '\(column)': dictionary index \(index) of \(size)")
+            }
             switch dictionary {
             case .boolean(let d): return .boolean(indices.map { d[Int($0)] })
             case .int32(let d): return .int32(indices.map { d[Int($0)] })
@@ -329,7 +368,9 @@ struct ChunkDecoder {
             }
         case .deltaBinaryPacked:
             let decoded = try DeltaBinaryPacked.decode(&source, expected: count)
-            guard decoded.count == count else { throw ParquetError.corrupt("column '\(column)': delta page holds \(decoded.count) of \(count) values") }
+            guard decoded.count == count else {
+                throw ParquetError.corrupt("column '\(column)': delta page holds \(decoded.count) of \(count) values")
+            }
             switch type {
             case .int64: return .int64(decoded)
             case .int32: return .int32(decoded.map { Int32(truncatingIfNeeded: $0) })
@@ -351,7 +392,9 @@ struct ChunkDecoder {
     static func expand(_ present: ValueSet, validity: [Bool]?, column: ParquetColumn) throws -> ParquetColumnData {
         let rows = validity?.count ?? present.count
         let expectedPresent = validity.map { $0.reduce(0) { $0 + ($1 ? 1 : 0) } } ?? rows
-        guard present.count == expectedPresent else { throw ParquetError.corrupt("column '\(column.name)': \(present.count) values for \(expectedPresent) non-null rows") }
+        guard present.count == expectedPresent else {
+            throw ParquetError.corrupt("column '\(column.name)': \(present.count) values for \(expectedPresent) non-null rows")
+        }
         func spread<T>(_ values: [T], _ placeholder: T) -> [T] {
             guard let validity else { return values }
             var out: [T] = []

@@ -1,7 +1,13 @@
 import NIOCore
 
 /// An AMQP channel: declarations, consuming, publishing (with confirms), acknowledgements.
+///
+/// Channels multiplex one connection. A channel error such as 404 NOT_FOUND closes only its
+/// channel: its pending calls throw ``AMQPError/channelClosed(code:text:classId:methodId:)`` and
+/// the connection stays usable. Synchronous methods (declare, bind, qos...) wait for their
+/// `-ok` reply; acks are fire-and-forget.
 public final class AMQPChannel: Sendable {
+    /// The channel number on the wire (from 1: channel 0 carries the connection's own methods).
     public let id: UInt16
     let connection: AMQPConnection
 
@@ -20,8 +26,10 @@ public final class AMQPChannel: Sendable {
     /// Declares a queue (or checks it exists with `passive`); returns its name and counts.
     /// Redeclaring with other arguments is a `PRECONDITION_FAILED` channel error.
     @discardableResult
-    public func queueDeclare(_ name: String, passive: Bool = false, durable: Bool = true, exclusive: Bool = false,
-                             autoDelete: Bool = false, arguments: AMQPTable = [:]) async throws -> (name: String, messages: UInt32, consumers: UInt32) {
+    public func queueDeclare(
+        _ name: String, passive: Bool = false, durable: Bool = true, exclusive: Bool = false,
+        autoDelete: Bool = false, arguments: AMQPTable = [:]
+    ) async throws -> (name: String, messages: UInt32, consumers: UInt32) {
         var w = MethodWriter(.queueDeclare)
         w.u16(0)
         try w.short(name)
@@ -31,8 +39,13 @@ public final class AMQPChannel: Sendable {
         return (try reply.readShortStringOrThrow(), try reply.readOrThrow(UInt32.self), try reply.readOrThrow(UInt32.self))
     }
 
-    public func exchangeDeclare(_ name: String, type: String = "direct", passive: Bool = false, durable: Bool = true,
-                                autoDelete: Bool = false, arguments: AMQPTable = [:]) async throws {
+    /// Declares an exchange of `type` (`direct`, `fanout`, `topic`, `headers`), or checks it
+    /// exists with `passive` (exchange.declare). Redeclaring with another type or other
+    /// flags is a `PRECONDITION_FAILED` channel error.
+    public func exchangeDeclare(
+        _ name: String, type: String = "direct", passive: Bool = false, durable: Bool = true,
+        autoDelete: Bool = false, arguments: AMQPTable = [:]
+    ) async throws {
         var w = MethodWriter(.exchangeDeclare)
         w.u16(0)
         try w.short(name)
@@ -42,6 +55,8 @@ public final class AMQPChannel: Sendable {
         _ = try await call(w, .exchangeDeclareOk)
     }
 
+    /// Binds a queue to an exchange (queue.bind): messages the exchange routes with
+    /// `routingKey` (or, for a headers exchange, matching `arguments`) go to the queue.
     public func queueBind(queue: String, exchange: String, routingKey: String, arguments: AMQPTable = [:]) async throws {
         var w = MethodWriter(.queueBind)
         w.u16(0)
@@ -62,6 +77,8 @@ public final class AMQPChannel: Sendable {
         return try reply.readOrThrow(UInt32.self)
     }
 
+    /// Deletes a queue, even if it has consumers or messages (queue.delete without if-unused
+    /// or if-empty); returns how many messages it held.
     @discardableResult
     public func queueDelete(_ queue: String) async throws -> UInt32 {
         var w = MethodWriter(.queueDelete)
@@ -83,8 +100,10 @@ public final class AMQPChannel: Sendable {
 
     /// Starts consuming: deliveries arrive on the returned stream until the channel or the
     /// connection closes (the stream then ends with the error) or ``cancel(consumerTag:)``.
-    public func consume(queue: String, consumerTag: String = "", noAck: Bool = false, exclusive: Bool = false,
-                        arguments: AMQPTable = [:]) async throws -> (tag: String, deliveries: AsyncThrowingStream<AMQPDelivery, any Error>) {
+    public func consume(
+        queue: String, consumerTag: String = "", noAck: Bool = false, exclusive: Bool = false,
+        arguments: AMQPTable = [:]
+    ) async throws -> (tag: String, deliveries: AsyncThrowingStream<AMQPDelivery, any Error>) {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: AMQPDelivery.self, bufferingPolicy: .unbounded)
         let tag = consumerTag.isEmpty ? "fs-\(id)-\(UInt32.random(in: 0...UInt32.max))" : consumerTag
         // Registered before the request: deliveries may follow consume-ok immediately.
@@ -134,6 +153,9 @@ public final class AMQPChannel: Sendable {
         return true
     }
 
+    /// Rejects one delivery, or with `multiple` every one up to `deliveryTag` (basic.nack, a
+    /// RabbitMQ extension); `requeue` puts them back in their queue, otherwise they are dropped
+    /// or dead-lettered. False (nothing sent) when the channel is gone.
     @discardableResult
     public func nack(deliveryTag: UInt64, multiple: Bool = false, requeue: Bool = true) -> Bool {
         guard isOpen else { return false }
@@ -145,6 +167,9 @@ public final class AMQPChannel: Sendable {
         return true
     }
 
+    /// Rejects one delivery (basic.reject, the spec's form of ``nack(deliveryTag:multiple:requeue:)``);
+    /// `requeue` puts it back, otherwise it is dropped or dead-lettered. False (nothing sent) when
+    /// the channel is gone.
     @discardableResult
     public func reject(deliveryTag: UInt64, requeue: Bool = true) -> Bool {
         guard isOpen else { return false }
@@ -166,8 +191,10 @@ public final class AMQPChannel: Sendable {
 
     /// Publishes a message (body split to the negotiated frame size). In confirm mode, waits
     /// for the broker's ack and throws ``AMQPError/publishNacked`` on a nack.
-    public func publish(_ body: [UInt8], exchange: String = "", routingKey: String, properties: AMQPProperties = AMQPProperties(),
-                        mandatory: Bool = false) async throws {
+    public func publish(
+        _ body: [UInt8], exchange: String = "", routingKey: String, properties: AMQPProperties = AMQPProperties(),
+        mandatory: Bool = false
+    ) async throws {
         var method = MethodWriter(.basicPublish)
         method.u16(0)
         try method.short(exchange)
