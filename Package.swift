@@ -45,8 +45,10 @@ let package = Package(
         .target(name: "OrderBook", dependencies: ["MarketData"], swiftSettings: hot),
         .target(
             name: "FeatureEngine",
-            dependencies: ["MarketData", "OrderBook", .product(name: "Yams", package: "Yams"),
-                           .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "MarketData", "OrderBook", .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: hot),
         // Parquet: a standalone reader/writer (no dependency on the service), C codecs from Debian.
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
@@ -56,8 +58,10 @@ let package = Package(
         // AMQP 0-9-1 client on SwiftNIO (standalone: imports nothing of the service).
         .target(
             name: "AMQP",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
             swiftSettings: strict),
         // Storage: durable ingest, Parquet partitions, ordered replay, retention.
         .target(name: "RawStore", dependencies: ["MarketData", "Parquet"], swiftSettings: hot),
@@ -65,21 +69,27 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "Metadata",
-            dependencies: ["CSQLite", "MarketData", "Quality", "FeatureEngine", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
-                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
+            dependencies: [
+                "CSQLite", "MarketData", "Quality", "FeatureEngine", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strict),
         // Data quality: per-minute counters (coverage, gaps, desyncs, anomalies, latency skew) and reports; pure.
         .target(name: "Quality", dependencies: ["MarketData", "OrderBook"], swiftSettings: hot),
         // Engine checkpoint files and the one replay of stored history into the engine (features.md §6).
         .target(name: "EngineHistory", dependencies: ["MarketData", "FeatureEngine", "RawStore"], swiftSettings: hot),
         // Training datasets: targets, splits, leakage checks, Parquet splits and a manifest.
-        .target(name: "Datasets", dependencies: ["MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Parquet"], swiftSettings: hot),
+        .target(
+            name: "Datasets", dependencies: ["MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Parquet"], swiftSettings: hot),
         // Edges, by direction of data. What the edges share: the one wall clock, the blocking pool, JSON logs.
         .target(
             name: "ServiceRuntime",
-            dependencies: ["MarketData", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
-                           .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: [
+                "MarketData", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strict),
         // Offline: recordings and the store into the engine (replay, import, rebuilds), the simulator.
         // Links no HTTP server, broker or database client.
@@ -90,9 +100,11 @@ let package = Package(
         // Live: broker deliveries and other feeds into the pipeline, vectors out to features.live.
         .target(
             name: "Live",
-            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "AMQP", "ServiceRuntime",
-                           .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
-                           .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "MarketData", "OrderBook", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "AMQP", "ServiceRuntime",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strict),
         // API: the HTTP routes, against the `LiveFeatures` protocol (the live side implements it) and dataset jobs.
         .target(
@@ -110,7 +122,8 @@ let package = Package(
         .target(
             name: "FeatureServer",
             dependencies: [
-                "MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "Metadata", "ServiceRuntime", "Offline", "Live", "API",
+                "MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "Metadata", "ServiceRuntime", "Offline", "Live",
+                "API",
                 "AMQP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -120,70 +133,107 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "feature-service",
-            dependencies: ["FeatureServer", "Offline", "ServiceRuntime", "FeatureEngine", "RawStore", "EngineHistory", "Datasets", "MarketData",
-                           "Quality", "Metadata",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "Metrics", package: "swift-metrics"),
-                           .product(name: "Prometheus", package: "swift-prometheus"),
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FeatureServer", "Offline", "ServiceRuntime", "FeatureEngine", "RawStore", "EngineHistory", "Datasets", "MarketData",
+                "Quality", "Metadata",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "FeatureBenchmarks",
-            dependencies: ["MarketData", "OrderBook", "FeatureEngine", "FeatureServer", "Offline", "Live", "API", "ServiceRuntime", "RawStore", "EngineHistory", "Datasets", "Metadata", "Quality",
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "MarketData", "OrderBook", "FeatureEngine", "FeatureServer", "Offline", "Live", "API", "ServiceRuntime", "RawStore",
+                "EngineHistory", "Datasets", "Metadata", "Quality",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Benchmarks/FeatureBenchmarks",
             swiftSettings: strict),
 
-        .executableTarget(name: "LatencyBenchmark", dependencies: ["AMQP", "MarketData", "FeatureServer", "Live", "Offline", "ServiceRuntime"],
-                          path: "Benchmarks/LatencyBenchmark", swiftSettings: strict),
+        .executableTarget(
+            name: "LatencyBenchmark", dependencies: ["AMQP", "MarketData", "FeatureServer", "Live", "Offline", "ServiceRuntime"],
+            path: "Benchmarks/LatencyBenchmark", swiftSettings: strict),
         .executableTarget(name: "ParquetBenchmark", dependencies: ["Parquet"], path: "Benchmarks/ParquetBenchmark", swiftSettings: strict),
 
         // Unit tests: no servers, no Python, no child processes; `scripts/test.sh --unit` runs them anywhere in seconds.
         .target(name: "TestSupport", dependencies: ["Parquet"], path: "Tests/TestSupport", swiftSettings: strict),
         .target(
             name: "ServiceTestSupport",
-            dependencies: ["TestSupport", "API", "FeatureServer", "Live", "Offline", "ServiceRuntime", "MarketData", "Metadata", "RawStore",
-                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "TestSupport", "API", "FeatureServer", "Live", "Offline", "ServiceRuntime", "MarketData", "Metadata", "RawStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             path: "Tests/ServiceTestSupport", swiftSettings: strict),
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData"], swiftSettings: strict),
         .testTarget(name: "OrderBookTests", dependencies: ["OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "FeatureEngineTests", dependencies: ["FeatureEngine", "OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "ParquetTests", dependencies: ["TestSupport", "Parquet"], swiftSettings: strict),
-        .testTarget(name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet"],
-                    swiftSettings: strict),
-        .testTarget(name: "EngineHistoryTests", dependencies: ["TestSupport", "EngineHistory", "RawStore", "FeatureEngine", "MarketData"],
-                    swiftSettings: strict),
-        .testTarget(name: "MetadataTests", dependencies: ["Metadata", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(
+            name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "EngineHistoryTests", dependencies: ["TestSupport", "EngineHistory", "RawStore", "FeatureEngine", "MarketData"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "MetadataTests", dependencies: ["Metadata", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "QualityTests", dependencies: ["Quality", "MarketData", "OrderBook"], swiftSettings: strict),
-        .testTarget(name: "RawStoreTests", dependencies: ["TestSupport", "ServiceTestSupport", "RawStore", "MarketData"], swiftSettings: strict),
-        .testTarget(name: "OfflineTests", dependencies: ["TestSupport", "ServiceTestSupport", "Offline", "Live", "FeatureServer", "EngineHistory",
-                                                         "FeatureEngine", "MarketData", "RawStore", "Parquet", "AMQP", "Metadata"],
-                    swiftSettings: strict),
-        .testTarget(name: "LiveTests", dependencies: ["TestSupport", "ServiceTestSupport", "Live", "Offline", "ServiceRuntime", "FeatureServer",
-                                                      "FeatureEngine", "MarketData", "RawStore",
-                                                      .product(name: "Hummingbird", package: "hummingbird"),
-                                                      .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
-                    swiftSettings: strict),
-        .testTarget(name: "APITests", dependencies: ["TestSupport", "ServiceTestSupport", "API", "Live", "FeatureServer", "ServiceRuntime", "Datasets",
-                                                     "FeatureEngine", "MarketData", "RawStore", "Metadata", "Quality", "Parquet",
-                                                     .product(name: "HummingbirdTesting", package: "hummingbird"),
-                                                     .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
-                    swiftSettings: strict),
+        .testTarget(
+            name: "RawStoreTests", dependencies: ["TestSupport", "ServiceTestSupport", "RawStore", "MarketData"], swiftSettings: strict),
+        .testTarget(
+            name: "OfflineTests",
+            dependencies: [
+                "TestSupport", "ServiceTestSupport", "Offline", "Live", "FeatureServer", "EngineHistory",
+                "FeatureEngine", "MarketData", "RawStore", "Parquet", "AMQP", "Metadata",
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "LiveTests",
+            dependencies: [
+                "TestSupport", "ServiceTestSupport", "Live", "Offline", "ServiceRuntime", "FeatureServer",
+                "FeatureEngine", "MarketData", "RawStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "TestSupport", "ServiceTestSupport", "API", "Live", "FeatureServer", "ServiceRuntime", "Datasets",
+                "FeatureEngine", "MarketData", "RawStore", "Metadata", "Quality", "Parquet",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         // Integration tests: real RabbitMQ and PostgreSQL servers (scripts/rabbitmq.sh, scripts/postgres.sh), pyarrow and the
         // Python reference (.venv), and the built `feature-service` binary in child processes. `scripts/test.sh` starts them all.
-        .testTarget(name: "BrokerIntegrationTests", dependencies: ["TestSupport", "ServiceTestSupport", "AMQP", "Live", "Offline", "FeatureServer",
-                                                                   "ServiceRuntime", "FeatureEngine", "MarketData", "RawStore",
-                                                                   .product(name: "NIOCore", package: "swift-nio"),
-                                                                   .product(name: "NIOPosix", package: "swift-nio")],
-                    path: "Tests/Integration/BrokerIntegrationTests", swiftSettings: strict),
-        .testTarget(name: "PostgresIntegrationTests", dependencies: ["Metadata", .product(name: "Logging", package: "swift-log")],
-                    path: "Tests/Integration/PostgresIntegrationTests", swiftSettings: strict + [.define("POSTGRES_INTEGRATION")]),
-        .testTarget(name: "InteropIntegrationTests", dependencies: ["TestSupport", "ServiceTestSupport", "Parquet", "RawStore", "Datasets", "Live",
-                                                                    "Offline", "FeatureServer", "FeatureEngine", "MarketData", "EngineHistory"],
-                    path: "Tests/Integration/InteropIntegrationTests", swiftSettings: strict),
-        .testTarget(name: "ProcessIntegrationTests", dependencies: ["TestSupport", "ServiceTestSupport", "Offline", "FeatureServer", "MarketData",
-                                                                    "RawStore", "FeatureEngine", "EngineHistory"],
-                    path: "Tests/Integration/ProcessIntegrationTests", swiftSettings: strict),
+        .testTarget(
+            name: "BrokerIntegrationTests",
+            dependencies: [
+                "TestSupport", "ServiceTestSupport", "AMQP", "Live", "Offline", "FeatureServer",
+                "ServiceRuntime", "FeatureEngine", "MarketData", "RawStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/Integration/BrokerIntegrationTests", swiftSettings: strict),
+        .testTarget(
+            name: "PostgresIntegrationTests", dependencies: ["Metadata", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Integration/PostgresIntegrationTests", swiftSettings: strict + [.define("POSTGRES_INTEGRATION")]),
+        .testTarget(
+            name: "InteropIntegrationTests",
+            dependencies: [
+                "TestSupport", "ServiceTestSupport", "Parquet", "RawStore", "Datasets", "Live",
+                "Offline", "FeatureServer", "FeatureEngine", "MarketData", "EngineHistory",
+            ],
+            path: "Tests/Integration/InteropIntegrationTests", swiftSettings: strict),
+        .testTarget(
+            name: "ProcessIntegrationTests",
+            dependencies: [
+                "TestSupport", "ServiceTestSupport", "Offline", "FeatureServer", "MarketData",
+                "RawStore", "FeatureEngine", "EngineHistory",
+            ],
+            path: "Tests/Integration/ProcessIntegrationTests", swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

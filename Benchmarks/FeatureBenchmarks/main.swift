@@ -1,21 +1,21 @@
+import Datasets
+import EngineHistory
 // Engine benchmarks: `swift run -c release FeatureBenchmarks [events]`.
 // Prints events/s of the feature engine (default registry, offline: grid vectors at every
 // second) over a realistic mix (book deltas 60 %, trades 35 %, ticker/kline 5 %), the order
 // book's cost per delta, and envelope decoding throughput.
 import FeatureEngine
-import Datasets
-import EngineHistory
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
+import Live
 import Logging
 import MarketData
 import Metadata
+import Offline
 import OrderBook
 import Quality
 import RawStore
+import ServiceRuntime
 
 let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 2_000_000 : 2_000_000
 let withStore = CommandLine.arguments.contains("--store")
@@ -36,8 +36,12 @@ for _ in 0..<count {
     events.append(stamped)
 }
 let span = Double(events.last!.recvTs - events.first!.recvTs) / 1e9
-print("mix: " + EventType.allCases.compactMap { t in byType[t].map { "\(t.rawValue) \(String(format: "%.1f", Double($0) * 100 / Double(count)))%" } }.joined(separator: ", ")
-      + String(format: "; span %.1f h of market time", span / 3600))
+print(
+    "mix: "
+        + EventType.allCases.compactMap { t in
+            byType[t].map { "\(t.rawValue) \(String(format: "%.1f", Double($0) * 100 / Double(count)))%" }
+        }.joined(separator: ", ")
+        + String(format: "; span %.1f h of market time", span / 3600))
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
@@ -54,8 +58,10 @@ for _ in 0..<5 {
     vectorCount = vectors
     engineRates.append(Double(count) / elapsed)
 }
-print(String(format: "engine (default registry, %d features): median %.2f M events/s, best %.2f M events/s (%d grid vectors per run)",
-             registry.features.count, median(engineRates) / 1e6, engineRates.max()! / 1e6, vectorCount))
+print(
+    String(
+        format: "engine (default registry, %d features): median %.2f M events/s, best %.2f M events/s (%d grid vectors per run)",
+        registry.features.count, median(engineRates) / 1e6, engineRates.max()! / 1e6, vectorCount))
 
 // 2. Order book alone: cost per delta.
 let bookUpdates: [BookUpdate] = events.compactMap { if case .book(let update) = $0.body { update } else { nil } }
@@ -109,13 +115,16 @@ if withStore {
     }
     try store.flush()
     let ingest = now() - t0
-    print(String(format: "store ingest, durable (fsync per %d events) incl. Parquet conversion: %.0f k events/s (%.1f s)",
-                 batch, Double(events.count) / ingest / 1e3, ingest))
+    print(
+        String(
+            format: "store ingest, durable (fsync per %d events) incl. Parquet conversion: %.0f k events/s (%.1f s)",
+            batch, Double(events.count) / ingest / 1e3, ingest))
     var replayRates: [Double] = []
     for _ in 0..<3 {
         t0 = now()
         var vectors = 0
-        let stats = try OfflineEngine.rebuild(store: store, symbol: "BTCUSDT", from: .min, to: .max, registry: registry) { _ in vectors += 1 }
+        let stats = try OfflineEngine.rebuild(store: store, symbol: "BTCUSDT", from: .min, to: .max, registry: registry) { _ in vectors += 1
+        }
         replayRates.append(Double(stats.events) / (now() - t0))
     }
     print(String(format: "offline replay Parquet -> engine (default registry): median %.2f M events/s", median(replayRates) / 1e6))
@@ -134,7 +143,8 @@ if withStore {
 //    into a store, then built into a dataset (explicit train/validation/test, 4 targets at
 //    1 m / 5 m / 15 m / 1 h).
 if let flag = CommandLine.arguments.firstIndex(of: "--dataset-days"), flag + 1 < CommandLine.arguments.count,
-   let days = Int(CommandLine.arguments[flag + 1]) {
+    let days = Int(CommandLine.arguments[flag + 1])
+{
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-month-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: root) }
     let store = try RawStore(root: root, format: ParquetFormat())
@@ -142,7 +152,8 @@ if let flag = CommandLine.arguments.firstIndex(of: "--dataset-days"), flag + 1 <
     mix.bookDeltas = 70
     mix.trades = 28
     mix.tickers = 1
-    var monthSimulator = MarketSimulator(seed: 7, symbols: [("BTCUSDT", 96_000, 0.1)], start: start, eventsPerSecond: 71.5, depth: 50, mix: mix)
+    var monthSimulator = MarketSimulator(
+        seed: 7, symbols: [("BTCUSDT", 96_000, 0.1)], start: start, eventsPerSecond: 71.5, depth: 50, mix: mix)
     var monthStamper = Stamper()
     let end = start + Int64(days) * Time.nanosPerDay
     var total = 0
@@ -169,17 +180,23 @@ if let flag = CommandLine.arguments.firstIndex(of: "--dataset-days"), flag + 1 <
     let validationEnd = start + Int64(Double(days) * 0.85 * Double(day)) / Time.nanosPerSecond * Time.nanosPerSecond
     let json = """
         {"symbol": "BTCUSDT", "targets": {"types": ["return", "log_return", "direction", "sharpe"], "horizons": ["1m", "5m", "15m", "1h"]},
-         "splits": {"strategy": "explicit", "periods": {"train": ["\(Time.formatISO8601(start + 3600 * Time.nanosPerSecond))", "\(Time.formatISO8601(trainEnd))"],
+         "splits": {"strategy": "explicit", "periods": {"train": ["\(Time.formatISO8601(start + 3600 * Time.nanosPerSecond))",
+          "\(Time.formatISO8601(trainEnd))"],
                     "validation": ["\(Time.formatISO8601(trainEnd))", "\(Time.formatISO8601(validationEnd))"],
                     "test": ["\(Time.formatISO8601(validationEnd))", "\(Time.formatISO8601(end - 3600 * Time.nanosPerSecond))"]}}}
         """
     let config = try DatasetConfig.parse(json: json)
     t0 = now()
-    let manifest = try DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: root + "/dataset", datasetId: "bench",
-                                      createdAt: SystemClock().now()).build()
+    let manifest = try DatasetBuilder(
+        config: config, registry: registry, store: store, outputDirectory: root + "/dataset", datasetId: "bench",
+        createdAt: SystemClock().now()
+    ).build()
     let elapsed = now() - t0
-    print(String(format: "dataset build: %.0f s wall, %.2f M events/s, %d rows (%@)", elapsed, Double(total) / elapsed / 1e6,
-                 manifest.splits.reduce(0) { $0 + $1.rows }, manifest.splits.map { "\($0.name) \($0.rows)" }.joined(separator: ", ") as NSString))
+    print(
+        String(
+            format: "dataset build: %.0f s wall, %.2f M events/s, %d rows (%@)", elapsed, Double(total) / elapsed / 1e6,
+            manifest.splits.reduce(0) { $0 + $1.rows }, manifest.splits.map { "\($0.name) \($0.rows)" }.joined(separator: ", ") as NSString)
+    )
 }
 
 // 7. Data quality: 24 h of one symbol (~71 events/s) counted by the tracker, stored as hourly
@@ -189,7 +206,9 @@ if CommandLine.arguments.contains("--quality") {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-quality-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: root) }
     var url: String?
-    if let flag = CommandLine.arguments.firstIndex(of: "--quality-db"), flag + 1 < CommandLine.arguments.count { url = CommandLine.arguments[flag + 1] }
+    if let flag = CommandLine.arguments.firstIndex(of: "--quality-db"), flag + 1 < CommandLine.arguments.count {
+        url = CommandLine.arguments[flag + 1]
+    }
     let metadata = try await MetadataStore.open(url: url, dataDirectory: root, logger: Logger(label: "bench"), now: 0)
     var daySimulator = MarketSimulator(seed: 11, symbols: [("BENCHUSDT", 96_000, 0.1)], start: start, eventsPerSecond: 71.5, depth: 50)
     var dayStamper = Stamper()
@@ -223,10 +242,14 @@ if CommandLine.arguments.contains("--quality") {
         size = json.count
     }
     times.sort()
-    print(String(format: "quality: tracker (with book) %.2f M events/s over %d events; 24 h stored in %.2f s (%@)",
-                 trackRate / 1e6, observed, storeSeconds, metadata.database.location as NSString))
-    print(String(format: "quality: 24 h report from the store: median %.1f ms, p95 %.1f ms, max %.1f ms (%d bytes)",
-                 times[times.count / 2] * 1e3, times[Int(Double(times.count) * 0.95)] * 1e3, times.last! * 1e3, size))
+    print(
+        String(
+            format: "quality: tracker (with book) %.2f M events/s over %d events; 24 h stored in %.2f s (%@)",
+            trackRate / 1e6, observed, storeSeconds, metadata.database.location as NSString))
+    print(
+        String(
+            format: "quality: 24 h report from the store: median %.1f ms, p95 %.1f ms, max %.1f ms (%d bytes)",
+            times[times.count / 2] * 1e3, times[Int(Double(times.count) * 0.95)] * 1e3, times.last! * 1e3, size))
     await metadata.close()
 }
 
@@ -235,12 +258,17 @@ if CommandLine.arguments.contains("--quality") {
 //    registry reload does — with checkpoints and without, and a dataset of the last day.
 //    `--history-days N [--history-rate EVENTS_PER_S]` (default 30 days at 10 events/s).
 if let flag = CommandLine.arguments.firstIndex(of: "--history-days"), flag + 1 < CommandLine.arguments.count,
-   let days = Int(CommandLine.arguments[flag + 1]) {
+    let days = Int(CommandLine.arguments[flag + 1])
+{
     var rate = 10.0
-    if let r = CommandLine.arguments.firstIndex(of: "--history-rate"), r + 1 < CommandLine.arguments.count { rate = Double(CommandLine.arguments[r + 1]) ?? rate }
+    if let r = CommandLine.arguments.firstIndex(of: "--history-rate"), r + 1 < CommandLine.arguments.count {
+        rate = Double(CommandLine.arguments[r + 1]) ?? rate
+    }
     // `--history-keep DIR`: build the store there and keep it (scripts/start-time.sh times `serve` on it).
     var keep: String?
-    if let k = CommandLine.arguments.firstIndex(of: "--history-keep"), k + 1 < CommandLine.arguments.count { keep = CommandLine.arguments[k + 1] }
+    if let k = CommandLine.arguments.firstIndex(of: "--history-keep"), k + 1 < CommandLine.arguments.count {
+        keep = CommandLine.arguments[k + 1]
+    }
     let root = keep ?? FileManager.default.temporaryDirectory.appendingPathComponent("bench-history-\(UUID().uuidString)").path
     defer { if keep == nil { try? FileManager.default.removeItem(atPath: root) } }
     let store = try RawStore(root: root, format: ParquetFormat())
@@ -267,23 +295,34 @@ if let flag = CommandLine.arguments.firstIndex(of: "--history-days"), flag + 1 <
     let checkpoints = CheckpointStore(root: root)
     t0 = now()
     let rebuilt = try CheckpointRebuild.run(store: store, checkpoints: checkpoints, symbol: "BTCUSDT")
-    print(String(format: "history: checkpoints rebuild: %d checkpoints over %d events in %.1f s", rebuilt.written, rebuilt.events, now() - t0))
+    print(
+        String(format: "history: checkpoints rebuild: %d checkpoints over %d events in %.1f s", rebuilt.written, rebuilt.events, now() - t0)
+    )
     for useCheckpoints in [true, false] {
         var engine = FeatureEngine(registry: registry)
         t0 = now()
-        let stats = try EngineReplay.warm(&engine, store: store, checkpoints: useCheckpoints ? checkpoints : nil, symbol: "BTCUSDT", now: end)
-        print(String(format: "history: warm start / reload (%@): %.3f s, %d events replayed", useCheckpoints ? "from a checkpoint" : "from the first event",
-                     now() - t0, stats.events))
+        let stats = try EngineReplay.warm(
+            &engine, store: store, checkpoints: useCheckpoints ? checkpoints : nil, symbol: "BTCUSDT", now: end)
+        print(
+            String(
+                format: "history: warm start / reload (%@): %.3f s, %d events replayed",
+                useCheckpoints ? "from a checkpoint" : "from the first event",
+                now() - t0, stats.events))
     }
     let dayStart = end - Time.nanosPerDay
     let json = """
         {"symbol": "BTCUSDT", "targets": {"types": ["return", "direction"], "horizons": ["1m", "5m"]},
-         "splits": {"strategy": "explicit", "periods": {"train": ["\(Time.formatISO8601(dayStart))", "\(Time.formatISO8601(dayStart + 16 * 3600 * Time.nanosPerSecond))"],
-                    "validation": ["\(Time.formatISO8601(dayStart + 16 * 3600 * Time.nanosPerSecond))", "\(Time.formatISO8601(dayStart + 20 * 3600 * Time.nanosPerSecond))"],
-                    "test": ["\(Time.formatISO8601(dayStart + 20 * 3600 * Time.nanosPerSecond))", "\(Time.formatISO8601(end - 600 * Time.nanosPerSecond))"]}}}
+         "splits": {"strategy": "explicit", "periods": {"train": ["\(Time.formatISO8601(dayStart))",
+          "\(Time.formatISO8601(dayStart + 16 * 3600 * Time.nanosPerSecond))"],
+                    "validation": ["\(Time.formatISO8601(dayStart + 16 * 3600 * Time.nanosPerSecond))",
+                     "\(Time.formatISO8601(dayStart + 20 * 3600 * Time.nanosPerSecond))"],
+                    "test": ["\(Time.formatISO8601(dayStart + 20 * 3600 * Time.nanosPerSecond))",
+                     "\(Time.formatISO8601(end - 600 * Time.nanosPerSecond))"]}}}
         """
     t0 = now()
-    let manifest = try DatasetBuilder(config: try DatasetConfig.parse(json: json), registry: registry, store: store,
-                                      outputDirectory: root + "/dataset", datasetId: "last-day", createdAt: SystemClock().now()).build()
+    let manifest = try DatasetBuilder(
+        config: try DatasetConfig.parse(json: json), registry: registry, store: store,
+        outputDirectory: root + "/dataset", datasetId: "last-day", createdAt: SystemClock().now()
+    ).build()
     print(String(format: "history: dataset of the last day: %.1f s, %d rows", now() - t0, manifest.splits.reduce(0) { $0 + $1.rows }))
 }

@@ -6,16 +6,19 @@
 // realistic rate (10 symbols x 70 msgs/s) and at the highest rate this machine sustains.
 import AMQP
 import FeatureServer
+import Foundation
 import Live
+import MarketData
 import Offline
 import ServiceRuntime
-import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import MarketData
 
-let url = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : (ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5673/")
+let url =
+    CommandLine.arguments.count > 1
+    ? CommandLine.arguments[1] : (ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5673/")
 let configuration = try AMQPConfiguration(url: url)
 func now() -> Double { Date().timeIntervalSince1970 }
 
@@ -105,8 +108,10 @@ func report(_ label: String, sent: Int, elapsed: Double) {
     let values = book.take().sorted()
     guard !values.isEmpty else { print("\(label): no vectors received"); return }
     func q(_ p: Double) -> Double { values[min(values.count - 1, Int(Double(values.count) * p))] }
-    print(String(format: "%@: %d updates in %.1f s (%.0f msgs/s), %d vectors matched; latency ms p50 %.3f  p95 %.3f  p99 %.3f  max %.3f",
-                 label as NSString, sent, elapsed, Double(sent) / elapsed, values.count, q(0.5), q(0.95), q(0.99), values.last!))
+    print(
+        String(
+            format: "%@: %d updates in %.1f s (%.0f msgs/s), %d vectors matched; latency ms p50 %.3f  p95 %.3f  p99 %.3f  max %.3f",
+            label as NSString, sent, elapsed, Double(sent) / elapsed, values.count, q(0.5), q(0.95), q(0.99), values.last!))
 }
 
 _ = try await run(rate: 700, seconds: 2)  // warm-up (first snapshots, JIT-free but caches)
@@ -125,7 +130,9 @@ let reloads = Task {
     while !Task.isCancelled {
         try? await Task.sleep(for: .seconds(2))
         if Task.isCancelled { break }
-        if let (_, response) = try? await URLSession.shared.data(for: request), (response as? HTTPURLResponse)?.statusCode == 200 { count += 1 }
+        if let (_, response) = try? await URLSession.shared.data(for: request), (response as? HTTPURLResponse)?.statusCode == 200 {
+            count += 1
+        }
     }
     return count
 }
@@ -133,7 +140,8 @@ let duringReloads = try await run(rate: 700, seconds: 20)
 reloads.cancel()
 let reloadCount = await reloads.value
 try await Task.sleep(for: .seconds(1))
-report("realistic during registry reloads (\(reloadCount) reloads, one every 2 s)", sent: duringReloads.sent, elapsed: duringReloads.elapsed)
+report(
+    "realistic during registry reloads (\(reloadCount) reloads, one every 2 s)", sent: duringReloads.sent, elapsed: duringReloads.elapsed)
 let maximum = try await run(rate: nil, seconds: 10)
 try await Task.sleep(for: .seconds(2))
 report("maximum (publish as fast as possible)", sent: maximum.sent, elapsed: maximum.elapsed)

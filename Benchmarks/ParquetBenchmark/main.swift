@@ -72,12 +72,16 @@ process.waitUntilExit()
 var pyarrow: [String: (Double, Double, Int64)] = [:]
 for line in output.split(separator: "\n") {
     let parts = line.split(separator: " ")
-    if parts.count == 4, let w = Double(parts[1]), let r = Double(parts[2]), let b = Int64(parts[3]) { pyarrow[String(parts[0])] = (w, r, b) }
+    if parts.count == 4, let w = Double(parts[1]), let r = Double(parts[2]), let b = Int64(parts[3]) {
+        pyarrow[String(parts[0])] = (w, r, b)
+    }
 }
 print("\(rows) rows, 1 M-row row groups; seconds (lower is better)")
 print("codec   | ours write | pyarrow write | ratio | ours read | pyarrow read | ratio | ours MB | pyarrow MB")
 for (codec, write, read, bytes) in results {
     guard let (pw, pr, pb) = pyarrow[codec] else { print("\(codec): pyarrow figures missing (\(output))"); continue }
-    print(String(format: "%-7@ | %10.2f | %13.2f | %5.2f | %9.2f | %12.2f | %5.2f | %7.1f | %10.1f", codec as NSString, write, pw, write / pw,
-                 read, pr, read / pr, Double(bytes) / 1e6, Double(pb) / 1e6))
+    print(
+        String(
+            format: "%-7@ | %10.2f | %13.2f | %5.2f | %9.2f | %12.2f | %5.2f | %7.1f | %10.1f", codec as NSString, write, pw, write / pw,
+            read, pr, read / pr, Double(bytes) / 1e6, Double(pb) / 1e6))
 }

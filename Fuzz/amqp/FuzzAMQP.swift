@@ -1,3 +1,6 @@
+import NIOCore
+import NIOEmbedded
+
 // libFuzzer target: the AMQP 0-9-1 wire decoders. The input is a byte stream from the broker:
 // FrameDecoder (through NIO's ByteToMessageHandler on an EmbeddedChannel) splits it into frames,
 // then each frame's payload is read as AMQPConnection.received does: method ids and the
@@ -5,8 +8,6 @@
 // field tables), and the deliver arguments. Decoded properties must re-encode to the same bytes.
 // The decoders are internal: the module is built with testing enabled (debug) and imported @testable.
 @testable import AMQP
-import NIOCore
-import NIOEmbedded
 
 func parseMethod(_ payload: ByteBuffer) throws(AMQPError) {
     var args = payload
@@ -15,9 +16,9 @@ func parseMethod(_ payload: ByteBuffer) throws(AMQPError) {
     case .connectionStart:
         _ = try args.readOrThrow(UInt8.self)  // version major
         _ = try args.readOrThrow(UInt8.self)  // version minor
-        _ = try args.readTableOrThrow()       // server properties
-        _ = try args.readLongBytesOrThrow()   // mechanisms
-        _ = try args.readLongBytesOrThrow()   // locales
+        _ = try args.readTableOrThrow()  // server properties
+        _ = try args.readLongBytesOrThrow()  // mechanisms
+        _ = try args.readLongBytesOrThrow()  // locales
     case .connectionTune:
         _ = try args.readOrThrow(UInt16.self)
         _ = try args.readOrThrow(UInt32.self)
@@ -44,7 +45,7 @@ func parseMethod(_ payload: ByteBuffer) throws(AMQPError) {
     case .basicDeliver:
         _ = try args.readShortStringOrThrow()  // consumer tag
         _ = try args.readOrThrow(UInt64.self)  // delivery tag
-        _ = try args.readOrThrow(UInt8.self)   // redelivered
+        _ = try args.readOrThrow(UInt8.self)  // redelivered
         _ = try args.readShortStringOrThrow()  // exchange
         _ = try args.readShortStringOrThrow()  // routing key
     default:

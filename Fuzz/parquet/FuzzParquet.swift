@@ -1,3 +1,5 @@
+import Parquet
+
 // libFuzzer target: the Parquet reader on a file held in memory: the footer (Thrift compact
 // metadata), then every row group and column (pages, levels, encodings, codecs), row-group
 // pruning by statistics and column projection.
@@ -6,7 +8,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Parquet
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzParquet(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
@@ -23,7 +24,9 @@ public func fuzzParquet(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
 }
 
 @_cdecl("LLVMFuzzerInitialize")
-public func fuzzParquetInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>>>) -> CInt {
+public func fuzzParquetInitialize(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>>>
+) -> CInt {
     guard let dir = getenv("FUZZ_PARQUET_WRITE_SEEDS").map({ String(cString: $0) }) else { return 0 }
     do {
         try writeSeeds(into: dir)
@@ -66,7 +69,8 @@ func writeSeeds(into dir: String) throws {
         options.compression = codec
         options.rowGroupRows = 8
         options.pageRows = 4
-        let writer = try ParquetWriter(path: "\(dir)/\(name).parquet", schema: schema, options: options, keyValueMetadata: ["origin": "fuzz-seed"])
+        let writer = try ParquetWriter(
+            path: "\(dir)/\(name).parquet", schema: schema, options: options, keyValueMetadata: ["origin": "fuzz-seed"])
         try writer.write(columns)
         _ = try writer.close()
     }

@@ -2,8 +2,8 @@ import Datasets
 public import FeatureEngine
 import Foundation
 public import Logging
-public import Metadata
 import MarketData
+public import Metadata
 public import RawStore
 public import ServiceLifecycle
 public import ServiceRuntime
@@ -42,8 +42,10 @@ public actor DatasetJobs: Service {
     /// - Parameters:
     ///   - owner: this instance's name (several instances can share one metadata database).
     ///   - notify: receives the `features.dataset.ready` message of each finished build.
-    public init(directory: String, store: RawStore, metadata: MetadataStore, owner: String, workers: Int = 1, logger: Logger,
-                clock: any WallClock, registry: @escaping @Sendable () async -> FeatureRegistry, notify: @escaping @Sendable (String) async -> Void) async throws {
+    public init(
+        directory: String, store: RawStore, metadata: MetadataStore, owner: String, workers: Int = 1, logger: Logger,
+        clock: any WallClock, registry: @escaping @Sendable () async -> FeatureRegistry, notify: @escaping @Sendable (String) async -> Void
+    ) async throws {
         self.directory = directory
         self.store = store
         self.metadata = metadata
@@ -101,8 +103,9 @@ public actor DatasetJobs: Service {
             throw DatasetBuildError.noData(symbol: config.symbol, requested: (start, end), available: coverage)
         }
         let id = "ds-" + UUID().uuidString.lowercased().prefix(12)
-        let job = Job(id: String(id), owner: owner, symbol: config.symbol, status: .queued, createdAt: clock.now(),
-                      etaSeconds: estimate(config), configJSON: configJSON, registryVersion: inForce.version)
+        let job = Job(
+            id: String(id), owner: owner, symbol: config.symbol, status: .queued, createdAt: clock.now(),
+            etaSeconds: estimate(config), configJSON: configJSON, registryVersion: inForce.version)
         // Recorded before it is acknowledged: an accepted build is never lost.
         try await metadata.save(job)
         jobs[job.id] = job
@@ -167,13 +170,15 @@ public actor DatasetJobs: Service {
         async let applied: Void = { for await progress in reports { await self.update(id, progress: progress) } }()
         let result: Result<DatasetManifest, any Error>
         do {
-            result = .success(try await Blocking.runCancellable { shutdown in
-                defer { report.finish() }
-                let config = try DatasetConfig.parse(json: configJSON)
-                let builder = DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: output, datasetId: id,
-                                             createdAt: createdAt)
-                return try builder.build(progress: { report.yield($0) }, isCancelled: { flag.isSet || shutdown() })
-            })
+            result = .success(
+                try await Blocking.runCancellable { shutdown in
+                    defer { report.finish() }
+                    let config = try DatasetConfig.parse(json: configJSON)
+                    let builder = DatasetBuilder(
+                        config: config, registry: registry, store: store, outputDirectory: output, datasetId: id,
+                        createdAt: createdAt)
+                    return try builder.build(progress: { report.yield($0) }, isCancelled: { flag.isSet || shutdown() })
+                })
         } catch {
             report.finish()
             result = .failure(error)
@@ -241,8 +246,9 @@ public actor DatasetJobs: Service {
     /// job goes on in memory: the build's files are the primary result.
     private func persist(_ job: Job) async {
         do { try await metadata.save(job) } catch {
-            logger.error("cannot save dataset state to the metadata store",
-                         metadata: ["dataset_id": .string(job.id), "status": .string(job.status.rawValue), "error": .string("\(error)")])
+            logger.error(
+                "cannot save dataset state to the metadata store",
+                metadata: ["dataset_id": .string(job.id), "status": .string(job.status.rawValue), "error": .string("\(error)")])
         }
     }
 }

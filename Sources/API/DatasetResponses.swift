@@ -80,8 +80,10 @@ struct DatasetJobAnswer: Codable, Equatable {
         case splitsInfo = "splits_info"
     }
 
-    init(datasetId: String, symbol: String, status: String, createdAt: String, startedAt: String?, finishedAt: String?, progress: Progress,
-         registryVersion: String, config: JSONValue?, splitsInfo: [String: SplitSummary], error: String?) {
+    init(
+        datasetId: String, symbol: String, status: String, createdAt: String, startedAt: String?, finishedAt: String?, progress: Progress,
+        registryVersion: String, config: JSONValue?, splitsInfo: [String: SplitSummary], error: String?
+    ) {
         self.datasetId = datasetId
         self.symbol = symbol
         self.status = status
@@ -97,13 +99,14 @@ struct DatasetJobAnswer: Codable, Equatable {
 
     init(_ job: DatasetRecord) {
         let eta = job.etaSeconds.flatMap { $0.isFinite ? ($0 * 10).rounded() / 10 : nil }
-        self.init(datasetId: job.id, symbol: job.symbol, status: job.status.rawValue, createdAt: Time.formatISO8601(job.createdAt),
-                  startedAt: job.startedAt.map(Time.formatISO8601), finishedAt: job.finishedAt.map(Time.formatISO8601),
-                  progress: Progress(percent: (job.progress * 1000).rounded() / 10, rows: job.rows, etaSeconds: eta),
-                  registryVersion: job.registryVersion,
-                  // Validated when submitted; a record that does not parse (none should) reads as null.
-                  config: job.configJSON.isEmpty ? nil : try? JSONParser.parse(job.configJSON),
-                  splitsInfo: SplitSummary.byName(job.splits), error: job.error)
+        self.init(
+            datasetId: job.id, symbol: job.symbol, status: job.status.rawValue, createdAt: Time.formatISO8601(job.createdAt),
+            startedAt: job.startedAt.map(Time.formatISO8601), finishedAt: job.finishedAt.map(Time.formatISO8601),
+            progress: Progress(percent: (job.progress * 1000).rounded() / 10, rows: job.rows, etaSeconds: eta),
+            registryVersion: job.registryVersion,
+            // Validated when submitted; a record that does not parse (none should) reads as null.
+            config: job.configJSON.isEmpty ? nil : try? JSONParser.parse(job.configJSON),
+            splitsInfo: SplitSummary.byName(job.splits), error: job.error)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -167,7 +170,8 @@ struct DatasetReadyMessage: Codable, Equatable {
 
     init(_ job: DatasetRecord) {
         let urls = job.splits.map { ($0.name, "/dataset/\(job.id)/download?split=\($0.name)") }
-        self.init(datasetId: job.id, status: job.status == .ready ? "ready" : "failed", splitsInfo: SplitSummary.byName(job.splits),
-                  downloadURLs: Dictionary(urls, uniquingKeysWith: { first, _ in first }), error: job.error)
+        self.init(
+            datasetId: job.id, status: job.status == .ready ? "ready" : "failed", splitsInfo: SplitSummary.byName(job.splits),
+            downloadURLs: Dictionary(urls, uniquingKeysWith: { first, _ in first }), error: job.error)
     }
 }

@@ -18,8 +18,9 @@ enum DatasetRoutes {
                 let job = try await jobs.submit(configJSON: String(buffer: body))
                 return try JSONResponse.encoded(DatasetJobAnswer(job), status: .accepted)
             } catch let error as DatasetConfigError {
-                throw APIError.invalid(code: "invalid_dataset", "the dataset request has \(error.problems.count) problem(s)",
-                                       problems: error.problems.map { (path: "", message: $0) })
+                throw APIError.invalid(
+                    code: "invalid_dataset", "the dataset request has \(error.problems.count) problem(s)",
+                    problems: error.problems.map { (path: "", message: $0) })
             } catch let error as DatasetBuildError {
                 switch error {
                 case .noData: throw APIError(.unprocessableContent, code: "no_data", error.description)
@@ -51,7 +52,9 @@ enum DatasetRoutes {
             let jobs = try require()
             let id = try context.parameters.require("id")
             guard let job = await jobs.job(id) else { throw APIError.notFound("no dataset '\(id)'") }
-            guard await jobs.cancel(id) else { throw APIError(.conflict, code: "not_running", "dataset '\(id)' is \(job.status.rawValue): nothing to cancel") }
+            guard await jobs.cancel(id) else {
+                throw APIError(.conflict, code: "not_running", "dataset '\(id)' is \(job.status.rawValue): nothing to cancel")
+            }
             return try JSONResponse.encoded(DatasetCancelAnswer(datasetId: id))
         }
         router.get("/dataset/:id/download") { request, context in
@@ -66,20 +69,31 @@ enum DatasetRoutes {
             if split == "all" {
                 let files = job.splits.map(\.file) + ["manifest.json"]
                 let archive = try Tar.archive(files.map { ($0, "\(directory)/\($0)") })
-                return Response(status: .ok, headers: [.contentType: "application/x-tar",
-                                                       .contentDisposition: "attachment; filename=\"\(id).tar\""],
-                                body: .init(byteBuffer: ByteBuffer(bytes: archive)))
+                return Response(
+                    status: .ok,
+                    headers: [
+                        .contentType: "application/x-tar",
+                        .contentDisposition: "attachment; filename=\"\(id).tar\"",
+                    ],
+                    body: .init(byteBuffer: ByteBuffer(bytes: archive)))
             }
             guard let entry = job.splits.first(where: { $0.name == split }) else {
-                throw APIError.notFound("dataset '\(id)' has no split '\(split)'; splits: \(job.splits.map(\.name).joined(separator: ", "))")
+                throw APIError.notFound(
+                    "dataset '\(id)' has no split '\(split)'; splits: \(job.splits.map(\.name).joined(separator: ", "))")
             }
             let path = "\(directory)/\(entry.file)"
-            guard FileManager.default.fileExists(atPath: path) else { throw APIError(.gone, code: "gone", "the file of split '\(split)' is missing") }
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw APIError(.gone, code: "gone", "the file of split '\(split)' is missing")
+            }
             // Streamed from disk in chunks on NIO's file I/O, not read into memory: splits can be large.
             let body = try await FileIO().loadFile(path: path, context: context)
-            return Response(status: .ok, headers: [.contentType: "application/vnd.apache.parquet",
-                                                   .contentDisposition: "attachment; filename=\"\(id)-\(entry.file)\""],
-                            body: body)
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/vnd.apache.parquet",
+                    .contentDisposition: "attachment; filename=\"\(id)-\(entry.file)\"",
+                ],
+                body: body)
         }
     }
 }

@@ -45,7 +45,9 @@ public struct LineSplitter: Sendable {
 
     private mutating func append(_ bytes: Slice<UnsafeRawBufferPointer>) {
         let room = maxLineBytes - partial.count
-        if bytes.count <= room { partial.append(contentsOf: bytes) } else {
+        if bytes.count <= room {
+            partial.append(contentsOf: bytes)
+        } else {
             partial.append(contentsOf: bytes.prefix(room))
             skipped += bytes.count - room
         }

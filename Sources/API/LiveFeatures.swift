@@ -18,8 +18,10 @@ public protocol LiveFeatures: Sendable {
     /// another reload runs.
     func reload(to registry: FeatureRegistry, now: Nanos) async throws -> ReloadSummary
     /// Ingests a batch of message bodies (a body with `refused` set is malformed without decoding).
-    func ingest(batch: [(body: ArraySlice<UInt8>, refused: DecodeError?)], receivedAt: Nanos, reportLimit: Int,
-                deadLetterLimit: Int) async -> IngestOutcome
+    func ingest(
+        batch: [(body: ArraySlice<UInt8>, refused: DecodeError?)], receivedAt: Nanos, reportLimit: Int,
+        deadLetterLimit: Int
+    ) async -> IngestOutcome
     /// Returns once everything ingested so far is durable.
     func makeDurable() async throws
     /// Data-quality buckets not yet handed to the metadata store (the current minute).

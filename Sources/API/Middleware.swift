@@ -1,8 +1,8 @@
+import Foundation
+import HTTPTypes
 public import Hummingbird
 import Logging
-import HTTPTypes
 import NIOCore
-import Foundation
 
 /// The request context: Hummingbird's basic context plus the request's trace id.
 public struct ServiceRequestContext: RequestContext {
@@ -38,22 +38,30 @@ struct TraceAndErrorMiddleware: RouterMiddleware {
             response = error.response(traceId: traceId)
         } catch let error as HTTPError {
             let code = error.status == .notFound ? "not_found" : error.status.code < 500 ? "bad_request" : "internal"
-            let message = error.body ?? (error.status == .notFound
-                                         ? "no route for \(request.method) \(Echo.prefix(request.uri.path))" : error.status.reasonPhrase)
+            let message =
+                error.body
+                ?? (error.status == .notFound
+                    ? "no route for \(request.method) \(Echo.prefix(request.uri.path))" : error.status.reasonPhrase)
             response = APIError(error.status, code: code, message).response(traceId: traceId)
         } catch let error as NIOTooManyBytesError {
             // A body over the route's limit: the client's mistake, said with the limit.
             let limit = error.maxBytes.map { "the limit of \($0) bytes" } ?? "this route's limit"
-            response = APIError(.contentTooLarge, code: "body_too_large",
-                                "the request body is larger than \(limit) for \(request.method) \(Echo.prefix(request.uri.path))")
-                .response(traceId: traceId)
+            response = APIError(
+                .contentTooLarge, code: "body_too_large",
+                "the request body is larger than \(limit) for \(request.method) \(Echo.prefix(request.uri.path))"
+            )
+            .response(traceId: traceId)
         } catch {
             context.logger.error("request failed", metadata: ["error": .string(String(describing: error))])
             response = APIError(.internalServerError, code: "internal", "internal error (trace id \(traceId))").response(traceId: traceId)
         }
         response.headers[HTTPField.Name("X-Trace-Id")!] = traceId
-        context.logger.info("request", metadata: ["method": .string(request.method.rawValue), "path": .string(request.uri.path),
-                                                  "status": .stringConvertible(response.status.code)])
+        context.logger.info(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                "status": .stringConvertible(response.status.code),
+            ])
         return response
     }
 

@@ -54,8 +54,9 @@ struct RegistryAnswer: Codable, Equatable {
         contentHash = registry.contentHash
         quietLimit = Time.formatDuration(registry.quietLimit)
         features = registry.features.map { feature in
-            Feature(name: feature.name, kind: feature.kind.rawValue, window: feature.window.map(Time.formatDuration),
-                    levels: feature.levels, sources: feature.sources)
+            Feature(
+                name: feature.name, kind: feature.kind.rawValue, window: feature.window.map(Time.formatDuration),
+                levels: feature.levels, sources: feature.sources)
         }
     }
 }

@@ -30,10 +30,13 @@ public struct APIContext: Sendable {
     /// This instance's name in the metadata store.
     public let instance: String
 
-    public init(live: any LiveFeatures, clock: any WallClock, store: RawStore?, registryPath: String?, metrics: @escaping @Sendable (_ now: Nanos) async -> String = { _ in "" },
-                startedAt: Nanos, staleAfter: Nanos = 5 * Time.nanosPerSecond, datasets: DatasetJobs? = nil,
-                metadata: MetadataStore? = nil, instance: String = "local",
-                brokerStatus: @escaping @Sendable () async -> String? = { nil }) {
+    public init(
+        live: any LiveFeatures, clock: any WallClock, store: RawStore?, registryPath: String?,
+        metrics: @escaping @Sendable (_ now: Nanos) async -> String = { _ in "" },
+        startedAt: Nanos, staleAfter: Nanos = 5 * Time.nanosPerSecond, datasets: DatasetJobs? = nil,
+        metadata: MetadataStore? = nil, instance: String = "local",
+        brokerStatus: @escaping @Sendable () async -> String? = { nil }
+    ) {
         self.datasets = datasets
         self.metadata = metadata
         self.instance = instance
@@ -103,8 +106,9 @@ public enum APIRoutes {
         var answer = HealthAnswer(status: healthy ? "ok" : "degraded")
         if detailed {
             answer.uptimeSeconds = Double(service.clock.now() - service.startedAt) / 1e9
-            answer.checks = Dictionary(checks.map { ($0.0, HealthAnswer.Check(status: $0.1, detail: $0.2)) },
-                                       uniquingKeysWith: { first, _ in first })
+            answer.checks = Dictionary(
+                checks.map { ($0.0, HealthAnswer.Check(status: $0.1, detail: $0.2)) },
+                uniquingKeysWith: { first, _ in first })
         }
         return try JSONResponse.encoded(answer, status: healthy ? .ok : .serviceUnavailable)
     }
@@ -124,8 +128,10 @@ public enum APIRoutes {
         let lastEvent = await service.live.lastEventAt(symbol: symbol)
         let stale = lastEvent.map { now - $0 > service.staleAfter } ?? true
         let extra: [(String, String)] = [("stale", stale ? "true" : "false"), ("last_event_ts_ns", lastEvent.map(String.init) ?? "null")]
-        return JSONResponse.make(FeatureMessage.encode(vector, names: registry.names,
-                                                       registryVersion: registry.version, traceId: nil, extra: extra))
+        return JSONResponse.make(
+            FeatureMessage.encode(
+                vector, names: registry.names,
+                registryVersion: registry.version, traceId: nil, extra: extra))
     }
 
     static func invalidSymbol(_ symbol: String) -> APIError {
@@ -137,8 +143,9 @@ public enum APIRoutes {
     }
 
     static func invalidRegistry(_ problems: [RegistryProblem]) -> APIError {
-        .invalid(code: "invalid_registry", "the registry has \(problems.count) problem(s); the registry in force is unchanged",
-                 problems: problems.map { (path: $0.path, message: $0.message) })
+        .invalid(
+            code: "invalid_registry", "the registry has \(problems.count) problem(s); the registry in force is unchanged",
+            problems: problems.map { (path: $0.path, message: $0.message) })
     }
 
     /// The registry text to reload or validate: the request body if any, else the configured file.
@@ -166,14 +173,19 @@ public enum APIRoutes {
         } catch let error as ReloadConflict {
             throw APIError(.conflict, code: "reload_in_progress", error.description)
         }
-        logger.notice("registry reloaded", metadata: ["version": .string(registry.version), "seconds": .stringConvertible(stats.seconds),
-                                                      "events_replayed": .stringConvertible(stats.replayed),
-                                                      "events_caught_up": .stringConvertible(stats.caughtUp)])
+        logger.notice(
+            "registry reloaded",
+            metadata: [
+                "version": .string(registry.version), "seconds": .stringConvertible(stats.seconds),
+                "events_replayed": .stringConvertible(stats.replayed),
+                "events_caught_up": .stringConvertible(stats.caughtUp),
+            ])
         let source = body.readableBytes > 0 ? "request body" : (service.registryPath ?? "bundled")
         var recorded = false
         if let metadata = service.metadata {
-            recorded = await RegistryHistory.record(registry, text: text ?? FeatureRegistry.bundledDefaultText, in: metadata, instance: service.instance,
-                                                    reason: .reload, source: source, at: service.clock.now(), logger: logger)
+            recorded = await RegistryHistory.record(
+                registry, text: text ?? FeatureRegistry.bundledDefaultText, in: metadata, instance: service.instance,
+                reason: .reload, source: source, at: service.clock.now(), logger: logger)
         }
         return try JSONResponse.encoded(ReloadAnswer(recorded: recorded, registry: RegistryAnswer(registry)))
     }
@@ -211,8 +223,9 @@ public enum APIRoutes {
     /// few listed by line number, at most ``ingestDeadLetterLimit`` kept, one log line per request.
     static func ingest(_ service: APIContext, _ request: Request, logger: Logger) async throws -> Response {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > ingestBodyLimit {
-            throw APIError(.contentTooLarge, code: "body_too_large",
-                           "the request body (\(length) bytes) is larger than the limit of \(ingestBodyLimit) bytes: send it in parts")
+            throw APIError(
+                .contentTooLarge, code: "body_too_large",
+                "the request body (\(length) bytes) is larger than the limit of \(ingestBodyLimit) bytes: send it in parts")
         }
         var splitter = LineSplitter(maxLineBytes: ingestLineLimit)
         var totals = IngestOutcome(acceptedEvents: 0, malformedLines: 0, errors: [], deadLettersKept: 0)
@@ -241,19 +254,26 @@ public enum APIRoutes {
             throw APIError.badRequest("empty body: send JSON Lines, one gateway envelope per line")
         }
         try await service.live.makeDurable()
-        logger.info("ingest", metadata: ["lines": .stringConvertible(lines), "accepted_events": .stringConvertible(totals.acceptedEvents),
-                                         "malformed_lines": .stringConvertible(totals.malformedLines),
-                                         "dead_lettered": .stringConvertible(totals.deadLettersKept)])
+        logger.info(
+            "ingest",
+            metadata: [
+                "lines": .stringConvertible(lines), "accepted_events": .stringConvertible(totals.acceptedEvents),
+                "malformed_lines": .stringConvertible(totals.malformedLines),
+                "dead_lettered": .stringConvertible(totals.deadLettersKept),
+            ])
         if overLimit {
-            throw APIError(.contentTooLarge, code: "body_too_large",
-                           "the request body is larger than the limit of \(ingestBodyLimit) bytes; the \(lines) line(s) before the limit were "
-                           + "processed (\(totals.acceptedEvents) events accepted and durable): send the rest in another request")
+            throw APIError(
+                .contentTooLarge, code: "body_too_large",
+                "the request body is larger than the limit of \(ingestBodyLimit) bytes; the \(lines) line(s) before the limit were "
+                    + "processed (\(totals.acceptedEvents) events accepted and durable): send the rest in another request")
         }
-        let answer = IngestAnswer(lines: lines, acceptedEvents: totals.acceptedEvents, malformedLines: totals.malformedLines,
-                                  deadLettered: totals.deadLettersKept,
-                                  malformed: errors.map { .init(line: $0.line, error: Echo.prefix($0.error.description, 200)) },
-                                  malformedNotListed: totals.malformedLines - errors.count)
-        return try JSONResponse.encoded(answer, status: totals.acceptedEvents == 0 && totals.malformedLines > 0 ? .unprocessableContent : .ok)
+        let answer = IngestAnswer(
+            lines: lines, acceptedEvents: totals.acceptedEvents, malformedLines: totals.malformedLines,
+            deadLettered: totals.deadLettersKept,
+            malformed: errors.map { .init(line: $0.line, error: Echo.prefix($0.error.description, 200)) },
+            malformedNotListed: totals.malformedLines - errors.count)
+        return try JSONResponse.encoded(
+            answer, status: totals.acceptedEvents == 0 && totals.malformedLines > 0 ? .unprocessableContent : .ok)
     }
 
     /// The longest range a report may cover (the raw data is kept 90 days by default).
@@ -267,8 +287,9 @@ public enum APIRoutes {
         func time(_ name: Substring) throws -> Nanos? {
             guard let text = request.uri.queryParameters[name].map(String.init), !text.isEmpty else { return nil }
             guard let parsed = Time.parseInstant(text) else {
-                throw APIError.badRequest("'\(name)' must be ISO 8601 (2026-11-25T00:00:00Z) or ns since the epoch, \(Time.acceptedRangeText); "
-                                          + "got '\(Echo.prefix(text, 40))'")
+                throw APIError.badRequest(
+                    "'\(name)' must be ISO 8601 (2026-11-25T00:00:00Z) or ns since the epoch, \(Time.acceptedRangeText); "
+                        + "got '\(Echo.prefix(text, 40))'")
             }
             return parsed
         }

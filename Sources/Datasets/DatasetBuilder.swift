@@ -1,6 +1,6 @@
 import EngineHistory
-import Foundation
 public import FeatureEngine
+import Foundation
 public import MarketData
 import Parquet
 public import RawStore
@@ -18,8 +18,13 @@ public enum DatasetBuildError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .invalid(let error): return error.description
         case .noData(let symbol, let requested, let available):
-            let periods = available.isEmpty ? "none" : available.map { "[\(Time.formatISO8601($0.lowerBound)), \(Time.formatISO8601($0.upperBound))]" }.joined(separator: ", ")
-            return "no stored data for \(symbol) in [\(Time.formatISO8601(requested.0)), \(Time.formatISO8601(requested.1))); periods with data: \(periods)"
+            let periods =
+                available.isEmpty
+                ? "none"
+                : available.map { "[\(Time.formatISO8601($0.lowerBound)), \(Time.formatISO8601($0.upperBound))]" }.joined(separator: ", ")
+            return
+                "no stored data for \(symbol) in [\(Time.formatISO8601(requested.0)), "
+                + "\(Time.formatISO8601(requested.1))); periods with data: \(periods)"
         case .registryMismatch(let requested, let inForce): return "registry version \(requested) requested, \(inForce) is in force"
         case .cancelled: return "build cancelled"
         case .leakage(let problems): return "leakage check failed:\n" + problems.prefix(20).map { "  - \($0)" }.joined(separator: "\n")
@@ -46,8 +51,10 @@ public struct DatasetBuilder {
     /// The manifest's `created_at`: given by the caller, whose clock it is.
     public let createdAt: Nanos
 
-    public init(config: DatasetConfig, registry: FeatureRegistry, store: RawStore, outputDirectory: String, datasetId: String,
-                createdAt: Nanos) {
+    public init(
+        config: DatasetConfig, registry: FeatureRegistry, store: RawStore, outputDirectory: String, datasetId: String,
+        createdAt: Nanos
+    ) {
         self.config = config
         self.registry = registry
         self.store = store
@@ -85,8 +92,10 @@ public struct DatasetBuilder {
         // The registry in force plus two hidden entries the targets need.
         var definitions = registry.features
         definitions.append(FeatureDefinition(name: Self.midName, kind: .midPrice))
-        definitions.append(FeatureDefinition(name: Self.sigmaName, kind: .volatility, window: config.targets.volWindow,
-                                             maxLookbackDays: max(1, Double(config.targets.volWindow) / Double(Time.nanosPerDay))))
+        definitions.append(
+            FeatureDefinition(
+                name: Self.sigmaName, kind: .volatility, window: config.targets.volWindow,
+                maxLookbackDays: max(1, Double(config.targets.volWindow) / Double(Time.nanosPerDay))))
         let augmented = try FeatureRegistry(version: registry.version, features: definitions, quietLimit: registry.quietLimit)
         let featureCount = registry.features.count
         var engine = FeatureEngine(registry: augmented)
@@ -134,7 +143,8 @@ public struct DatasetBuilder {
                             }
                         case .direction:
                             targets.append(nil)  // placeholder: strings go to their own column
-                            directions.append(ret.map { $0 > config.targets.threshold ? "up" : $0 < -config.targets.threshold ? "down" : "flat" })
+                            directions.append(
+                                ret.map { $0 > config.targets.threshold ? "up" : $0 < -config.targets.threshold ? "down" : "flat" })
                         }
                     }
                 }
@@ -152,8 +162,9 @@ public struct DatasetBuilder {
 
         // The one replay: from the latest checkpoint at or before start - W, so that a build
         // costs its own period, not the whole stored history (features.md §6).
-        var opened = try EngineReplay.open(store: store, checkpoints: CheckpointStore(root: store.layout.root), symbol: config.symbol,
-                                           firstNeeded: start, lookback: augmented.lookback)
+        var opened = try EngineReplay.open(
+            store: store, checkpoints: CheckpointStore(root: store.layout.root), symbol: config.symbol,
+            firstNeeded: start, lookback: augmented.lookback)
         if let checkpoint = opened.checkpoint {
             engine.restore(checkpoint)
             lastApplied = checkpoint.lastEventRecvTs
@@ -188,8 +199,10 @@ public struct DatasetBuilder {
                 lastEmitted = g
                 if let mid = vector.values[featureCount] { mids[g / Time.nanosPerSecond] = mid }
                 if g >= start && g < end && (g - start) % config.sampleEvery == 0 {
-                    pending.append(PendingRow(t: g, features: Array(vector.values[0..<featureCount]), sigma: vector.values[featureCount + 1],
-                                              lastEventTs: lastApplied))
+                    pending.append(
+                        PendingRow(
+                            t: g, features: Array(vector.values[0..<featureCount]), sigma: vector.values[featureCount + 1],
+                            lastEventTs: lastApplied))
                 }
                 do { try flush(through: g) } catch { failure = error }
             }
@@ -197,7 +210,8 @@ public struct DatasetBuilder {
             lastApplied = event.recvTs
             if eventsRead % 262_144 == 0 {
                 if isCancelled() { sink.abort(); throw DatasetBuildError.cancelled }
-                progress(Progress(fraction: min(1, Double(event.recvTs - replayStart) / span), rows: sink.totalRows, eventsRead: eventsRead))
+                progress(
+                    Progress(fraction: min(1, Double(event.recvTs - replayStart) / span), rows: sink.totalRows, eventsRead: eventsRead))
             }
             // Every grid point up to end - 1 s + h_max is closed once an event after it is read.
             if event.recvTs > horizonEnd { break }
@@ -219,10 +233,11 @@ public struct DatasetBuilder {
             throw DatasetBuildError.leakage(leakage.violations)
         }
         progress(Progress(fraction: 1, rows: sink.totalRows, eventsRead: eventsRead))
-        let manifest = try DatasetManifest.make(id: datasetId, config: config, registry: registry, sink: sink, files: files,
-                                                coverage: coverage, missingPeriods: missing.periods, quietPeriods: quietPeriods,
-                                                leakage: leakage, eventsRead: eventsRead, droppedAtEnd: rowsDroppedAtEnd,
-                                                lastGrid: lastGrid, buildSeconds: Date().timeIntervalSince(started), createdAt: createdAt)
+        let manifest = try DatasetManifest.make(
+            id: datasetId, config: config, registry: registry, sink: sink, files: files,
+            coverage: coverage, missingPeriods: missing.periods, quietPeriods: quietPeriods,
+            leakage: leakage, eventsRead: eventsRead, droppedAtEnd: rowsDroppedAtEnd,
+            lastGrid: lastGrid, buildSeconds: Date().timeIntervalSince(started), createdAt: createdAt)
         try manifest.json.write(toFile: "\(outputDirectory)/manifest.json", atomically: true, encoding: .utf8)
         return manifest
     }

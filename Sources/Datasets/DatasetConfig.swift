@@ -18,8 +18,9 @@ public struct DatasetConfig: Sendable, Equatable {
     public enum Splits: Sendable, Equatable {
         /// Half-open periods `[start, end)` of row times, by split name (train, validation, test).
         case explicit(periods: [(name: String, start: Nanos, end: Nanos)], embargo: Nanos)
-        case walkForward(start: Nanos, end: Nanos, trainWindow: Nanos, validationWindow: Nanos, step: Nanos,
-                         minTrainSamples: Int, lastFoldIsTest: Bool, embargo: Nanos)
+        case walkForward(
+            start: Nanos, end: Nanos, trainWindow: Nanos, validationWindow: Nanos, step: Nanos,
+            minTrainSamples: Int, lastFoldIsTest: Bool, embargo: Nanos)
         case random(start: Nanos, end: Nanos, seed: UInt64, fractions: [(name: String, fraction: Double)])
 
         public static func == (a: Splits, b: Splits) -> Bool { "\(a)" == "\(b)" }
@@ -133,14 +134,22 @@ extension DatasetConfig {
 
         guard case .object = root else { throw DatasetConfigError(problems: ["expected a JSON object"]) }
         let symbol = string(root["symbol"], "symbol") ?? ""
-        if symbol.isEmpty { problems.append("symbol: missing") } else if !Symbols.isValid(symbol) { problems.append("symbol: invalid '\(symbol.prefix(40))'") }
+        if symbol.isEmpty {
+            problems.append("symbol: missing")
+        } else if !Symbols.isValid(symbol) {
+            problems.append("symbol: invalid '\(symbol.prefix(40))'")
+        }
         var targets = Targets()
         if let t = root["targets"] {
             if case .array(let list)? = t["types"] {
                 targets.types = []
                 for item in list {
-                    if case .string(let name) = item, let type = TargetType(rawValue: name) { targets.types.append(type) }
-                    else { problems.append("targets.types: unknown target \(JSONText.serialize(item).prefix(40)) (return, log_return, direction, sharpe)") }
+                    if case .string(let name) = item, let type = TargetType(rawValue: name) {
+                        targets.types.append(type)
+                    } else {
+                        problems.append(
+                            "targets.types: unknown target \(JSONText.serialize(item).prefix(40)) (return, log_return, direction, sharpe)")
+                    }
                 }
             }
             if case .array(let list)? = t["horizons"] {
@@ -159,35 +168,43 @@ extension DatasetConfig {
             if case .object(let members)? = splitsNode?["periods"] {
                 for name in ["train", "validation", "test"] {
                     guard let pair = members[name] else { continue }
-                    guard case .array(let bounds) = pair, bounds.count == 2 else { problems.append("splits.periods.\(name): expected [start, end]"); continue }
+                    guard case .array(let bounds) = pair, bounds.count == 2 else {
+                        problems.append("splits.periods.\(name): expected [start, end]"); continue
+                    }
                     if let start = time(bounds[0], "splits.periods.\(name)[0]"), let end = time(bounds[1], "splits.periods.\(name)[1]") {
                         periods.append((name, start, end))
                     }
                 }
-                for key in members.keys where !["train", "validation", "test"].contains(key) { problems.append("splits.periods.\(key.prefix(40)): unknown split") }
+                for key in members.keys where !["train", "validation", "test"].contains(key) {
+                    problems.append("splits.periods.\(key.prefix(40)): unknown split")
+                }
             } else {
                 problems.append("splits.periods: missing (an object with train/validation/test periods)")
             }
             splits = .explicit(periods: periods, embargo: duration(splitsNode?["embargo"], "splits.embargo", default: 0) ?? 0)
         case "walk_forward":
             let node = splitsNode!
-            splits = .walkForward(start: time(node["start"], "splits.start") ?? 0, end: time(node["end"], "splits.end") ?? 0,
-                                  trainWindow: duration(node["train_window"], "splits.train_window") ?? 0,
-                                  validationWindow: duration(node["validation_window"], "splits.validation_window") ?? 0,
-                                  step: duration(node["step"], "splits.step") ?? 0,
-                                  minTrainSamples: integer(node["min_train_samples"], "splits.min_train_samples", 0...1_000_000_000, default: 1),
-                                  lastFoldIsTest: bool(node["last_fold_test"], false),
-                                  embargo: duration(node["embargo"], "splits.embargo", default: 0) ?? 0)
+            splits = .walkForward(
+                start: time(node["start"], "splits.start") ?? 0, end: time(node["end"], "splits.end") ?? 0,
+                trainWindow: duration(node["train_window"], "splits.train_window") ?? 0,
+                validationWindow: duration(node["validation_window"], "splits.validation_window") ?? 0,
+                step: duration(node["step"], "splits.step") ?? 0,
+                minTrainSamples: integer(node["min_train_samples"], "splits.min_train_samples", 0...1_000_000_000, default: 1),
+                lastFoldIsTest: bool(node["last_fold_test"], false),
+                embargo: duration(node["embargo"], "splits.embargo", default: 0) ?? 0)
         case "random":
             let node = splitsNode!
             var fractions: [(String, Double)] = []
             if case .object(let members)? = node["fractions"] {
-                for name in ["train", "validation", "test"] { if let f = number(members[name], "splits.fractions.\(name)") { fractions.append((name, f)) } }
+                for name in ["train", "validation", "test"] {
+                    if let f = number(members[name], "splits.fractions.\(name)") { fractions.append((name, f)) }
+                }
             } else {
                 fractions = [("train", 0.7), ("validation", 0.15), ("test", 0.15)]
             }
-            splits = .random(start: time(node["start"], "splits.start") ?? 0, end: time(node["end"], "splits.end") ?? 0,
-                             seed: integer(node["seed"], "splits.seed", 0...UInt64.max, default: 42), fractions: fractions)
+            splits = .random(
+                start: time(node["start"], "splits.start") ?? 0, end: time(node["end"], "splits.end") ?? 0,
+                seed: integer(node["seed"], "splits.seed", 0...UInt64.max, default: 42), fractions: fractions)
         case let other:
             problems.append("splits.strategy: unknown '\(other)' (explicit, walk_forward, random)")
         }
@@ -208,10 +225,16 @@ extension DatasetConfig {
         let second = Time.nanosPerSecond
         if targets.types.isEmpty { problems.append("targets.types: at least one target is needed") }
         if targets.horizons.isEmpty { problems.append("targets.horizons: at least one horizon is needed") }
-        for h in targets.horizons where h % second != 0 || h <= 0 { problems.append("targets.horizons: \(Time.formatDuration(h)) is not a positive whole number of seconds") }
-        for h in targets.horizons where h > 86_400 * second { problems.append("targets.horizons: \(Time.formatDuration(h)) is longer than a day") }
+        for h in targets.horizons where h % second != 0 || h <= 0 {
+            problems.append("targets.horizons: \(Time.formatDuration(h)) is not a positive whole number of seconds")
+        }
+        for h in targets.horizons where h > 86_400 * second {
+            problems.append("targets.horizons: \(Time.formatDuration(h)) is longer than a day")
+        }
         if !(targets.threshold >= 0) { problems.append("targets.threshold: must be >= 0") }
-        if targets.volWindow % second != 0 || targets.volWindow < 2 * second { problems.append("targets.vol_window: must be whole seconds, at least 2s") }
+        if targets.volWindow % second != 0 || targets.volWindow < 2 * second {
+            problems.append("targets.vol_window: must be whole seconds, at least 2s")
+        }
         if sampleEvery % second != 0 || sampleEvery <= 0 { problems.append("sample_every: must be a positive whole number of seconds") }
         switch splits {
         case .explicit(let periods, let embargo):
@@ -220,20 +243,31 @@ extension DatasetConfig {
             let order = ["train", "validation", "test"]
             let sorted = periods.sorted { order.firstIndex(of: $0.name)! < order.firstIndex(of: $1.name)! }
             for (a, b) in zip(sorted, sorted.dropFirst()) where a.end > b.start {
-                problems.append("splits.periods: \(a.name) [..., \(Time.formatISO8601(a.end))) overlaps or follows \(b.name) starting \(Time.formatISO8601(b.start)): periods must be in order train < validation < test without overlap")
+                problems.append(
+                    "splits.periods: \(a.name) [..., \(Time.formatISO8601(a.end))) overlaps or follows \(b.name) "
+                        + "starting \(Time.formatISO8601(b.start)): periods must be in order train < validation < test without overlap"
+                )
             }
             if embargo < 0 { problems.append("splits.embargo: must not be negative") }
         case .walkForward(let start, let end, let train, let validation, let step, let minTrain, _, let embargo):
             if start >= end { problems.append("splits: start must be before end") }
-            if train <= 0 || validation <= 0 || step <= 0 { problems.append("splits: train_window, validation_window and step must be positive") }
+            if train <= 0 || validation <= 0 || step <= 0 {
+                problems.append("splits: train_window, validation_window and step must be positive")
+            }
             if start + train + validation > end { problems.append("splits: not even one fold fits between start and end") }
             if minTrain < 0 { problems.append("splits.min_train_samples: must not be negative") }
             if embargo < 0 { problems.append("splits.embargo: must not be negative") }
         case .random(let start, let end, _, let fractions):
-            if !allowRandomSplit { problems.append("splits.strategy random mixes past and future rows (leakage): set \"allow_random_split\": true to ask for it explicitly") }
+            if !allowRandomSplit {
+                problems.append(
+                    "splits.strategy random mixes past and future rows (leakage): set \"allow_random_split\": true to ask for it explicitly"
+                )
+            }
             if start >= end { problems.append("splits: start must be before end") }
             let total = fractions.reduce(0) { $0 + $1.fraction }
-            if fractions.isEmpty || fractions.contains(where: { $0.fraction < 0 }) || abs(total - 1) > 1e-9 { problems.append("splits.fractions: must be non-negative and add up to 1") }
+            if fractions.isEmpty || fractions.contains(where: { $0.fraction < 0 }) || abs(total - 1) > 1e-9 {
+                problems.append("splits.fractions: must be non-negative and add up to 1")
+            }
         }
         return problems
     }

@@ -1,5 +1,5 @@
-import Foundation
 import FeatureEngine
+import Foundation
 public import MarketData
 
 /// `manifest.json` of a built dataset: what was built from what, and the proof it does not leak.
@@ -21,11 +21,13 @@ public struct DatasetManifest: Sendable {
     public var json: String
 
     /// - Parameter createdAt: the build's time, from the caller's clock.
-    static func make(id: String, config: DatasetConfig, registry: FeatureRegistry, sink: SplitSink, files: [String: String],
-                     coverage: [ClosedRange<Nanos>], missingPeriods: [(start: Nanos, end: Nanos)] = [],
-                     quietPeriods: [(start: Nanos, end: Nanos)] = [],
-                     leakage: LeakageChecker.Report, eventsRead: Int, droppedAtEnd: Int,
-                     lastGrid: Nanos, buildSeconds: Double, createdAt: Nanos) throws -> DatasetManifest {
+    static func make(
+        id: String, config: DatasetConfig, registry: FeatureRegistry, sink: SplitSink, files: [String: String],
+        coverage: [ClosedRange<Nanos>], missingPeriods: [(start: Nanos, end: Nanos)] = [],
+        quietPeriods: [(start: Nanos, end: Nanos)] = [],
+        leakage: LeakageChecker.Report, eventsRead: Int, droppedAtEnd: Int,
+        lastGrid: Nanos, buildSeconds: Double, createdAt: Nanos
+    ) throws -> DatasetManifest {
         typealias Document = DatasetManifestDocument
         func iso(_ t: Nanos) -> String { Time.formatISO8601(t) }
         func duration(_ t: Nanos) -> String { Time.formatDuration(t) }
@@ -47,25 +49,33 @@ public struct DatasetManifest: Sendable {
         var document = Document(
             datasetId: id, symbol: config.symbol, createdAt: iso(createdAt), buildSeconds: buildSeconds,
             registry: .init(version: registry.version, contentHash: registry.contentHash),
-            targets: .init(types: config.targets.types.map(\.rawValue), horizons: config.targets.horizons.map(duration),
-                           threshold: config.targets.threshold, volWindow: duration(config.targets.volWindow)),
+            targets: .init(
+                types: config.targets.types.map(\.rawValue), horizons: config.targets.horizons.map(duration),
+                threshold: config.targets.threshold, volWindow: duration(config.targets.volWindow)),
             sampleEvery: duration(config.sampleEvery), period: .init(start: iso(start), end: iso(end)),
             splitStrategy: "", randomSplit: false,
-            splitsInfo: unique(splits.map { split in
-                (split.name, Document.SplitInfo(rows: split.rows, start: split.start.map(iso), end: split.end.map(iso), file: split.file))
-            }),
+            splitsInfo: unique(
+                splits.map { split in
+                    (
+                        split.name,
+                        Document.SplitInfo(rows: split.rows, start: split.start.map(iso), end: split.end.map(iso), file: split.file)
+                    )
+                }),
             rows: sink.totalRows, purgedRows: sink.purged, embargoedRows: sink.embargoed, droppedRowsPastLastEvent: droppedAtEnd,
             columns: columns,
-            nullCounts: unique(splits.compactMap { split in
-                sink.outputs[split.name].map { (split.name, unique(Array(zip(columns, $0.nullCounts)))) }
-            }),
-            source: .init(eventsRead: eventsRead, lastGridPoint: iso(lastGrid),
-                          coverage: coverage.map { [iso($0.lowerBound), iso($0.upperBound)] },
-                          gaps: missingPeriods.map { [iso($0.start), iso($0.end)] }, quietLimit: duration(registry.quietLimit),
-                          quietPeriods: quietPeriods.map { [iso($0.start), iso($0.end)] }),
-            leakageCheck: .init(enabled: leakage.enabled, rowsChecked: leakage.rowsChecked, passed: leakage.violations.isEmpty,
-                                violations: Array(leakage.violations.prefix(100)),
-                                checks: leakage.checks.map { .init(check: $0.name, passed: $0.passed) }))
+            nullCounts: unique(
+                splits.compactMap { split in
+                    sink.outputs[split.name].map { (split.name, unique(Array(zip(columns, $0.nullCounts)))) }
+                }),
+            source: .init(
+                eventsRead: eventsRead, lastGridPoint: iso(lastGrid),
+                coverage: coverage.map { [iso($0.lowerBound), iso($0.upperBound)] },
+                gaps: missingPeriods.map { [iso($0.start), iso($0.end)] }, quietLimit: duration(registry.quietLimit),
+                quietPeriods: quietPeriods.map { [iso($0.start), iso($0.end)] }),
+            leakageCheck: .init(
+                enabled: leakage.enabled, rowsChecked: leakage.rowsChecked, passed: leakage.violations.isEmpty,
+                violations: Array(leakage.violations.prefix(100)),
+                checks: leakage.checks.map { .init(check: $0.name, passed: $0.passed) }))
         switch config.splits {
         case .explicit(let periods, let embargo):
             document.splitStrategy = "explicit"
@@ -73,12 +83,14 @@ public struct DatasetManifest: Sendable {
             document.periods = unique(periods.map { ($0.name, [iso($0.start), iso($0.end)]) })
         case .walkForward(let s, let e, let train, let validation, let step, let minTrain, let lastTest, let embargo):
             document.splitStrategy = "walk_forward"
-            document.walkForward = .init(start: iso(s), end: iso(e), trainWindow: duration(train),
-                                         validationWindow: duration(validation), step: duration(step),
-                                         minTrainSamples: minTrain, lastFoldTest: lastTest, embargo: duration(embargo))
+            document.walkForward = .init(
+                start: iso(s), end: iso(e), trainWindow: duration(train),
+                validationWindow: duration(validation), step: duration(step),
+                minTrainSamples: minTrain, lastFoldTest: lastTest, embargo: duration(embargo))
             document.folds = sink.folds.enumerated().map { k, fold in
-                .init(fold: k, train: [iso(fold.train.lowerBound), iso(fold.train.upperBound)], validationName: fold.validationName,
-                      validation: [iso(fold.validation.lowerBound), iso(fold.validation.upperBound)])
+                .init(
+                    fold: k, train: [iso(fold.train.lowerBound), iso(fold.train.upperBound)], validationName: fold.validationName,
+                    validation: [iso(fold.validation.lowerBound), iso(fold.validation.upperBound)])
             }
             document.skippedFolds = sink.skippedFolds.map {
                 .init(fold: $0.fold, trainRows: $0.trainRows, reason: "fewer than min_train_samples train rows")

@@ -38,7 +38,12 @@ public struct LeakageChecker {
             guard let earlier, earlier.rows > 0 else { return }
             let passed = earlier.maxT + hMax < laterStart
             checks.append((label, passed))
-            if !passed { problems.append("\(label): the last \(earlier.name) row at \(Time.formatISO8601(earlier.maxT)) has a label past \(Time.formatISO8601(laterStart))") }
+            if !passed {
+                problems.append(
+                    "\(label): the last \(earlier.name) row at \(Time.formatISO8601(earlier.maxT)) has a label past "
+                        + "\(Time.formatISO8601(laterStart))"
+                )
+            }
         }
         switch config.splits {
         case .explicit(let periods, _):
@@ -54,7 +59,8 @@ public struct LeakageChecker {
             }
         case .walkForward:
             for (k, fold) in sink.folds.enumerated() {
-                ordered(sink.outputs["fold_\(k)_train"], fold.validation.lowerBound, "fold \(k): train purged before \(fold.validationName)")
+                ordered(
+                    sink.outputs["fold_\(k)_train"], fold.validation.lowerBound, "fold \(k): train purged before \(fold.validationName)")
             }
         case .random:
             checks.append(("random split (explicitly allowed): periods interleave by design", true))

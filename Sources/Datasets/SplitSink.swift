@@ -1,5 +1,5 @@
-import Foundation
 import FeatureEngine
+import Foundation
 import MarketData
 import Parquet
 
@@ -55,11 +55,14 @@ final class SplitSink {
             for type in config.targets.types {
                 let name = "target_\(type.rawValue)_\(Time.formatDuration(h))"
                 names.append(name)
-                columns.append(type == .direction ? .string(name, optional: true) : ParquetColumn(name: name, type: .double, optional: true))
+                columns.append(
+                    type == .direction ? .string(name, optional: true) : ParquetColumn(name: name, type: .double, optional: true))
             }
         }
-        columns.append(ParquetColumn(name: "last_event_ts", type: .int64, logicalType: .timestamp(unit: .nanos, utc: true), optional: false,
-                                     encoding: .deltaBinaryPacked))
+        columns.append(
+            ParquetColumn(
+                name: "last_event_ts", type: .int64, logicalType: .timestamp(unit: .nanos, utc: true), optional: false,
+                encoding: .deltaBinaryPacked))
         schema = ParquetSchema(columns)
         targetNames = names
         if case .walkForward(let start, let end, let train, let validation, let step, _, let lastIsTest, _) = config.splits {
@@ -93,7 +96,11 @@ final class SplitSink {
         case .walkForward(_, _, _, _, _, _, _, let embargo):
             for (k, fold) in folds.enumerated() {
                 if fold.train.contains(t) {
-                    if t + hMax >= fold.validation.lowerBound { purged["fold_\(k)_train", default: 0] += 1 } else { try append(row, to: "fold_\(k)_train") }
+                    if t + hMax >= fold.validation.lowerBound {
+                        purged["fold_\(k)_train", default: 0] += 1
+                    } else {
+                        try append(row, to: "fold_\(k)_train")
+                    }
                 } else if fold.validation.contains(t) {
                     let name = "fold_\(k)_\(fold.validationName)"
                     if t < fold.validation.lowerBound + embargo { embargoed[name, default: 0] += 1 } else { try append(row, to: name) }
@@ -128,10 +135,13 @@ final class SplitSink {
             var options = ParquetWriterOptions()
             options.compression = .zstd
             options.rowGroupRows = 100_000
-            out.writer = try ParquetWriter(path: out.path, schema: schema, options: options,
-                                           keyValueMetadata: ["feature_service.registry_version": registry.version,
-                                                              "feature_service.registry_hash": registry.contentHash,
-                                                              "feature_service.split": out.name])
+            out.writer = try ParquetWriter(
+                path: out.path, schema: schema, options: options,
+                keyValueMetadata: [
+                    "feature_service.registry_version": registry.version,
+                    "feature_service.registry_hash": registry.contentHash,
+                    "feature_service.split": out.name,
+                ])
         }
         let rows = out.buffer
         var columns: [ParquetColumnData] = [

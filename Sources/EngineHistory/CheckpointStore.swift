@@ -44,7 +44,8 @@ public struct CheckpointStore: Sendable {
     /// Why a file is not trusted, or nil with the checkpoint when it is.
     public static func decode(_ bytes: [UInt8], symbol: String, at instant: Nanos) -> Result<EngineCheckpoint, CheckpointRejection> {
         guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")),
-              let header = try? JSONDecoder().decode(Header.self, from: Data(bytes[..<newline])), header.format == formatName else {
+            let header = try? JSONDecoder().decode(Header.self, from: Data(bytes[..<newline])), header.format == formatName
+        else {
             return .failure(.unreadable("no checkpoint header"))
         }
         guard header.version == EngineCheckpoint.formatVersion else {
@@ -79,8 +80,11 @@ public struct CheckpointStore: Sendable {
 
     /// The latest trusted checkpoint of `symbol` at or before `instant`, and the files skipped
     /// on the way (a torn, edited or foreign-version file is passed over, never trusted).
-    public func latest(symbol: String, atOrBefore instant: Nanos) throws
-        -> (checkpoint: EngineCheckpoint?, skipped: [(String, CheckpointRejection)]) {
+    public func latest(
+        symbol: String, atOrBefore instant: Nanos
+    ) throws
+        -> (checkpoint: EngineCheckpoint?, skipped: [(String, CheckpointRejection)])
+    {
         var skipped: [(String, CheckpointRejection)] = []
         for candidate in try instants(symbol: symbol).reversed() where candidate <= instant {
             let file = path(symbol: symbol, at: candidate)

@@ -21,8 +21,10 @@ public enum EngineReplay {
     /// T >= `firstNeeded` (and the windows of a registry whose lookback is `lookback`) is what a
     /// replay from the first stored event gives. Restore ``Start/checkpoint`` into the engine
     /// (``FeatureEngine/restore(_:)``) before applying ``Start/events``.
-    public static func open(store: RawStore, checkpoints: CheckpointStore?, symbol: String, firstNeeded: Nanos, lookback: Nanos,
-                            to: Nanos = .max) throws -> Start {
+    public static func open(
+        store: RawStore, checkpoints: CheckpointStore?, symbol: String, firstNeeded: Nanos, lookback: Nanos,
+        to: Nanos = .max
+    ) throws -> Start {
         var checkpoint: EngineCheckpoint?
         var skipped: [(path: String, why: CheckpointRejection)] = []
         if let checkpoints, firstNeeded > .min + lookback {
@@ -46,9 +48,11 @@ public enum EngineReplay {
 
     /// Emits the grid vectors of `symbol` with `from <= ts < to`, in time order.
     @discardableResult
-    public static func vectors(store: RawStore, checkpoints: CheckpointStore?, symbol: String, registry: FeatureRegistry,
-                               from: Nanos, to: Nanos, gridStep: Nanos = Time.nanosPerSecond, progress: ((Nanos) -> Void)? = nil,
-                               emit: (FeatureVector) throws -> Void) throws -> Stats {
+    public static func vectors(
+        store: RawStore, checkpoints: CheckpointStore?, symbol: String, registry: FeatureRegistry,
+        from: Nanos, to: Nanos, gridStep: Nanos = Time.nanosPerSecond, progress: ((Nanos) -> Void)? = nil,
+        emit: (FeatureVector) throws -> Void
+    ) throws -> Stats {
         var stats = Stats()
         var start = try open(store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: from, lookback: registry.lookback)
         stats.startedFrom = start.checkpoint?.at
@@ -74,11 +78,14 @@ public enum EngineReplay {
     /// checkpoint at or before `now - W`, then every later stored event, no vector computed.
     @discardableResult
     /// `throughSeq`: stop after the event with this `seq` (a reload's catch-up applies the rest).
-    public static func warm(_ engine: inout FeatureEngine, store: RawStore, checkpoints: CheckpointStore?, symbol: String,
-                            now: Nanos, throughSeq: Int64 = .max, isCancelled: () -> Bool = { false }) throws -> Stats {
+    public static func warm(
+        _ engine: inout FeatureEngine, store: RawStore, checkpoints: CheckpointStore?, symbol: String,
+        now: Nanos, throughSeq: Int64 = .max, isCancelled: () -> Bool = { false }
+    ) throws -> Stats {
         var stats = Stats()
-        var start = try open(store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: now,
-                             lookback: engine.plan.registry.lookback)
+        var start = try open(
+            store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: now,
+            lookback: engine.plan.registry.lookback)
         stats.startedFrom = start.checkpoint?.at
         stats.skippedCheckpoints = start.skipped.count
         if let checkpoint = start.checkpoint { engine.restore(checkpoint) }
@@ -124,7 +131,8 @@ public struct CheckpointWriter {
     public mutating func apply(_ event: MarketEvent, writeIf shouldWrite: (Nanos) -> Bool = { _ in true }) throws {
         let last = engine.state(of: event.symbol).flatMap { $0.eventCount > 0 ? $0.lastRecvTs : nil }
         if let instant = cadence.due(before: event, lastApplied: last), shouldWrite(instant),
-           let checkpoint = engine.checkpoint(of: event.symbol, at: instant) {
+            let checkpoint = engine.checkpoint(of: event.symbol, at: instant)
+        {
             try store.write(checkpoint)
             written += 1
         }
@@ -143,8 +151,10 @@ public enum CheckpointRebuild {
     }
 
     @discardableResult
-    public static func run(store: RawStore, checkpoints: CheckpointStore, symbol: String, from: Nanos = .min, to: Nanos = .max,
-                           every: Nanos = CheckpointCadence.defaultEvery) throws -> Summary {
+    public static func run(
+        store: RawStore, checkpoints: CheckpointStore, symbol: String, from: Nanos = .min, to: Nanos = .max,
+        every: Nanos = CheckpointCadence.defaultEvery
+    ) throws -> Summary {
         var summary = Summary()
         var start = try EngineReplay.open(store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: from, lookback: 0)
         var writer = CheckpointWriter(store: checkpoints, every: every)

@@ -35,11 +35,12 @@ extension SymbolFeatureState {
     /// The checkpoint of this state as of `instant` (>= the last applied event).
     public func checkpoint(symbol: String, at instant: Nanos) -> EngineCheckpoint {
         precondition(instant >= lastRecvTs, "a checkpoint is taken at or after the last applied event")
-        return EngineCheckpoint(symbol: symbol, at: instant, lastEventRecvTs: lastRecvTs, lastSeq: lastSeq,
-                                bids: book.bids.levels, asks: book.asks.levels, bookState: book.state, lastUpdateId: book.lastUpdateId,
-                                fundingRate: perpetual.fundingRate, nextFundingTimeMs: perpetual.nextFundingTimeMs,
-                                markPrice: perpetual.markPrice, indexPrice: perpetual.indexPrice, openInterest: perpetual.openInterest,
-                                positionSize: positionSize, entryPrice: lastEntryPrice)
+        return EngineCheckpoint(
+            symbol: symbol, at: instant, lastEventRecvTs: lastRecvTs, lastSeq: lastSeq,
+            bids: book.bids.levels, asks: book.asks.levels, bookState: book.state, lastUpdateId: book.lastUpdateId,
+            fundingRate: perpetual.fundingRate, nextFundingTimeMs: perpetual.nextFundingTimeMs,
+            markPrice: perpetual.markPrice, indexPrice: perpetual.indexPrice, openInterest: perpetual.openInterest,
+            positionSize: positionSize, entryPrice: lastEntryPrice)
     }
 }
 

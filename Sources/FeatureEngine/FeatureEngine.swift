@@ -66,13 +66,17 @@ public struct FeatureEngine: Sendable {
         let step = gridStep
         let quietLimit = plan.registry.quietLimit
         let emitFrom = self.emitFrom
-        return symbols.withValue(for: event.symbol, default: {
-            // The first grid point is the first multiple of the step at or after the first event.
-            Track(state: SymbolFeatureState(plan: plan), lastClosed: Time.floorDiv(event.recvTs - 1, step) * step)
-        }) { track in
+        return symbols.withValue(
+            for: event.symbol,
+            default: {
+                // The first grid point is the first multiple of the step at or after the first event.
+                Track(state: SymbolFeatureState(plan: plan), lastClosed: Time.floorDiv(event.recvTs - 1, step) * step)
+            }
+        ) { track in
             guard event.recvTs >= track.state.lastRecvTs else { return .outOfOrder }
-            Self.close(&track, symbol: event.symbol, before: event.recvTs, step: step, quietLimit: quietLimit,
-                       emitFrom: compute ? emitFrom : .max, emit: emit)
+            Self.close(
+                &track, symbol: event.symbol, before: event.recvTs, step: step, quietLimit: quietLimit,
+                emitFrom: compute ? emitFrom : .max, emit: emit)
             return .applied(track.state.apply(event))
         }
     }
@@ -84,8 +88,9 @@ public struct FeatureEngine: Sendable {
         let emitFrom = self.emitFrom
         for symbol in symbols.keys.sorted() {
             symbols.withValue(for: symbol, default: { fatalError("unreachable") }) { track in
-                Self.close(&track, symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: emitFrom,
-                           emit: emit)
+                Self.close(
+                    &track, symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: emitFrom,
+                    emit: emit)
             }
         }
     }
@@ -102,8 +107,9 @@ public struct FeatureEngine: Sendable {
         let quietLimit = plan.registry.quietLimit
         for symbol in symbols.keys {
             symbols.withValue(for: symbol, default: { fatalError("unreachable") }) { track in
-                Self.close(&track, symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: .max,
-                           emit: { _ in })
+                Self.close(
+                    &track, symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: .max,
+                    emit: { _ in })
             }
         }
     }
@@ -111,8 +117,9 @@ public struct FeatureEngine: Sendable {
     /// Restores a symbol from a checkpoint (replacing what the engine had of it): grid points
     /// up to the checkpoint's instant count as closed, later ones are emitted as events close them.
     public mutating func restore(_ checkpoint: EngineCheckpoint) {
-        symbols[checkpoint.symbol] = Track(state: SymbolFeatureState(plan: plan, restoring: checkpoint),
-                                           lastClosed: Time.floorDiv(checkpoint.at, gridStep) * gridStep)
+        symbols[checkpoint.symbol] = Track(
+            state: SymbolFeatureState(plan: plan, restoring: checkpoint),
+            lastClosed: Time.floorDiv(checkpoint.at, gridStep) * gridStep)
     }
 
     /// The vector of `symbol` as of `time` (>= its last event), or nil for an unknown symbol.
@@ -124,8 +131,10 @@ public struct FeatureEngine: Sendable {
     /// Closes the grid points `< time`. A point G has a vector only while the symbol has been
     /// silent for at most `quietLimit` (G - last event <= quiet_limit, features.md §1), so a
     /// long silence costs one step here, not one vector per second of it.
-    private static func close(_ track: inout Track, symbol: String, before time: Nanos, step: Nanos, quietLimit: Nanos,
-                              emitFrom: Nanos, emit: (FeatureVector) -> Void) {
+    private static func close(
+        _ track: inout Track, symbol: String, before time: Nanos, step: Nanos, quietLimit: Nanos,
+        emitFrom: Nanos, emit: (FeatureVector) -> Void
+    ) {
         let last = Time.floorDiv(time - 1, step) * step
         guard last > track.lastClosed else { return }
         if emitFrom != .max {

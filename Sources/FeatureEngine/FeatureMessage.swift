@@ -7,8 +7,10 @@ import MarketData
 /// registry order with every null written, which a sorted-keys encoder would not keep, and
 /// this runs once per published vector.
 public enum FeatureMessage {
-    public static func encode(_ vector: FeatureVector, names: [String], registryVersion: String, traceId: String?,
-                              extra: [(String, String)] = []) -> String {
+    public static func encode(
+        _ vector: FeatureVector, names: [String], registryVersion: String, traceId: String?,
+        extra: [(String, String)] = []
+    ) -> String {
         var out = "{\"symbol\":"
         JSONText.appendString(vector.symbol, to: &out)
         out += ",\"timestamp\":\"\(Time.formatISO8601(vector.ts))\",\"ts_ns\":\(vector.ts),\"registry_version\":"
@@ -34,7 +36,8 @@ public enum FeatureMessage {
     public static func decode(_ text: String, names: [String]) throws -> (vector: FeatureVector, registryVersion: String) {
         let root = try JSONParser.parse(text)
         guard case .string(let symbol)? = root["symbol"], case .number(let ts)? = root["ts_ns"], let tsValue = Int64(ts),
-              case .string(let version)? = root["registry_version"], case .object(let features)? = root["features"] else {
+            case .string(let version)? = root["registry_version"], case .object(let features)? = root["features"]
+        else {
             throw DecodeError(field: "", problem: "not a features.live message")
         }
         let values: [Double?] = names.map { name in

@@ -76,8 +76,9 @@ public struct FeaturePlan: Sendable {
             case .bookSlopeAsk: c = .slope(bid: false, levels: levels)
             case .ofi: c = .ofi(window: slot(&bookWindows, window))
             case .bookChurn:
-                c = .churn(window: slot(&bookWindows, window), lane: Self.ofiTermCount + churnLevels.firstIndex(of: levels)!,
-                           seconds: Double(window) / Double(Time.nanosPerSecond))
+                c = .churn(
+                    window: slot(&bookWindows, window), lane: Self.ofiTermCount + churnLevels.firstIndex(of: levels)!,
+                    seconds: Double(window) / Double(Time.nanosPerSecond))
             case .vwap: c = .vwap(window: slot(&tradeWindows, window))
             case .volume: c = .volume(window: slot(&tradeWindows, window))
             case .signedVolume: c = .signedVolume(window: slot(&tradeWindows, window))

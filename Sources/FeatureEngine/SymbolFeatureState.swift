@@ -1,6 +1,6 @@
+import Foundation  // sin, cos, log, sqrt (libm)
 public import MarketData
 public import OrderBook
-import Foundation  // sin, cos, log, sqrt (libm)
 
 /// Everything the engine knows about one symbol, and the feature values it implies.
 ///
@@ -55,10 +55,12 @@ public struct SymbolFeatureState: Sendable {
     /// empty windows (the events after C fill them), the mid known from the last event on.
     public init(plan: FeaturePlan, restoring checkpoint: EngineCheckpoint) {
         self.init(plan: plan)
-        book = L2Book(bids: checkpoint.bids, asks: checkpoint.asks, state: checkpoint.bookState, lastUpdateId: checkpoint.lastUpdateId,
-                      changeTrackingDepth: book.changeTrackingDepth)
-        perpetual = Perpetual(fundingRate: checkpoint.fundingRate, nextFundingTimeMs: checkpoint.nextFundingTimeMs,
-                              markPrice: checkpoint.markPrice, indexPrice: checkpoint.indexPrice, openInterest: checkpoint.openInterest)
+        book = L2Book(
+            bids: checkpoint.bids, asks: checkpoint.asks, state: checkpoint.bookState, lastUpdateId: checkpoint.lastUpdateId,
+            changeTrackingDepth: book.changeTrackingDepth)
+        perpetual = Perpetual(
+            fundingRate: checkpoint.fundingRate, nextFundingTimeMs: checkpoint.nextFundingTimeMs,
+            markPrice: checkpoint.markPrice, indexPrice: checkpoint.indexPrice, openInterest: checkpoint.openInterest)
         positionSize = checkpoint.positionSize
         lastEntryPrice = checkpoint.entryPrice
         lastRecvTs = checkpoint.lastEventRecvTs
@@ -155,7 +157,8 @@ public struct SymbolFeatureState: Sendable {
                         let before = change.isBid ? thresholdsBefore[2 * index] : thresholdsBefore[2 * index + 1]
                         let after = change.isBid ? bidAfter : askAfter
                         if side.isAmongBest(price: change.price, presentSize: change.before, threshold: before)
-                            || side.isAmongBest(price: change.price, presentSize: change.after, threshold: after) {
+                            || side.isAmongBest(price: change.price, presentSize: change.after, threshold: after)
+                        {
                             count += 1
                         }
                     }
@@ -175,10 +178,14 @@ public struct SymbolFeatureState: Sendable {
 
     /// The signed terms of one event's Cont–Kukanov–Stoikov order-flow imbalance (features.md
     /// §3); absent terms are 0. They are summed exactly with every other event's terms.
-    private func ofiTerms(before: (bid: Double, bidSize: Double, ask: Double, askSize: Double),
-                          after: (bid: Double, bidSize: Double, ask: Double, askSize: Double)) -> (Double, Double, Double, Double) {
-        (after.bid >= before.bid ? after.bidSize : 0, after.bid <= before.bid ? -before.bidSize : 0,
-         after.ask <= before.ask ? -after.askSize : 0, after.ask >= before.ask ? before.askSize : 0)
+    private func ofiTerms(
+        before: (bid: Double, bidSize: Double, ask: Double, askSize: Double),
+        after: (bid: Double, bidSize: Double, ask: Double, askSize: Double)
+    ) -> (Double, Double, Double, Double) {
+        (
+            after.bid >= before.bid ? after.bidSize : 0, after.bid <= before.bid ? -before.bidSize : 0,
+            after.ask <= before.ask ? -after.askSize : 0, after.ask >= before.ask ? before.askSize : 0
+        )
     }
 
     /// The feature vector as of `time` (>= ``lastRecvTs``), values in registry order.

@@ -26,8 +26,10 @@ public struct FeatureService: Sendable {
     /// Where every figure of `/metrics` goes.
     public let metrics: ServiceMetrics
 
-    public init(configuration: ServiceConfiguration, format: any ColumnFileFormat, logger: Logger, clock: any WallClock = SystemClock(),
-                metrics: ServiceMetrics = ServiceMetrics()) {
+    public init(
+        configuration: ServiceConfiguration, format: any ColumnFileFormat, logger: Logger, clock: any WallClock = SystemClock(),
+        metrics: ServiceMetrics = ServiceMetrics()
+    ) {
         self.metrics = metrics
         self.configuration = configuration
         self.format = format
@@ -58,26 +60,32 @@ public struct FeatureService: Sendable {
         // Metadata first: a wrong DATABASE_URL stops the start with the reason, before any ingest.
         let metadata: MetadataStore
         do {
-            metadata = try await MetadataStore.open(url: configuration.databaseURL, dataDirectory: configuration.dataDirectory,
-                                                    logger: logger, now: clock.now())
+            metadata = try await MetadataStore.open(
+                url: configuration.databaseURL, dataDirectory: configuration.dataDirectory,
+                logger: logger, now: clock.now())
         } catch {
             throw ConfigurationError("metadata store: \(error)")
         }
-        await RegistryHistory.record(registry, text: registryText, in: metadata, instance: configuration.instance,
-                                     reason: .startup, source: configuration.registryPath ?? "bundled", at: clock.now(), logger: logger)
+        await RegistryHistory.record(
+            registry, text: registryText, in: metadata, instance: configuration.instance,
+            reason: .startup, source: configuration.registryPath ?? "bundled", at: clock.now(), logger: logger)
         let store = try RawStore(root: configuration.dataDirectory, format: format)
         let checkpoints = CheckpointStore(root: configuration.dataDirectory)
         let throttle = configuration.bookUpdateThrottleMs.map { Nanos($0) * Time.nanosPerMilli }
-        let pipeline = try LivePipeline(configuration: .init(registry: registry, symbols: configuration.symbols, bookUpdateThrottle: throttle),
-                                        store: store, metrics: LiveMetrics(registry: metrics.registry))
+        let pipeline = try LivePipeline(
+            configuration: .init(registry: registry, symbols: configuration.symbols, bookUpdateThrottle: throttle),
+            store: store, metrics: LiveMetrics(registry: metrics.registry))
         // Warm start: each symbol from its latest checkpoint at or before now - W, then the stored
         // events after it, so vectors after a restart are the ones an offline rebuild computes;
         // the cost is W plus at most one checkpoint interval of events, not the history.
         let warmed = try await pipeline.reload(registry: registry, now: clock.now())
-        logger.notice("engine warmed from the raw store", metadata: [
-            "seconds": .stringConvertible(warmed.seconds), "events": .stringConvertible(warmed.replayed),
-            "symbols_from_checkpoints": .stringConvertible(warmed.fromCheckpoints),
-            "checkpoints_skipped": .stringConvertible(warmed.skippedCheckpoints)])
+        logger.notice(
+            "engine warmed from the raw store",
+            metadata: [
+                "seconds": .stringConvertible(warmed.seconds), "events": .stringConvertible(warmed.replayed),
+                "symbols_from_checkpoints": .stringConvertible(warmed.fromCheckpoints),
+                "checkpoints_skipped": .stringConvertible(warmed.skippedCheckpoints),
+            ])
         let (clock, logger) = (self.clock, self.logger)
         let (metrics, latency) = (self.metrics, self.metrics.ingestToVector)
         let broker = amqp.map { BrokerLink(configuration: $0, pipeline: pipeline, logger: logger, clock: clock, latency: latency) }
@@ -85,24 +93,28 @@ public struct FeatureService: Sendable {
             directory: "\(configuration.dataDirectory)/datasets", store: store, metadata: metadata, owner: configuration.instance,
             workers: 1, logger: logger, clock: clock, registry: { await pipeline.configuration.registry },
             notify: { message in
-                if let broker { await broker.publishDatasetReady(message) } else {
+                if let broker {
+                    await broker.publishDatasetReady(message)
+                } else {
                     // No broker configured: the features.dataset.ready message goes to the log.
                     logger.notice("features.dataset.ready", metadata: ["message": .string(message)])
                 }
             })
-        let context = APIContext(live: pipeline, clock: clock, store: store, registryPath: configuration.registryPath,
-                                 metrics: { now in
-                                     await pipeline.updateGauges(now: now)
-                                     return metrics.render()
-                                 },
-                                 startedAt: clock.now(), datasets: datasets, metadata: metadata, instance: configuration.instance,
-                                 brokerStatus: { broker?.status })
+        let context = APIContext(
+            live: pipeline, clock: clock, store: store, registryPath: configuration.registryPath,
+            metrics: { now in
+                await pipeline.updateGauges(now: now)
+                return metrics.render()
+            },
+            startedAt: clock.now(), datasets: datasets, metadata: metadata, instance: configuration.instance,
+            brokerStatus: { broker?.status })
         var services: [any Service] = [
             GridClockService(pipeline: pipeline, clock: clock),
             StoreCommitService(pipeline: pipeline, store: store, checkpoints: checkpoints, clock: clock, logger: logger),
             PublisherService(pipeline: pipeline, broker: broker, latency: latency, clock: clock),
             QualityRecorderService(pipeline: pipeline, metadata: metadata, clock: clock, logger: logger),
-            HousekeepingService(store: store, checkpoints: checkpoints, retentionDays: configuration.retentionDays, clock: clock, logger: logger),
+            HousekeepingService(
+                store: store, checkpoints: checkpoints, retentionDays: configuration.retentionDays, clock: clock, logger: logger),
             datasets,
         ]
         if let broker { services.append(BrokerConsumerService(broker: broker)) }
@@ -111,28 +123,36 @@ public struct FeatureService: Sendable {
             services.append(PositionFallbackService(pipeline: pipeline, lookup: client, clock: clock, logger: logger))
         }
         if let base = configuration.snapshotURL {
-            services.append(BookResyncService(pipeline: pipeline, source: BybitRESTSnapshotSource(baseURL: base), clock: clock, logger: logger))
+            services.append(
+                BookResyncService(pipeline: pipeline, source: BybitRESTSnapshotSource(baseURL: base), clock: clock, logger: logger))
         }
         var group = services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         if let replay = configuration.replayFile {
-            let feed = ReplayFeedService(pipeline: pipeline, path: replay, speed: configuration.replaySpeed,
-                                         exitAfterReplay: configuration.exitAfterReplay, clock: clock, logger: logger)
+            let feed = ReplayFeedService(
+                pipeline: pipeline, path: replay, speed: configuration.replaySpeed,
+                exitAfterReplay: configuration.exitAfterReplay, clock: clock, logger: logger)
             // --exit-after-replay: the feed's return shuts the whole service down gracefully.
-            group.append(.init(service: feed, successTerminationBehavior: configuration.exitAfterReplay ? .gracefullyShutdownGroup : .cancelGroup))
+            group.append(
+                .init(service: feed, successTerminationBehavior: configuration.exitAfterReplay ? .gracefullyShutdownGroup : .cancelGroup))
         } else if configuration.simulate && broker == nil {
-            group.append(.init(service: SimulatedFeedService(pipeline: pipeline, symbols: configuration.symbols, clock: clock, logger: logger)))
+            group.append(
+                .init(service: SimulatedFeedService(pipeline: pipeline, symbols: configuration.symbols, clock: clock, logger: logger)))
         }
         let port = configuration.port
-        let app = Application(router: APIRoutes.router(context, apiKeys: apiKeys),
-                              configuration: .init(address: .hostname(configuration.host, port: port), serverName: "feature-service"),
-                              onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
+        let app = Application(
+            router: APIRoutes.router(context, apiKeys: apiKeys),
+            configuration: .init(address: .hostname(configuration.host, port: port), serverName: "feature-service"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
         // The HTTP server starts last and stops first: no request finds a stopped part.
         group.append(.init(service: app))
-        logger.notice("feature-service starting", metadata: [
-            "port": .stringConvertible(port), "data_dir": .string(configuration.dataDirectory),
-            "metadata": .string(metadata.database.location), "instance": .string(configuration.instance),
-            "registry": .string("\(registry.version) \(registry.contentHash.prefix(12))"),
-            "services": .string(group.map { "\($0.service)" }.joined(separator: ","))])
+        logger.notice(
+            "feature-service starting",
+            metadata: [
+                "port": .stringConvertible(port), "data_dir": .string(configuration.dataDirectory),
+                "metadata": .string(metadata.database.location), "instance": .string(configuration.instance),
+                "registry": .string("\(registry.version) \(registry.contentHash.prefix(12))"),
+                "services": .string(group.map { "\($0.service)" }.joined(separator: ",")),
+            ])
         try await ServiceGroup(configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
         // Every service has stopped: nothing publishes any more, so the broker connections close.
         await broker?.close()

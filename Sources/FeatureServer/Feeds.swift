@@ -1,6 +1,6 @@
 import Foundation
-import Logging
 import Live
+import Logging
 import MarketData
 import Offline
 import ServiceRuntime
@@ -16,7 +16,8 @@ enum Feeds {
             logger.warning("simulated feed: none of its symbols (BTCUSDT, ETHUSDT, SOLUSDT) is owned by this instance")
             return
         }
-        var simulator = MarketSimulator(seed: UInt64(truncatingIfNeeded: start), symbols: chosen, start: start, eventsPerSecond: 20, depth: 50)
+        var simulator = MarketSimulator(
+            seed: UInt64(truncatingIfNeeded: start), symbols: chosen, start: start, eventsPerSecond: 20, depth: 50)
         logger.info("simulated feed started", metadata: ["symbols": .string(chosen.map(\.0).joined(separator: ","))])
         var count = 0
         while !Task.isCancelled {
@@ -55,6 +56,8 @@ enum Feeds {
             }
             if case .malformed = await pipeline.ingest(line, receivedAt: clock.now()) { malformed += 1 }
         }
-        logger.notice("replay finished", metadata: ["file": .string(path), "lines": .stringConvertible(lines), "malformed": .stringConvertible(malformed)])
+        logger.notice(
+            "replay finished",
+            metadata: ["file": .string(path), "lines": .stringConvertible(lines), "malformed": .stringConvertible(malformed)])
     }
 }

@@ -2,8 +2,8 @@ public import API
 public import FeatureEngine
 public import Live
 public import MarketData
-import ServiceRuntime
 import Quality
+import ServiceRuntime
 
 /// The live pipeline is what the HTTP API reads and drives (the API knows it only by this protocol).
 extension LivePipeline: LiveFeatures {
@@ -22,12 +22,16 @@ extension LivePipeline: LiveFeatures {
         }
     }
 
-    public func ingest(batch: [(body: ArraySlice<UInt8>, refused: DecodeError?)], receivedAt: Nanos, reportLimit: Int,
-                       deadLetterLimit: Int) -> IngestOutcome {
-        let outcome: BatchOutcome = ingest(batch: batch, receivedAt: receivedAt, reportLimit: reportLimit, deadLetterLimit: deadLetterLimit,
-                                           source: "ingest")
-        return IngestOutcome(acceptedEvents: outcome.acceptedEvents, malformedLines: outcome.malformedLines, errors: outcome.errors,
-                             deadLettersKept: outcome.deadLettersKept)
+    public func ingest(
+        batch: [(body: ArraySlice<UInt8>, refused: DecodeError?)], receivedAt: Nanos, reportLimit: Int,
+        deadLetterLimit: Int
+    ) -> IngestOutcome {
+        let outcome: BatchOutcome = ingest(
+            batch: batch, receivedAt: receivedAt, reportLimit: reportLimit, deadLetterLimit: deadLetterLimit,
+            source: "ingest")
+        return IngestOutcome(
+            acceptedEvents: outcome.acceptedEvents, malformedLines: outcome.malformedLines, errors: outcome.errors,
+            deadLettersKept: outcome.deadLettersKept)
     }
 
     public nonisolated func makeDurable() async throws {

@@ -46,7 +46,9 @@ public struct ServiceConfiguration: Sendable {
     public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
         var c = ServiceConfiguration()
         if let port = env["FEATURE_SERVICE_PORT"] {
-            guard let value = Int(port), (1...65535).contains(value) else { throw ConfigurationError("FEATURE_SERVICE_PORT must be 1-65535, got '\(port)'") }
+            guard let value = Int(port), (1...65535).contains(value) else {
+                throw ConfigurationError("FEATURE_SERVICE_PORT must be 1-65535, got '\(port)'")
+            }
             c.port = value
         }
         if let keys = env["FEATURE_SERVICE_API_KEYS"] {

@@ -13,12 +13,16 @@ import Synchronization
 /// `features.dataset.ready`. Both directions reconnect with backoff.
 public final class BrokerLink: Sendable {
     /// The gateway's queues and the arguments it declares them with.
-    public static let gatewayQueues = ["ws-gateway.orderbook", "ws-gateway.trade", "ws-gateway.kline", "ws-gateway.ticker",
-                                       "ws-gateway.funding", "ws-gateway.position"]
+    public static let gatewayQueues = [
+        "ws-gateway.orderbook", "ws-gateway.trade", "ws-gateway.kline", "ws-gateway.ticker",
+        "ws-gateway.funding", "ws-gateway.position",
+    ]
     /// Consumed when present: own executions, and the position manager's events.
     public static let optionalQueues = ["ws-gateway.order", "position-manager.position_updated"]
-    public static let gatewayArguments: AMQPTable = ["x-message-ttl": .int64(86_400_000), "x-max-length": .int64(100_000),
-                                                     "x-overflow": .string("drop-head")]
+    public static let gatewayArguments: AMQPTable = [
+        "x-message-ttl": .int64(86_400_000), "x-max-length": .int64(100_000),
+        "x-overflow": .string("drop-head"),
+    ]
     public static let liveQueue = "features.live"
     public static let datasetReadyQueue = "features.dataset.ready"
 
@@ -46,8 +50,10 @@ public final class BrokerLink: Sendable {
     private let published = Mutex<(sent: Int, dropped: Int)>((0, 0))
     private let datasetReady: DatasetReadyPublisher
 
-    public init(configuration: AMQPConfiguration, pipeline: LivePipeline, logger: Logger, clock: any WallClock,
-                latency: ValueHistogram? = nil) {
+    public init(
+        configuration: AMQPConfiguration, pipeline: LivePipeline, logger: Logger, clock: any WallClock,
+        latency: ValueHistogram? = nil
+    ) {
         self.clock = clock
         self.configuration = configuration
         self.pipeline = pipeline
@@ -111,11 +117,13 @@ public final class BrokerLink: Sendable {
         var attempt = 0
         for await publication in pipeline.publications {
             let (featureNames, version) = await names()
-            let body = FeatureMessage.encode(publication.vector, names: featureNames, registryVersion: version, traceId: publication.traceId)
+            let body = FeatureMessage.encode(
+                publication.vector, names: featureNames, registryVersion: version, traceId: publication.traceId)
             do {
                 let channel = try await publisher()
-                try await channel.publish(Array(body.utf8), routingKey: Self.liveQueue,
-                                          properties: AMQPProperties(contentType: "application/json", deliveryMode: 1))
+                try await channel.publish(
+                    Array(body.utf8), routingKey: Self.liveQueue,
+                    properties: AMQPProperties(contentType: "application/json", deliveryMode: 1))
                 attempt = 0
                 published.withLock { $0.sent += 1 }
                 if let trigger = publication.trigger {
@@ -124,7 +132,11 @@ public final class BrokerLink: Sendable {
             } catch {
                 published.withLock { $0.dropped += 1 }
                 // A failed link is closed, not just forgotten: its socket would stay open.
-                if let failed = publisherLink.withLock({ link in defer { link = nil }; return link }) { try? await failed.connection.close() }
+                if let failed = publisherLink.withLock({ link in
+                    defer { link = nil }; return link
+                }) {
+                    try? await failed.connection.close()
+                }
                 attempt += 1
                 if attempt == 1 || attempt % 100 == 0 { logger.warning("features.live publish failed: \(error)") }
                 try? await Task.sleep(for: .milliseconds(min(1000, 50 * attempt)))
@@ -145,7 +157,11 @@ public final class BrokerLink: Sendable {
     /// Closes the publishing connections (`features.live` and dataset notifications); for after
     /// the publisher has stopped, at shutdown. A later publish opens a new connection.
     public func close() async {
-        if let link = publisherLink.withLock({ link in defer { link = nil }; return link }) { try? await link.connection.close() }
+        if let link = publisherLink.withLock({ link in
+            defer { link = nil }; return link
+        }) {
+            try? await link.connection.close()
+        }
         await datasetReady.close()
     }
 

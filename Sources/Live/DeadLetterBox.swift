@@ -40,8 +40,10 @@ public struct DeadLetterBox: Sendable {
 
     /// Keeps a letter unless today's bounds are reached; returns whether it was kept.
     @discardableResult
-    public mutating func add(_ error: DecodeError, body: some Collection<UInt8>, at now: Nanos, source: String,
-                             logIndividually: Bool) -> Bool {
+    public mutating func add(
+        _ error: DecodeError, body: some Collection<UInt8>, at now: Nanos, source: String,
+        logIndividually: Bool
+    ) -> Bool {
         let today = Time.floorDiv(now, Time.nanosPerDay)
         if today != day { (day, dayCount, dayBytes) = (today, 0, 0) }
         let cut = Array(body.prefix(Self.maxBodyBytes))
@@ -52,8 +54,10 @@ public struct DeadLetterBox: Sendable {
         dayCount += 1
         dayBytes += cut.count
         kept += 1
-        pending.append(Letter(error: error, body: cut, length: body.count, receivedAt: now, source: source,
-                              logIndividually: logIndividually))
+        pending.append(
+            Letter(
+                error: error, body: cut, length: body.count, receivedAt: now, source: source,
+                logIndividually: logIndividually))
         return true
     }
 

@@ -11,8 +11,11 @@ enum HTTPGet {
 
     /// The status and body of `GET url`. The whole exchange (connect, head and body) must end
     /// within `timeout`: the client's deadline covers only the head, a stalled body would not.
-    static func fetch(_ url: String, headers: [(name: String, value: String)] = [], timeout: Duration)
-        async throws -> (status: UInt, body: [UInt8]) {
+    static func fetch(
+        _ url: String, headers: [(name: String, value: String)] = [], timeout: Duration
+    )
+        async throws -> (status: UInt, body: [UInt8])
+    {
         var request = HTTPClientRequest(url: url)
         for header in headers { request.headers.add(name: header.name, value: header.value) }
         let prepared = request

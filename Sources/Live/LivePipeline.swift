@@ -1,11 +1,11 @@
+import EngineHistory
 public import FeatureEngine
+import Foundation
 public import MarketData
 import OrderBook
+public import Prometheus
 public import Quality
 public import RawStore
-import EngineHistory
-import Foundation
-public import Prometheus
 import ServiceRuntime
 
 /// The online path: message bodies in (from the broker, `POST /ingest`, a replay at pace or
@@ -95,7 +95,9 @@ public actor LivePipeline {
     /// - Parameters:
     ///   - store: where raw events go (nil for a pipeline without storage, e.g. tests).
     ///   - metrics: where its counters go (by default a registry of its own).
-    public init(configuration: Configuration, store: RawStore?, metrics: LiveMetrics = LiveMetrics(registry: PrometheusCollectorRegistry())) throws {
+    public init(
+        configuration: Configuration, store: RawStore?, metrics: LiveMetrics = LiveMetrics(registry: PrometheusCollectorRegistry())
+    ) throws {
         self.configuration = configuration
         self.store = store
         self.metrics = metrics
@@ -139,8 +141,10 @@ public actor LivePipeline {
     /// is bounded whatever it holds. Dead letters of a batch are not logged one by one: the
     /// caller logs one line for the request.
     /// A body with a `refused` error (a line over the length limit) is malformed without decoding.
-    public func ingest(batch: [(body: ArraySlice<UInt8>, refused: DecodeError?)], receivedAt now: Nanos, reportLimit: Int,
-                       deadLetterLimit: Int, source: String) -> BatchOutcome {
+    public func ingest(
+        batch: [(body: ArraySlice<UInt8>, refused: DecodeError?)], receivedAt now: Nanos, reportLimit: Int,
+        deadLetterLimit: Int, source: String
+    ) -> BatchOutcome {
         var outcome = BatchOutcome()
         for (index, (body, refused)) in batch.enumerated() {
             let message: DecodedMessage
@@ -191,7 +195,8 @@ public actor LivePipeline {
 
     private func apply(_ event: MarketEvent) {
         if store != nil, let instant = cadence.due(before: event, lastApplied: engine.lastEventTime(of: event.symbol)),
-           let checkpoint = engine.checkpoint(of: event.symbol, at: instant) {
+            let checkpoint = engine.checkpoint(of: event.symbol, at: instant)
+        {
             dueCheckpoints.append(checkpoint)
         }
         reloadBuffer?.append(event)
@@ -335,8 +340,9 @@ public actor LivePipeline {
             try store.flush()
             let checkpoints = CheckpointStore(root: store.layout.root)
             for symbol in try store.layout.symbols() where owned?.contains(symbol) ?? true {
-                let warmed = try EngineReplay.warm(&fresh, store: store, checkpoints: checkpoints, symbol: symbol, now: now,
-                                                   throughSeq: marks[symbol] ?? 0)
+                let warmed = try EngineReplay.warm(
+                    &fresh, store: store, checkpoints: checkpoints, symbol: symbol, now: now,
+                    throughSeq: marks[symbol] ?? 0)
                 stats.replayed += warmed.events
                 stats.fromCheckpoints += warmed.startedFrom == nil ? 0 : 1
                 stats.skippedCheckpoints += warmed.skippedCheckpoints
@@ -351,7 +357,8 @@ public actor LivePipeline {
         if lastClosedGrid != .min { fresh.skipGrid(through: lastClosedGrid) }
         engine = fresh
         configuration.registry = registry
-        stats.seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+        stats.seconds =
+            Double((ContinuousClock.now - started).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - started).components.seconds)
         return stats
     }

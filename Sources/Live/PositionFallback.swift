@@ -29,9 +29,12 @@ public struct PositionManagerClient: PositionLookup {
     }
 
     public func position(symbol: String) async throws -> PositionUpdate {
-        guard let url = URL(string: "\(baseURL)/api/v1/positions/\(symbol)") else { throw LookupError(description: "bad position manager URL '\(baseURL)'") }
-        let (status, body) = try await HTTPGet.fetch(url.absoluteString, headers: apiKey.map { [("X-API-Key", $0)] } ?? [],
-                                                     timeout: .seconds(timeout))
+        guard let url = URL(string: "\(baseURL)/api/v1/positions/\(symbol)") else {
+            throw LookupError(description: "bad position manager URL '\(baseURL)'")
+        }
+        let (status, body) = try await HTTPGet.fetch(
+            url.absoluteString, headers: apiKey.map { [("X-API-Key", $0)] } ?? [],
+            timeout: .seconds(timeout))
         if status == 404 { return PositionUpdate(size: 0, source: .positionManagerREST) }
         guard status == 200 else { throw LookupError(description: "position manager answered \(status) for \(symbol)") }
         let root: JSONValue
@@ -44,9 +47,12 @@ public struct PositionManagerClient: PositionLookup {
             default: nil
             }
         }
-        guard let size = number("size"), size.isFinite else { throw LookupError(description: "position manager answer for \(symbol) has no numeric 'size'") }
-        return PositionUpdate(size: size, entryPrice: size == 0 ? nil : number("average_entry_price"), markPrice: number("current_price"),
-                              unrealizedPnl: number("unrealized_pnl"), source: .positionManagerREST)
+        guard let size = number("size"), size.isFinite else {
+            throw LookupError(description: "position manager answer for \(symbol) has no numeric 'size'")
+        }
+        return PositionUpdate(
+            size: size, entryPrice: size == 0 ? nil : number("average_entry_price"), markPrice: number("current_price"),
+            unrealizedPnl: number("unrealized_pnl"), source: .positionManagerREST)
     }
 }
 
@@ -74,8 +80,10 @@ public struct PositionFallback: Sendable {
     }
 
     /// Runs until cancelled, checking every `interval`.
-    public func run(pipeline: LivePipeline, lookup: any PositionLookup, logger: Logger, interval: Duration = .seconds(5),
-                    clock: any WallClock) async {
+    public func run(
+        pipeline: LivePipeline, lookup: any PositionLookup, logger: Logger, interval: Duration = .seconds(5),
+        clock: any WallClock
+    ) async {
         var lastLookup: [String: Nanos] = [:]
         var failing: Set<String> = []
         while !Task.isCancelled {
@@ -95,13 +103,17 @@ public struct PositionFallback: Sendable {
                     let answer = try await lookup.position(symbol: symbol)
                     failing.remove(symbol)
                     guard changes(answer, last: lastPosition[symbol]) else { continue }
-                    await pipeline.ingest(events: [UnstampedEvent(symbol: symbol, traceId: "position-rest-\(symbol)", body: .position(answer))],
-                                          receivedAt: clock.now())
-                    logger.info("position from the position manager's REST API", metadata: ["symbol": .string(symbol), "size": .stringConvertible(answer.size)])
+                    await pipeline.ingest(
+                        events: [UnstampedEvent(symbol: symbol, traceId: "position-rest-\(symbol)", body: .position(answer))],
+                        receivedAt: clock.now())
+                    logger.info(
+                        "position from the position manager's REST API",
+                        metadata: ["symbol": .string(symbol), "size": .stringConvertible(answer.size)])
                 } catch {
                     // Logged once per outage, not every 30 s; the last known position stays (size 0 if none).
                     if failing.insert(symbol).inserted {
-                        logger.warning("position manager REST fallback failed", metadata: ["symbol": .string(symbol), "error": .string("\(error)")])
+                        logger.warning(
+                            "position manager REST fallback failed", metadata: ["symbol": .string(symbol), "error": .string("\(error)")])
                     }
                 }
             }

@@ -35,8 +35,10 @@ public struct BybitRESTSnapshotSource: SnapshotSource {
         payload["type"] = .string("snapshot")
         payload["topic"] = .string("orderbook.\(limit).\(symbol)")
         // A value tree, not a Codable type: the payload's numbers pass through with their exact text.
-        var envelope: [String: JSONValue] = ["event_type": .string("orderbook"), "topic": .string("orderbook.\(limit).\(symbol)"),
-                                             "trace_id": .string("resync-\(symbol)"), "payload": .object(payload)]
+        var envelope: [String: JSONValue] = [
+            "event_type": .string("orderbook"), "topic": .string("orderbook.\(limit).\(symbol)"),
+            "trace_id": .string("resync-\(symbol)"), "payload": .object(payload),
+        ]
         if case .number(let ts)? = payload["ts"], let ms = Int64(ts) {
             envelope["timestamp"] = .string(String(Time.formatISO8601(ms * Time.nanosPerMilli).dropLast(4)))
         }

@@ -35,7 +35,8 @@ public struct DuplicateFilter: Sendable {
             guard let time = position.updatedTimeMs else { return nil }
             return "\(event.symbol)|p|\(position.source.rawValue)|\(time)|\(position.size)"
         case .execution(let execution):
-            return "\(event.symbol)|e|\(execution.orderId)|\(execution.executionId ?? "-")|\(execution.status ?? "-")|\(execution.timeMs ?? -1)"
+            let status = execution.status ?? "-"
+            return "\(event.symbol)|e|\(execution.orderId)|\(execution.executionId ?? "-")|\(status)|\(execution.timeMs ?? -1)"
         }
     }
 
@@ -61,8 +62,9 @@ public struct DuplicateFilter: Sendable {
 
     /// Remembers an already stamped event (used to rebuild the filter from the log on restart).
     public mutating func remember(_ event: MarketEvent) {
-        let unstamped = UnstampedEvent(symbol: event.symbol, exchTsMs: event.exchTsMs, gatewayTs: event.gatewayTs,
-                                       traceId: event.traceId, body: event.body)
+        let unstamped = UnstampedEvent(
+            symbol: event.symbol, exchTsMs: event.exchTsMs, gatewayTs: event.gatewayTs,
+            traceId: event.traceId, body: event.body)
         if let key = Self.key(of: unstamped) { remember(key) }
     }
 }

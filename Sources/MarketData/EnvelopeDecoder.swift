@@ -41,15 +41,18 @@ public enum EnvelopeDecoder {
 
     /// Decodes an already parsed message.
     public static func decode(_ root: JSONValue) throws(DecodeError) -> DecodedMessage {
-        guard case .object(let envelope) = root else { throw DecodeError(field: "", problem: "expected a JSON object, got \(root.typeName)") }
+        guard case .object(let envelope) = root else {
+            throw DecodeError(field: "", problem: "expected a JSON object, got \(root.typeName)")
+        }
         let traceId = envelope["trace_id"].flatMap { if case .string(let s) = $0 { s } else { nil } }
         do throws(DecodeError) {
             let fields = Fields(envelope, path: "")
             let eventType = try fields.string("event_type")
             let recorded = try fields.optionalEpochNanos("recv_ts")
             if eventType == "position_updated" {
-                return DecodedMessage(eventType: eventType, eventId: try fields.optionalString("position_id"), traceId: traceId,
-                                      recordedRecvTs: recorded, events: [try positionManagerEvent(fields, traceId: traceId)])
+                return DecodedMessage(
+                    eventType: eventType, eventId: try fields.optionalString("position_id"), traceId: traceId,
+                    recordedRecvTs: recorded, events: [try positionManagerEvent(fields, traceId: traceId)])
             }
             let eventId = try fields.optionalString("event_id")
             let topic = try fields.optionalString("topic")
@@ -67,7 +70,9 @@ public enum EnvelopeDecoder {
             var events: [UnstampedEvent] = []
             events.reserveCapacity(items.count)
             for (item, path) in items {
-                guard case .object(let members) = item else { throw DecodeError(field: path, problem: "expected an object, got \(item.typeName)") }
+                guard case .object(let members) = item else {
+                    throw DecodeError(field: path, problem: "expected an object, got \(item.typeName)")
+                }
                 let itemFields = Fields(members, path: path)
                 let itemTopic = try itemFields.optionalString("topic") ?? topic
                 var event = try decodeItem(eventType: eventType, topic: itemTopic, fields: itemFields)
@@ -91,9 +96,10 @@ public enum EnvelopeDecoder {
             let kind = try fields.string("type")
             guard kind == "snapshot" || kind == "delta" else { throw fields.error("type", "expected snapshot or delta, got '\(kind)'") }
             let depth = topic.flatMap { topicPart($0, 1) }.flatMap { Int($0) }
-            let update = BookUpdate(isSnapshot: kind == "snapshot", updateId: try fields.integer("u"),
-                                    crossSeq: try fields.optionalInteger("seq"), depth: depth,
-                                    bids: try fields.levels("b"), asks: try fields.levels("a"))
+            let update = BookUpdate(
+                isSnapshot: kind == "snapshot", updateId: try fields.integer("u"),
+                crossSeq: try fields.optionalInteger("seq"), depth: depth,
+                bids: try fields.levels("b"), asks: try fields.levels("a"))
             return UnstampedEvent(symbol: symbol, body: .book(update))
         case "trade":
             let symbol = try symbolOf(fields, key: "s", topic: topic)
@@ -104,31 +110,35 @@ public enum EnvelopeDecoder {
             let sideText = try fields.string("S")
             guard let side = parseSide(sideText) else { throw fields.error("S", "expected Buy or Sell, got '\(sideText)'") }
             let time = try fields.optionalEpochMillis("T")
-            let trade = Trade(price: price, size: size, side: side, tradeId: try fields.idString("i"), tradeTimeMs: time,
-                              isBlockTrade: try fields.optionalBool("BT") ?? false, tickDirection: try fields.optionalString("L"))
+            let trade = Trade(
+                price: price, size: size, side: side, tradeId: try fields.idString("i"), tradeTimeMs: time,
+                isBlockTrade: try fields.optionalBool("BT") ?? false, tickDirection: try fields.optionalString("L"))
             return UnstampedEvent(symbol: symbol, exchTsMs: time, body: .trade(trade))
         case "kline":
             let symbol = try symbolOf(fields, key: "symbol", topic: topic)
-            let kline = Kline(interval: try fields.idString("interval"), startMs: try fields.epochMillis("start"), endMs: try fields.epochMillis("end"),
-                              open: try fields.decimal("open"), high: try fields.decimal("high"), low: try fields.decimal("low"),
-                              close: try fields.decimal("close"), volume: try fields.decimal("volume"),
-                              turnover: try fields.decimal("turnover"), confirm: try fields.optionalBool("confirm") ?? false)
+            let kline = Kline(
+                interval: try fields.idString("interval"), startMs: try fields.epochMillis("start"), endMs: try fields.epochMillis("end"),
+                open: try fields.decimal("open"), high: try fields.decimal("high"), low: try fields.decimal("low"),
+                close: try fields.decimal("close"), volume: try fields.decimal("volume"),
+                turnover: try fields.decimal("turnover"), confirm: try fields.optionalBool("confirm") ?? false)
             return UnstampedEvent(symbol: symbol, exchTsMs: try fields.optionalEpochMillis("timestamp"), body: .kline(kline))
         case "ticker":
             let symbol = try symbolOf(fields, key: "symbol", topic: topic)
             let ticker = TickerUpdate(
                 lastPrice: try fields.optionalDecimal("lastPrice"), markPrice: try fields.optionalDecimal("markPrice"),
                 indexPrice: try fields.optionalDecimal("indexPrice"), openInterest: try fields.optionalDecimal("openInterest"),
-                fundingRate: try fields.optionalDecimal("fundingRate"), nextFundingTimeMs: try fields.optionalEpochMillis("nextFundingTime"),
+                fundingRate: try fields.optionalDecimal("fundingRate"),
+                nextFundingTimeMs: try fields.optionalEpochMillis("nextFundingTime"),
                 bid1Price: try fields.optionalDecimal("bid1Price"), bid1Size: try fields.optionalDecimal("bid1Size"),
                 ask1Price: try fields.optionalDecimal("ask1Price"), ask1Size: try fields.optionalDecimal("ask1Size"),
                 volume24h: try fields.optionalDecimal("volume24h"), turnover24h: try fields.optionalDecimal("turnover24h"))
             return UnstampedEvent(symbol: symbol, body: .ticker(ticker))
         case "funding":
             let symbol = try symbolOf(fields, key: "symbol", topic: topic)
-            let funding = FundingUpdate(fundingRate: try fields.optionalDecimal("fundingRate"),
-                                        fundingRateTimestampMs: try fields.optionalEpochMillis("fundingRateTimestamp"),
-                                        nextFundingTimeMs: try fields.optionalEpochMillis("nextFundingTime"))
+            let funding = FundingUpdate(
+                fundingRate: try fields.optionalDecimal("fundingRate"),
+                fundingRateTimestampMs: try fields.optionalEpochMillis("fundingRateTimestamp"),
+                nextFundingTimeMs: try fields.optionalEpochMillis("nextFundingTime"))
             guard funding.fundingRate != nil || funding.nextFundingTimeMs != nil else {
                 throw fields.error("fundingRate", "missing (neither fundingRate nor nextFundingTime present)")
             }
@@ -147,10 +157,11 @@ public enum EnvelopeDecoder {
             }
             let entry = try fields.optionalDecimal("avgPrice")
             let updated = try fields.optionalEpochMillis("updatedTime")
-            let position = PositionUpdate(size: signed, entryPrice: signed == 0 ? nil : entry,
-                                          markPrice: try fields.optionalDecimal("markPrice"),
-                                          unrealizedPnl: try fields.optionalDecimal("unrealisedPnl"),
-                                          realizedPnl: try fields.optionalDecimal("cumRealisedPnl"), source: .exchange, updatedTimeMs: updated)
+            let position = PositionUpdate(
+                size: signed, entryPrice: signed == 0 ? nil : entry,
+                markPrice: try fields.optionalDecimal("markPrice"),
+                unrealizedPnl: try fields.optionalDecimal("unrealisedPnl"),
+                realizedPnl: try fields.optionalDecimal("cumRealisedPnl"), source: .exchange, updatedTimeMs: updated)
             return UnstampedEvent(symbol: symbol, exchTsMs: updated, body: .position(position))
         case "order", "execution":
             let symbol = try symbolOf(fields, key: "symbol", topic: nil)
@@ -162,10 +173,11 @@ public enum EnvelopeDecoder {
             let orderPrice = try fields.optionalDecimal("price")
             let execQty = try fields.optionalDecimal("execQty")
             let orderQty = try fields.optionalDecimal("qty")
-            let execution = Execution(orderId: try fields.idString("orderId"), executionId: try fields.optionalString("execId"),
-                                      side: sideText.flatMap(parseSide), price: execPrice ?? orderPrice,
-                                      quantity: execQty ?? orderQty,
-                                      status: try fields.optionalString("orderStatus"), timeMs: time)
+            let execution = Execution(
+                orderId: try fields.idString("orderId"), executionId: try fields.optionalString("execId"),
+                side: sideText.flatMap(parseSide), price: execPrice ?? orderPrice,
+                quantity: execQty ?? orderQty,
+                status: try fields.optionalString("orderStatus"), timeMs: time)
             return UnstampedEvent(symbol: symbol, exchTsMs: time, body: .execution(execution))
         default:
             throw DecodeError(field: "event_type", problem: "unknown event type '\(eventType)'")
@@ -176,10 +188,11 @@ public enum EnvelopeDecoder {
         let symbol = try fields.string("asset")
         guard Symbols.isValid(symbol) else { throw fields.error("asset", "unknown symbol format '\(symbol)'") }
         let time = try fields.optionalTimestamp("timestamp")
-        let position = PositionUpdate(size: try fields.decimal("size"), entryPrice: nil, markPrice: nil,
-                                      unrealizedPnl: try fields.optionalDecimal("unrealized_pnl"),
-                                      realizedPnl: try fields.optionalDecimal("realized_pnl"), source: .positionManager,
-                                      updatedTimeMs: time.map { Time.floorDiv($0, Time.nanosPerMilli) })
+        let position = PositionUpdate(
+            size: try fields.decimal("size"), entryPrice: nil, markPrice: nil,
+            unrealizedPnl: try fields.optionalDecimal("unrealized_pnl"),
+            realizedPnl: try fields.optionalDecimal("realized_pnl"), source: .positionManager,
+            updatedTimeMs: time.map { Time.floorDiv($0, Time.nanosPerMilli) })
         return UnstampedEvent(symbol: symbol, exchTsMs: position.updatedTimeMs, traceId: traceId, body: .position(position))
     }
 

@@ -25,8 +25,10 @@ public struct BookUpdate: Sendable, Equatable {
     public var depth: Int?
     public var bids: [PriceLevel]
     public var asks: [PriceLevel]
-    public init(isSnapshot: Bool, updateId: Int64, crossSeq: Int64? = nil, depth: Int? = nil,
-                bids: [PriceLevel], asks: [PriceLevel]) {
+    public init(
+        isSnapshot: Bool, updateId: Int64, crossSeq: Int64? = nil, depth: Int? = nil,
+        bids: [PriceLevel], asks: [PriceLevel]
+    ) {
         self.isSnapshot = isSnapshot
         self.updateId = updateId
         self.crossSeq = crossSeq
@@ -53,8 +55,10 @@ public struct Trade: Sendable, Equatable {
     public var tradeTimeMs: Int64?
     public var isBlockTrade: Bool
     public var tickDirection: String?
-    public init(price: Double, size: Double, side: Side, tradeId: String, tradeTimeMs: Int64? = nil,
-                isBlockTrade: Bool = false, tickDirection: String? = nil) {
+    public init(
+        price: Double, size: Double, side: Side, tradeId: String, tradeTimeMs: Int64? = nil,
+        isBlockTrade: Bool = false, tickDirection: String? = nil
+    ) {
         self.price = price
         self.size = size
         self.side = side
@@ -77,8 +81,10 @@ public struct Kline: Sendable, Equatable {
     public var volume: Double
     public var turnover: Double
     public var confirm: Bool
-    public init(interval: String, startMs: Int64, endMs: Int64, open: Double, high: Double, low: Double,
-                close: Double, volume: Double, turnover: Double, confirm: Bool) {
+    public init(
+        interval: String, startMs: Int64, endMs: Int64, open: Double, high: Double, low: Double,
+        close: Double, volume: Double, turnover: Double, confirm: Bool
+    ) {
         self.interval = interval
         self.startMs = startMs
         self.endMs = endMs
@@ -107,10 +113,12 @@ public struct TickerUpdate: Sendable, Equatable {
     public var ask1Size: Double?
     public var volume24h: Double?
     public var turnover24h: Double?
-    public init(lastPrice: Double? = nil, markPrice: Double? = nil, indexPrice: Double? = nil,
-                openInterest: Double? = nil, fundingRate: Double? = nil, nextFundingTimeMs: Int64? = nil,
-                bid1Price: Double? = nil, bid1Size: Double? = nil, ask1Price: Double? = nil, ask1Size: Double? = nil,
-                volume24h: Double? = nil, turnover24h: Double? = nil) {
+    public init(
+        lastPrice: Double? = nil, markPrice: Double? = nil, indexPrice: Double? = nil,
+        openInterest: Double? = nil, fundingRate: Double? = nil, nextFundingTimeMs: Int64? = nil,
+        bid1Price: Double? = nil, bid1Size: Double? = nil, ask1Price: Double? = nil, ask1Size: Double? = nil,
+        volume24h: Double? = nil, turnover24h: Double? = nil
+    ) {
         self.lastPrice = lastPrice
         self.markPrice = markPrice
         self.indexPrice = indexPrice
@@ -159,8 +167,10 @@ public struct PositionUpdate: Sendable, Equatable {
     public var realizedPnl: Double?
     public var source: PositionSource
     public var updatedTimeMs: Int64?
-    public init(size: Double, entryPrice: Double? = nil, markPrice: Double? = nil, unrealizedPnl: Double? = nil,
-                realizedPnl: Double? = nil, source: PositionSource, updatedTimeMs: Int64? = nil) {
+    public init(
+        size: Double, entryPrice: Double? = nil, markPrice: Double? = nil, unrealizedPnl: Double? = nil,
+        realizedPnl: Double? = nil, source: PositionSource, updatedTimeMs: Int64? = nil
+    ) {
         self.size = size
         self.entryPrice = entryPrice
         self.markPrice = markPrice
@@ -180,8 +190,10 @@ public struct Execution: Sendable, Equatable {
     public var quantity: Double?
     public var status: String?
     public var timeMs: Int64?
-    public init(orderId: String, executionId: String? = nil, side: Side? = nil, price: Double? = nil,
-                quantity: Double? = nil, status: String? = nil, timeMs: Int64? = nil) {
+    public init(
+        orderId: String, executionId: String? = nil, side: Side? = nil, price: Double? = nil,
+        quantity: Double? = nil, status: String? = nil, timeMs: Int64? = nil
+    ) {
         self.orderId = orderId
         self.executionId = executionId
         self.side = side
@@ -247,8 +259,10 @@ public struct MarketEvent: Sendable, Equatable {
     public var traceId: String?
     public var body: EventBody
 
-    public init(symbol: String, recvTs: Nanos, seq: Int64, exchTsMs: Int64? = nil, gatewayTs: Nanos? = nil,
-                traceId: String? = nil, body: EventBody) {
+    public init(
+        symbol: String, recvTs: Nanos, seq: Int64, exchTsMs: Int64? = nil, gatewayTs: Nanos? = nil,
+        traceId: String? = nil, body: EventBody
+    ) {
         self.symbol = symbol
         self.recvTs = recvTs
         self.seq = seq

@@ -7,9 +7,11 @@ public enum GatewayEnvelope {
     /// The envelope text of `event`. With `includeRecvTs`, the recording field `recv_ts`
     /// carries the stamp so that a replay sees exactly the same times.
     public static func encode(_ event: MarketEvent, eventId: String, includeRecvTs: Bool = false) -> String {
-        encode(UnstampedEvent(symbol: event.symbol, exchTsMs: event.exchTsMs, gatewayTs: event.gatewayTs ?? event.recvTs,
-                              traceId: event.traceId, body: event.body),
-               eventId: eventId, recvTs: includeRecvTs ? event.recvTs : nil)
+        encode(
+            UnstampedEvent(
+                symbol: event.symbol, exchTsMs: event.exchTsMs, gatewayTs: event.gatewayTs ?? event.recvTs,
+                traceId: event.traceId, body: event.body),
+            eventId: eventId, recvTs: includeRecvTs ? event.recvTs : nil)
     }
 
     /// The envelope text of an unstamped event.

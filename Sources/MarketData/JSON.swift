@@ -97,8 +97,7 @@ public struct JSONParser {
         var copy = String(text)
         let result: Result<JSONValue, JSONSyntaxError> = copy.withUTF8 { buffer in
             var parser = JSONParser(buffer)
-            do throws(JSONSyntaxError) { return .success(try parser.parseDocument()) }
-            catch { return .failure(error) }
+            do throws(JSONSyntaxError) { return .success(try parser.parseDocument()) } catch { return .failure(error) }
         }
         return try result.get()
     }
@@ -107,8 +106,7 @@ public struct JSONParser {
     public static func parse(bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> JSONValue {
         let result: Result<JSONValue, JSONSyntaxError>? = bytes.withContiguousStorageIfAvailable { buffer in
             var parser = JSONParser(buffer)
-            do throws(JSONSyntaxError) { return .success(try parser.parseDocument()) }
-            catch { return .failure(error) }
+            do throws(JSONSyntaxError) { return .success(try parser.parseDocument()) } catch { return .failure(error) }
         }
         if let result { return try result.get() }
         return try parse(bytes: Array(bytes))

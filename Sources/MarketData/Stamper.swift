@@ -26,8 +26,9 @@ public struct Stamper: Sendable {
         lastRecvTs[event.symbol] = recvTs
         let seq = (lastSeq[event.symbol] ?? 0) + 1
         lastSeq[event.symbol] = seq
-        return MarketEvent(symbol: event.symbol, recvTs: recvTs, seq: seq, exchTsMs: event.exchTsMs,
-                           gatewayTs: event.gatewayTs, traceId: event.traceId, body: event.body)
+        return MarketEvent(
+            symbol: event.symbol, recvTs: recvTs, seq: seq, exchTsMs: event.exchTsMs,
+            gatewayTs: event.gatewayTs, traceId: event.traceId, body: event.body)
     }
 
     /// The last sequence number given to `symbol` (0 if none).

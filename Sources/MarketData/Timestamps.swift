@@ -43,11 +43,11 @@ public enum Time {
             return value
         }
         guard let year = digits(0, 4), utf8[4] == UInt8(ascii: "-"),
-              let month = digits(5, 2), utf8[7] == UInt8(ascii: "-"),
-              let day = digits(8, 2), utf8[10] == UInt8(ascii: "T") || utf8[10] == UInt8(ascii: " "),
-              let hour = digits(11, 2), utf8[13] == UInt8(ascii: ":"),
-              let minute = digits(14, 2), utf8[16] == UInt8(ascii: ":"),
-              let second = digits(17, 2)
+            let month = digits(5, 2), utf8[7] == UInt8(ascii: "-"),
+            let day = digits(8, 2), utf8[10] == UInt8(ascii: "T") || utf8[10] == UInt8(ascii: " "),
+            let hour = digits(11, 2), utf8[13] == UInt8(ascii: ":"),
+            let minute = digits(14, 2), utf8[16] == UInt8(ascii: ":"),
+            let second = digits(17, 2)
         else { return nil }
         guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { return nil }
         var index = 19
@@ -101,7 +101,8 @@ public enum Time {
             let text = String(value)
             return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(fraction, 9))Z"
+        let time = "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(time).\(pad(fraction, 9))Z"
     }
 
     /// The UTC calendar date (`YYYY-MM-DD`) of an instant.
@@ -142,8 +143,10 @@ public enum Time {
     /// Parses a duration such as `500ms`, `3s`, `1m`, `1h` or `1d` to nanoseconds.
     /// Returns nil for anything else, including zero and negative values.
     public static func parseDuration(_ text: String) -> Nanos? {
-        let units: [(String, Int64)] = [("ms", nanosPerMilli), ("s", nanosPerSecond), ("m", 60 * nanosPerSecond),
-                                        ("h", 3600 * nanosPerSecond), ("d", nanosPerDay)]
+        let units: [(String, Int64)] = [
+            ("ms", nanosPerMilli), ("s", nanosPerSecond), ("m", 60 * nanosPerSecond),
+            ("h", 3600 * nanosPerSecond), ("d", nanosPerDay),
+        ]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             let number = text.dropLast(suffix.count)
             guard !number.isEmpty, number.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int64(number), value > 0 else {
@@ -158,8 +161,10 @@ public enum Time {
     /// Formats nanoseconds as the shortest duration text `parseDuration` accepts.
     public static func formatDuration(_ nanos: Nanos) -> String {
         if nanos == 0 { return "0s" }
-        let units: [(String, Int64)] = [("d", nanosPerDay), ("h", 3600 * nanosPerSecond), ("m", 60 * nanosPerSecond),
-                                        ("s", nanosPerSecond), ("ms", nanosPerMilli)]
+        let units: [(String, Int64)] = [
+            ("d", nanosPerDay), ("h", 3600 * nanosPerSecond), ("m", 60 * nanosPerSecond),
+            ("s", nanosPerSecond), ("ms", nanosPerMilli),
+        ]
         for (suffix, scale) in units where nanos % scale == 0 { return "\(nanos / scale)\(suffix)" }
         return "\(nanos)ns"
     }

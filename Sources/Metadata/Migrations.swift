@@ -28,74 +28,76 @@ public struct Migration: Sendable {
 /// nanoseconds since the Unix epoch (UTC), so both PostgreSQL and SQLite run the same text.
 public enum MetadataSchema {
     public static let migrations: [Migration] = [
-        Migration(version: 1, name: "datasets, registry versions, data-quality summaries", statements: [
-            """
-            CREATE TABLE datasets (
-                id TEXT PRIMARY KEY,
-                owner TEXT NOT NULL,
-                symbol TEXT NOT NULL,
-                status TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                started_at BIGINT,
-                finished_at BIGINT,
-                progress DOUBLE PRECISION NOT NULL,
-                row_count BIGINT NOT NULL,
-                eta_seconds DOUBLE PRECISION,
-                error TEXT,
-                config TEXT NOT NULL,
-                registry_version TEXT NOT NULL
-            )
-            """,
-            "CREATE INDEX datasets_by_owner ON datasets (owner, created_at)",
-            "CREATE INDEX datasets_by_symbol ON datasets (symbol, status)",
-            """
-            CREATE TABLE dataset_splits (
-                dataset_id TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
-                position BIGINT NOT NULL,
-                name TEXT NOT NULL,
-                row_count BIGINT NOT NULL,
-                start_ts BIGINT,
-                end_ts BIGINT,
-                file TEXT NOT NULL,
-                PRIMARY KEY (dataset_id, name)
-            )
-            """,
-            """
-            CREATE TABLE registry_versions (
-                content_hash TEXT PRIMARY KEY,
-                version TEXT NOT NULL,
-                feature_count BIGINT NOT NULL,
-                document TEXT NOT NULL,
-                first_seen_at BIGINT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE registry_activations (
-                instance TEXT NOT NULL,
-                activated_at BIGINT NOT NULL,
-                content_hash TEXT NOT NULL REFERENCES registry_versions (content_hash),
-                reason TEXT NOT NULL,
-                source TEXT NOT NULL,
-                PRIMARY KEY (instance, activated_at, content_hash)
-            )
-            """,
-            """
-            CREATE TABLE quality_summaries (
-                symbol TEXT NOT NULL,
-                period_start BIGINT NOT NULL,
-                period_end BIGINT NOT NULL,
-                computed_at BIGINT NOT NULL,
-                events BIGINT NOT NULL,
-                missing_rate DOUBLE PRECISION NOT NULL,
-                sequence_gaps BIGINT NOT NULL,
-                desyncs BIGINT NOT NULL,
-                anomalies BIGINT NOT NULL,
-                latency_skew_p99_ms DOUBLE PRECISION,
-                report TEXT NOT NULL,
-                PRIMARY KEY (symbol, period_start, period_end)
-            )
-            """,
-        ]),
+        Migration(
+            version: 1, name: "datasets, registry versions, data-quality summaries",
+            statements: [
+                """
+                CREATE TABLE datasets (
+                    id TEXT PRIMARY KEY,
+                    owner TEXT NOT NULL,
+                    symbol TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    started_at BIGINT,
+                    finished_at BIGINT,
+                    progress DOUBLE PRECISION NOT NULL,
+                    row_count BIGINT NOT NULL,
+                    eta_seconds DOUBLE PRECISION,
+                    error TEXT,
+                    config TEXT NOT NULL,
+                    registry_version TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX datasets_by_owner ON datasets (owner, created_at)",
+                "CREATE INDEX datasets_by_symbol ON datasets (symbol, status)",
+                """
+                CREATE TABLE dataset_splits (
+                    dataset_id TEXT NOT NULL REFERENCES datasets (id) ON DELETE CASCADE,
+                    position BIGINT NOT NULL,
+                    name TEXT NOT NULL,
+                    row_count BIGINT NOT NULL,
+                    start_ts BIGINT,
+                    end_ts BIGINT,
+                    file TEXT NOT NULL,
+                    PRIMARY KEY (dataset_id, name)
+                )
+                """,
+                """
+                CREATE TABLE registry_versions (
+                    content_hash TEXT PRIMARY KEY,
+                    version TEXT NOT NULL,
+                    feature_count BIGINT NOT NULL,
+                    document TEXT NOT NULL,
+                    first_seen_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE registry_activations (
+                    instance TEXT NOT NULL,
+                    activated_at BIGINT NOT NULL,
+                    content_hash TEXT NOT NULL REFERENCES registry_versions (content_hash),
+                    reason TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    PRIMARY KEY (instance, activated_at, content_hash)
+                )
+                """,
+                """
+                CREATE TABLE quality_summaries (
+                    symbol TEXT NOT NULL,
+                    period_start BIGINT NOT NULL,
+                    period_end BIGINT NOT NULL,
+                    computed_at BIGINT NOT NULL,
+                    events BIGINT NOT NULL,
+                    missing_rate DOUBLE PRECISION NOT NULL,
+                    sequence_gaps BIGINT NOT NULL,
+                    desyncs BIGINT NOT NULL,
+                    anomalies BIGINT NOT NULL,
+                    latency_skew_p99_ms DOUBLE PRECISION,
+                    report TEXT NOT NULL,
+                    PRIMARY KEY (symbol, period_start, period_end)
+                )
+                """,
+            ])
     ]
 }
 
@@ -129,7 +131,8 @@ public struct Migrator: Sendable {
                 // Held to the end of the transaction: concurrent starters wait here.
                 try await tx.execute("SELECT pg_advisory_xact_lock(4500726)")
             }
-            try await tx.execute("""
+            try await tx.execute(
+                """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version BIGINT PRIMARY KEY,
                     name TEXT NOT NULL,
@@ -145,12 +148,15 @@ public struct Migrator: Sendable {
             var report = Report(applied: [], version: applied.keys.max() ?? 0)
             for migration in migrations {
                 if let checksum = applied[migration.version] {
-                    guard checksum == migration.checksum else { throw MetadataError.migrationChanged(version: migration.version, name: migration.name) }
+                    guard checksum == migration.checksum else {
+                        throw MetadataError.migrationChanged(version: migration.version, name: migration.name)
+                    }
                     continue
                 }
                 for statement in migration.statements { try await tx.execute(statement) }
-                try await tx.execute("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
-                                     [.int(Int64(migration.version)), .text(migration.name), .text(migration.checksum), .int(now)])
+                try await tx.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)",
+                    [.int(Int64(migration.version)), .text(migration.name), .text(migration.checksum), .int(now)])
                 report.applied.append(migration.version)
                 report.version = migration.version
             }

@@ -25,7 +25,8 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
 
         public init(_ url: String) throws {
             guard let components = URLComponents(string: url), let scheme = components.scheme,
-                  ["postgres", "postgresql"].contains(scheme.lowercased()) else {
+                ["postgres", "postgresql"].contains(scheme.lowercased())
+            else {
                 throw MetadataError.invalidURL("expected postgres://user:password@host:port/database, got '\(Self.redact(url))'")
             }
             guard let host = components.host, !host.isEmpty else { throw MetadataError.invalidURL("no host in '\(Self.redact(url))'") }
@@ -65,21 +66,24 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         var probeConfiguration = PostgresConnection.Configuration(
             host: parsed.host, port: parsed.port, username: parsed.username, password: parsed.password, database: parsed.database,
             tls: sslContext.map { parsed.sslMode == "require" ? .require($0) : .prefer($0) } ?? .disable)
-        probeConfiguration.options.connectTimeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-                                                                 + timeout.components.attoseconds / 1_000_000_000)
+        probeConfiguration.options.connectTimeout = .nanoseconds(
+            Int64(timeout.components.seconds) * 1_000_000_000
+                + timeout.components.attoseconds / 1_000_000_000)
         do {
             let probe = try await PostgresConnection.connect(configuration: probeConfiguration, id: 0, logger: logger)
             try? await probe.close().get()
         } catch {
             throw MetadataError.connection("\(location): \(Self.message(error))")
         }
-        let tls: PostgresClient.Configuration.TLS = switch parsed.sslMode {
-        case "disable": .disable
-        case "require": .require(.makeClientConfiguration())
-        default: .prefer(.makeClientConfiguration())
-        }
-        var configuration = PostgresClient.Configuration(host: parsed.host, port: parsed.port, username: parsed.username,
-                                                         password: parsed.password, database: parsed.database, tls: tls)
+        let tls: PostgresClient.Configuration.TLS =
+            switch parsed.sslMode {
+            case "disable": .disable
+            case "require": .require(.makeClientConfiguration())
+            default: .prefer(.makeClientConfiguration())
+            }
+        var configuration = PostgresClient.Configuration(
+            host: parsed.host, port: parsed.port, username: parsed.username,
+            password: parsed.password, database: parsed.database, tls: tls)
         configuration.options.maximumConnections = 4
         configuration.options.connectTimeout = timeout
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -129,8 +133,10 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
 
     /// Binds, runs (on the pool or a leased connection) and collects the rows, with errors that
     /// carry the server's message.
-    static func run(_ sql: String, _ binds: [SQLValue],
-                    on send: (PostgresQuery) async throws -> PostgresRowSequence) async throws -> [SQLRow] {
+    static func run(
+        _ sql: String, _ binds: [SQLValue],
+        on send: (PostgresQuery) async throws -> PostgresRowSequence
+    ) async throws -> [SQLRow] {
         var bindings = PostgresBindings(capacity: binds.count)
         for value in binds {
             switch value {
@@ -151,15 +157,17 @@ public final class PostgresDatabase: SQLDatabase, Sendable {
         guard let first = rows.first else { return [] }
         let columns = first.map { $0.columnName.lowercased() }
         return try rows.map { row in
-            SQLRow(columns: columns, values: try row.map { cell -> SQLValue in
-                guard cell.bytes != nil else { return .null }
-                switch cell.dataType {
-                case .int8, .int4, .int2: return .int(try cell.decode(Int64.self))
-                case .float8, .float4: return .double(try cell.decode(Double.self))
-                case .bool: return .int(try cell.decode(Bool.self) ? 1 : 0)
-                default: return .text(try cell.decode(String.self))
-                }
-            })
+            SQLRow(
+                columns: columns,
+                values: try row.map { cell -> SQLValue in
+                    guard cell.bytes != nil else { return .null }
+                    switch cell.dataType {
+                    case .int8, .int4, .int2: return .int(try cell.decode(Int64.self))
+                    case .float8, .float4: return .double(try cell.decode(Double.self))
+                    case .bool: return .int(try cell.decode(Bool.self) ? 1 : 0)
+                    default: return .text(try cell.decode(String.self))
+                    }
+                })
         }
     }
 

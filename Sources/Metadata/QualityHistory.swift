@@ -49,10 +49,11 @@ public struct QualityHistory: Sendable {
         let sorted = buckets.sorted { $0.minute < $1.minute }
         let summary = QualityReport(symbol: symbol, from: hourStart, to: hourStart + Self.hour, buckets: sorted)
         let json = String(decoding: try JSONEncoder().encode(sorted), as: UTF8.self)
-        try await metadata.save(QualitySummaryRecord(
-            symbol: symbol, periodStart: hourStart, periodEnd: hourStart + Self.hour, computedAt: computedAt,
-            events: summary.events.values.reduce(0, +), missingRate: summary.missingRate, sequenceGaps: summary.sequenceGaps,
-            desyncs: summary.desyncEvents, anomalies: summary.anomalyCount, latencySkewP99Ms: summary.exchangeLatency.quantile(0.99),
-            reportJSON: json))
+        try await metadata.save(
+            QualitySummaryRecord(
+                symbol: symbol, periodStart: hourStart, periodEnd: hourStart + Self.hour, computedAt: computedAt,
+                events: summary.events.values.reduce(0, +), missingRate: summary.missingRate, sequenceGaps: summary.sequenceGaps,
+                desyncs: summary.desyncEvents, anomalies: summary.anomalyCount, latencySkewP99Ms: summary.exchangeLatency.quantile(0.99),
+                reportJSON: json))
     }
 }

@@ -39,9 +39,11 @@ public struct DatasetRecord: Sendable, Equatable {
     public var registryVersion: String
     public var splits: [Split]
 
-    public init(id: String, owner: String, symbol: String, status: Status, createdAt: Int64, startedAt: Int64? = nil,
-                finishedAt: Int64? = nil, progress: Double = 0, rows: Int = 0, etaSeconds: Double? = nil, error: String? = nil,
-                configJSON: String, registryVersion: String, splits: [Split] = []) {
+    public init(
+        id: String, owner: String, symbol: String, status: Status, createdAt: Int64, startedAt: Int64? = nil,
+        finishedAt: Int64? = nil, progress: Double = 0, rows: Int = 0, etaSeconds: Double? = nil, error: String? = nil,
+        configJSON: String, registryVersion: String, splits: [Split] = []
+    ) {
         self.id = id
         self.owner = owner
         self.symbol = symbol
@@ -112,8 +114,10 @@ public struct QualitySummaryRecord: Sendable, Equatable {
     public var latencySkewP99Ms: Double?
     public var reportJSON: String
 
-    public init(symbol: String, periodStart: Int64, periodEnd: Int64, computedAt: Int64, events: Int, missingRate: Double,
-                sequenceGaps: Int, desyncs: Int, anomalies: Int, latencySkewP99Ms: Double?, reportJSON: String) {
+    public init(
+        symbol: String, periodStart: Int64, periodEnd: Int64, computedAt: Int64, events: Int, missingRate: Double,
+        sequenceGaps: Int, desyncs: Int, anomalies: Int, latencySkewP99Ms: Double?, reportJSON: String
+    ) {
         self.symbol = symbol
         self.periodStart = periodStart
         self.periodEnd = periodEnd

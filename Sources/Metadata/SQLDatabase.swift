@@ -112,9 +112,11 @@ public enum MetadataError: Error, Sendable, CustomStringConvertible, Equatable {
         case .statement(let sql, let message): "metadata statement failed: \(message) (in: \(sql.prefix(120)))"
         case .decoding(let column, let value): "metadata column '\(column)' holds \(value), which is not the expected type"
         case .schemaTooNew(let database, let known):
-            "the metadata database is at schema version \(database) but this build knows only up to \(known): upgrade the service before pointing it at this database"
+            "the metadata database is at schema version \(database) but this build knows only up to \(known): upgrade "
+                + "the service before pointing it at this database"
         case .migrationChanged(let version, let name):
-            "migration \(version) (\(name)) differs from the one applied to this database: migrations are append-only, add a new one instead"
+            "migration \(version) (\(name)) differs from the one applied to this database: migrations are "
+                + "append-only, add a new one instead"
         case .closed: "the metadata database is closed"
         }
     }

@@ -135,12 +135,13 @@ public final class SQLiteDatabase: SQLDatabase, @unchecked Sendable {
                 for (offset, value) in binds.enumerated() {
                     let index = sqlite3_bind_parameter_index(statement, "$\(offset + 1)")
                     guard index > 0 else { continue }
-                    let rc: Int32 = switch value {
-                    case .null: sqlite3_bind_null(statement, index)
-                    case .int(let v): sqlite3_bind_int64(statement, index, v)
-                    case .double(let v): sqlite3_bind_double(statement, index, v)
-                    case .text(let v): sqlite3_bind_text(statement, index, v, -1, Self.transient)
-                    }
+                    let rc: Int32 =
+                        switch value {
+                        case .null: sqlite3_bind_null(statement, index)
+                        case .int(let v): sqlite3_bind_int64(statement, index, v)
+                        case .double(let v): sqlite3_bind_double(statement, index, v)
+                        case .text(let v): sqlite3_bind_text(statement, index, v, -1, Self.transient)
+                        }
                     guard rc == SQLITE_OK else { throw MetadataError.statement(sql: sql, message: String(cString: sqlite3_errmsg(db))) }
                 }
                 let count = Int(sqlite3_column_count(statement))

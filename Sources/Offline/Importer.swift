@@ -58,8 +58,9 @@ public struct Importer {
         summary.lines = recording.lineCount
         summary.malformed = recording.malformed.count
         if !recording.malformed.isEmpty {
-            summary.deadLetterFile = try DeadLetterFile.write(recording.malformed.map { ($0.line, $0.error, recording.malformedBodies[$0.line] ?? []) },
-                                                           directory: store.layout.deadLetterDirectory, source: input)
+            summary.deadLetterFile = try DeadLetterFile.write(
+                recording.malformed.map { ($0.line, $0.error, recording.malformedBodies[$0.line] ?? []) },
+                directory: store.layout.deadLetterDirectory, source: input)
         }
         // Duplicates are judged against what the store already holds over the recording's
         // time span (so importing a file twice stores it once) and within the file itself.
@@ -80,8 +81,9 @@ public struct Importer {
         var pending: [MarketEvent] = []
         pending.reserveCapacity(batch)
         for event in recording.events {
-            let unstamped = UnstampedEvent(symbol: event.symbol, exchTsMs: event.exchTsMs, gatewayTs: event.gatewayTs,
-                                           traceId: event.traceId, body: event.body)
+            let unstamped = UnstampedEvent(
+                symbol: event.symbol, exchTsMs: event.exchTsMs, gatewayTs: event.gatewayTs,
+                traceId: event.traceId, body: event.body)
             if filter.isDuplicate(unstamped) { summary.duplicates += 1; continue }
             let stamped = stamper.stamp(unstamped, at: event.recvTs)
             if stamped.recvTs != event.recvTs { summary.clamped += 1 }
@@ -106,7 +108,8 @@ public struct Importer {
         // where they are needed (features.md §6).
         let checkpoints = CheckpointStore(root: store.layout.root)
         for (symbol, span) in spans.sorted(by: { $0.key < $1.key }) {
-            summary.checkpoints += try CheckpointRebuild.run(store: store, checkpoints: checkpoints, symbol: symbol, from: span.lowerBound).written
+            summary.checkpoints += try CheckpointRebuild.run(store: store, checkpoints: checkpoints, symbol: symbol, from: span.lowerBound)
+                .written
         }
         return summary
     }

@@ -36,8 +36,10 @@ public struct MarketSimulator: Sendable {
     /// - Parameters:
     ///   - symbols: symbols with their starting price and tick size.
     ///   - eventsPerSecond: per symbol.
-    public init(seed: UInt64, symbols: [(String, price: Double, tick: Double)] = MarketSimulator.defaultSymbols,
-                start: Nanos, eventsPerSecond: Double = 70, depth: Int = 50, mix: Mix = Mix()) {
+    public init(
+        seed: UInt64, symbols: [(String, price: Double, tick: Double)] = MarketSimulator.defaultSymbols,
+        start: Nanos, eventsPerSecond: Double = 70, depth: Int = 50, mix: Mix = Mix()
+    ) {
         rng = SplitMix64(seed: seed)
         models = symbols.map { SymbolModel(symbol: $0.0, tick: $0.tick, bestBid: Int($0.price / $0.tick), depth: depth) }
         self.mix = mix
@@ -99,19 +101,30 @@ public struct MarketSimulator: Sendable {
             model.tradeId += 1
             let buy = uniform(2) == 0
             let price = Double(buy ? model.bestBid + 1 : model.bestBid) * model.tick
-            return UnstampedEvent(symbol: model.symbol, body: .trade(Trade(price: price, size: size(), side: buy ? .buy : .sell,
-                                                                            tradeId: "\(model.symbol)-\(model.tradeId)")))
+            return UnstampedEvent(
+                symbol: model.symbol,
+                body: .trade(
+                    Trade(
+                        price: price, size: size(), side: buy ? .buy : .sell,
+                        tradeId: "\(model.symbol)-\(model.tradeId)")))
         }
         let mid = (Double(model.bestBid) + 0.5) * model.tick
         if roll < mix.bookDeltas + mix.trades + mix.tickers {
-            return UnstampedEvent(symbol: model.symbol, body: .ticker(TickerUpdate(
-                lastPrice: mid, markPrice: mid * 1.0001, indexPrice: mid, openInterest: 10_000 + Double(uniform(1000)),
-                fundingRate: 0.0001, nextFundingTimeMs: (clock / 1_000_000 / 28_800_000 + 1) * 28_800_000)))
+            return UnstampedEvent(
+                symbol: model.symbol,
+                body: .ticker(
+                    TickerUpdate(
+                        lastPrice: mid, markPrice: mid * 1.0001, indexPrice: mid, openInterest: 10_000 + Double(uniform(1000)),
+                        fundingRate: 0.0001, nextFundingTimeMs: (clock / 1_000_000 / 28_800_000 + 1) * 28_800_000)))
         }
         let minute = clock / 60_000_000_000 * 60_000
-        return UnstampedEvent(symbol: model.symbol, body: .kline(Kline(interval: "1", startMs: minute, endMs: minute + 59_999, open: mid,
-                                                                       high: mid + model.tick, low: mid - model.tick, close: mid,
-                                                                       volume: size(), turnover: size() * mid, confirm: false)))
+        return UnstampedEvent(
+            symbol: model.symbol,
+            body: .kline(
+                Kline(
+                    interval: "1", startMs: minute, endMs: minute + 59_999, open: mid,
+                    high: mid + model.tick, low: mid - model.tick, close: mid,
+                    volume: size(), turnover: size() * mid, confirm: false)))
     }
 
     private func level(_ model: SymbolModel, _ ticks: Int, _ size: Double) -> PriceLevel {
@@ -128,8 +141,12 @@ public struct MarketSimulator: Sendable {
         model.updateId += 1
         let bids = model.bids.keys.sorted(by: >).map { level(model, $0, model.bids[$0]!) }
         let asks = model.asks.keys.sorted().map { level(model, $0, model.asks[$0]!) }
-        return UnstampedEvent(symbol: model.symbol, body: .book(BookUpdate(isSnapshot: true, updateId: model.updateId, depth: model.depth,
-                                                                           bids: bids, asks: asks)))
+        return UnstampedEvent(
+            symbol: model.symbol,
+            body: .book(
+                BookUpdate(
+                    isSnapshot: true, updateId: model.updateId, depth: model.depth,
+                    bids: bids, asks: asks)))
     }
 
     private mutating func delta(_ model: inout SymbolModel) -> UnstampedEvent {
@@ -178,7 +195,11 @@ public struct MarketSimulator: Sendable {
             }
         }
         model.updateId += 1
-        return UnstampedEvent(symbol: model.symbol, body: .book(BookUpdate(isSnapshot: false, updateId: model.updateId, depth: model.depth,
-                                                                           bids: bids, asks: asks)))
+        return UnstampedEvent(
+            symbol: model.symbol,
+            body: .book(
+                BookUpdate(
+                    isSnapshot: false, updateId: model.updateId, depth: model.depth,
+                    bids: bids, asks: asks)))
     }
 }

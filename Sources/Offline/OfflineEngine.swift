@@ -16,10 +16,13 @@ public enum OfflineEngine {
 
     /// Emits the grid vectors of `symbol` with `from <= ts < to`, in time order.
     @discardableResult
-    public static func rebuild(store: RawStore, symbol: String, from: Nanos, to: Nanos, registry: FeatureRegistry,
-                               gridStep: Nanos = Time.nanosPerSecond, useCheckpoints: Bool = true, progress: ((Nanos) -> Void)? = nil,
-                               emit: (FeatureVector) throws -> Void) throws -> Stats {
-        try EngineReplay.vectors(store: store, checkpoints: useCheckpoints ? CheckpointStore(root: store.layout.root) : nil, symbol: symbol,
-                                 registry: registry, from: from, to: to, gridStep: gridStep, progress: progress, emit: emit)
+    public static func rebuild(
+        store: RawStore, symbol: String, from: Nanos, to: Nanos, registry: FeatureRegistry,
+        gridStep: Nanos = Time.nanosPerSecond, useCheckpoints: Bool = true, progress: ((Nanos) -> Void)? = nil,
+        emit: (FeatureVector) throws -> Void
+    ) throws -> Stats {
+        try EngineReplay.vectors(
+            store: store, checkpoints: useCheckpoints ? CheckpointStore(root: store.layout.root) : nil, symbol: symbol,
+            registry: registry, from: from, to: to, gridStep: gridStep, progress: progress, emit: emit)
     }
 }

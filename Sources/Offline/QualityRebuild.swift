@@ -13,8 +13,9 @@ public enum QualityRebuild {
     /// The minute buckets of `symbol`'s stored events in `[from, to)`, oldest first.
     public static func buckets(store: RawStore, symbol: String, from: Nanos, to: Nanos) throws -> [QualityBucket] {
         // The book as of `from` comes from the latest checkpoint before it (W = 0: no window is read).
-        var start = try EngineReplay.open(store: store, checkpoints: CheckpointStore(root: store.layout.root), symbol: symbol,
-                                          firstNeeded: from, lookback: 0, to: to)
+        var start = try EngineReplay.open(
+            store: store, checkpoints: CheckpointStore(root: store.layout.root), symbol: symbol,
+            firstNeeded: from, lookback: 0, to: to)
         var engine = FeatureEngine(registry: .stateOnly)
         if let checkpoint = start.checkpoint { engine.restore(checkpoint) }
         var tracker = QualityTracker()

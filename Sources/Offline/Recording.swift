@@ -58,7 +58,9 @@ public struct Recording: Sendable {
         }
         if !sorted {
             // Stable by construction: (recvTs, seq) is unique per symbol.
-            recording.events.sort { a, b in a.recvTs != b.recvTs ? a.recvTs < b.recvTs : (a.symbol != b.symbol ? a.symbol < b.symbol : a.seq < b.seq) }
+            recording.events.sort { a, b in
+                a.recvTs != b.recvTs ? a.recvTs < b.recvTs : (a.symbol != b.symbol ? a.symbol < b.symbol : a.seq < b.seq)
+            }
         }
         return recording
     }

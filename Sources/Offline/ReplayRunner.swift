@@ -11,8 +11,10 @@ public struct ReplayRunner {
         public var registry: FeatureRegistry
         public var everySeconds: Int
         public var symbols: Set<String>?
-        public init(input: String, output: String, format: VectorFormat, registry: FeatureRegistry, everySeconds: Int = 1,
-                    symbols: Set<String>? = nil) {
+        public init(
+            input: String, output: String, format: VectorFormat, registry: FeatureRegistry, everySeconds: Int = 1,
+            symbols: Set<String>? = nil
+        ) {
             self.input = input
             self.output = output
             self.format = format

@@ -1,5 +1,5 @@
-import Foundation
 public import FeatureEngine
+import Foundation
 import MarketData
 
 /// Output formats of `replay`.
@@ -73,4 +73,3 @@ public final class VectorWriter {
         if closeOnFinish { try handle.close() }
     }
 }
-

@@ -113,8 +113,10 @@ public struct L2Book: Sendable {
         return .applied
     }
 
-    private static func applyTracked(_ levels: [PriceLevel], to side: inout BookSide, seen: inout Set<Double>,
-                                     changes: inout [LevelChange]) {
+    private static func applyTracked(
+        _ levels: [PriceLevel], to side: inout BookSide, seen: inout Set<Double>,
+        changes: inout [LevelChange]
+    ) {
         guard !levels.isEmpty else { return }
         seen.removeAll(keepingCapacity: true)
         let start = changes.count

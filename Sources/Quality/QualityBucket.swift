@@ -1,4 +1,5 @@
 import MarketData
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -61,7 +62,7 @@ public struct QualityBucket: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case minute = "m", events = "e", bookSeconds = "bs", tradeSeconds = "ts", anySeconds = "as", sequenceGaps = "g",
-             desyncs = "d", resyncs = "r", anomalies = "a", exchangeLatency = "xl", gatewayLatency = "gl"
+            desyncs = "d", resyncs = "r", anomalies = "a", exchangeLatency = "xl", gatewayLatency = "gl"
     }
 }
 
@@ -133,12 +134,16 @@ public struct LatencyHistogram: Sendable, Equatable, Codable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         // Stored sparse: [bin, count, bin, count, …]; the first stored form was {"bin": count}.
         let sparse: [Int]
-        if let pairs = try? c.decode([Int].self, forKey: .bins) { sparse = pairs } else {
+        if let pairs = try? c.decode([Int].self, forKey: .bins) {
+            sparse = pairs
+        } else {
             sparse = try c.decode([Int: Int].self, forKey: .bins).sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }
         }
         if !sparse.isEmpty {
             bins = Array(repeating: 0, count: Self.binCount)
-            for i in stride(from: 0, to: sparse.count - 1, by: 2) where (0..<Self.binCount).contains(sparse[i]) { bins[sparse[i]] = sparse[i + 1] }
+            for i in stride(from: 0, to: sparse.count - 1, by: 2) where (0..<Self.binCount).contains(sparse[i]) {
+                bins[sparse[i]] = sparse[i + 1]
+            }
         }
         count = try c.decode(Int.self, forKey: .count)
         negative = try c.decode(Int.self, forKey: .negative)

@@ -56,9 +56,10 @@ public struct QualityReport: Sendable, Equatable {
         }
         var total = QualityBucket(minute: firstMinute)
         for bucket in merged.values { total.merge(bucket) }
-        events = Dictionary(uniqueKeysWithValues: EventType.allCases.enumerated().compactMap { index, type in
-            total.events[index] > 0 ? (type, total.events[index]) : nil
-        })
+        events = Dictionary(
+            uniqueKeysWithValues: EventType.allCases.enumerated().compactMap { index, type in
+                total.events[index] > 0 ? (type, total.events[index]) : nil
+            })
         totals = total
         minutesWithData = merged.count
 

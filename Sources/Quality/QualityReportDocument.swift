@@ -132,8 +132,9 @@ public struct QualityReportDocument: Codable, Sendable, Equatable {
         missingRate = report.missingRate
         coverage = Coverage(orderbook: report.bookCoverage, trade: report.tradeCoverage, any: report.anyCoverage)
         let listed = report.missingPeriods.map { period in
-            Period(from: Time.formatISO8601(period.from), to: Time.formatISO8601(period.to),
-                   seconds: (period.to - period.from) / Time.nanosPerSecond)
+            Period(
+                from: Time.formatISO8601(period.from), to: Time.formatISO8601(period.to),
+                seconds: (period.to - period.from) / Time.nanosPerSecond)
         }
         missingPeriods = MissingPeriods(count: report.missingPeriodCount, listed: listed)
         sequenceGaps = report.sequenceGaps

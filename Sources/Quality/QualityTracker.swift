@@ -50,7 +50,8 @@ public struct QualityTracker: Sendable {
         case .book(let update):
             streamBit = 1
             if update.bids.contains(where: { !Self.valid($0, allowZeroSize: !update.isSnapshot) })
-                || update.asks.contains(where: { !Self.valid($0, allowZeroSize: !update.isSnapshot) }) {
+                || update.asks.contains(where: { !Self.valid($0, allowZeroSize: !update.isSnapshot) })
+            {
                 found.append(.invalidValue)
             }
         case .trade(let trade):

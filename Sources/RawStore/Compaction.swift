@@ -27,12 +27,14 @@ extension RawStore {
                     let directory = layout.partitionDirectory(type: type, symbol: symbol, date: date)
                     // Leftovers of an interrupted run: files already covered by a merged file.
                     let visible = Set(files.map(\.path))
-                    for name in try FileSystem.list(directory) where name.hasSuffix(".\(format.fileExtension)") && !visible.contains("\(directory)/\(name)") {
+                    for name in try FileSystem.list(directory)
+                    where name.hasSuffix(".\(format.fileExtension)") && !visible.contains("\(directory)/\(name)") {
                         try FileSystem.remove("\(directory)/\(name)")
                         report.filesRemoved += 1
                     }
                     guard files.count >= minimumFiles, let first = files.first?.first, let last = files.map(\.last).max() else { continue }
-                    let target = layout.compactFile(type: type, symbol: symbol, date: date, first: first, last: last, fileExtension: format.fileExtension)
+                    let target = layout.compactFile(
+                        type: type, symbol: symbol, date: date, first: first, last: last, fileExtension: format.fileExtension)
                     let schema = EventTables.schema(type)
                     // One input file's row groups in memory at a time.
                     var remaining = files[...]

@@ -61,8 +61,10 @@ public enum DeadLetterFile {
     }
 
     /// Writes a recording's malformed lines to a file of their own; returns its path.
-    public static func write(_ entries: [(line: Int, error: DecodeError, body: [UInt8])], directory: String,
-                             source: String) throws -> String {
+    public static func write(
+        _ entries: [(line: Int, error: DecodeError, body: [UInt8])], directory: String,
+        source: String
+    ) throws -> String {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = "\(directory)/import-\(UUID().uuidString.prefix(8))-\((source as NSString).lastPathComponent).jsonl"
         let records = entries.map {

@@ -59,23 +59,33 @@ public enum EventCodec {
         let body: EventBody
         switch tag {
         case 0:
-            body = .book(BookUpdate(isSnapshot: try r.bool(), updateId: try r.i64(), crossSeq: try r.optionalI64(),
-                                    depth: try r.optionalI64().map { Int($0) }, bids: try r.levels(), asks: try r.levels()))
+            body = .book(
+                BookUpdate(
+                    isSnapshot: try r.bool(), updateId: try r.i64(), crossSeq: try r.optionalI64(),
+                    depth: try r.optionalI64().map { Int($0) }, bids: try r.levels(), asks: try r.levels()))
         case 1:
-            body = .trade(Trade(price: try r.f64(), size: try r.f64(), side: try r.u8() == 1 ? .buy : .sell, tradeId: try r.string(),
-                                tradeTimeMs: try r.optionalI64(), isBlockTrade: try r.bool(), tickDirection: try r.optionalString()))
+            body = .trade(
+                Trade(
+                    price: try r.f64(), size: try r.f64(), side: try r.u8() == 1 ? .buy : .sell, tradeId: try r.string(),
+                    tradeTimeMs: try r.optionalI64(), isBlockTrade: try r.bool(), tickDirection: try r.optionalString()))
         case 2:
-            body = .kline(Kline(interval: try r.string(), startMs: try r.i64(), endMs: try r.i64(), open: try r.f64(), high: try r.f64(),
-                                low: try r.f64(), close: try r.f64(), volume: try r.f64(), turnover: try r.f64(), confirm: try r.bool()))
+            body = .kline(
+                Kline(
+                    interval: try r.string(), startMs: try r.i64(), endMs: try r.i64(), open: try r.f64(), high: try r.f64(),
+                    low: try r.f64(), close: try r.f64(), volume: try r.f64(), turnover: try r.f64(), confirm: try r.bool()))
         case 3:
-            body = .ticker(TickerUpdate(lastPrice: try r.optionalF64(), markPrice: try r.optionalF64(), indexPrice: try r.optionalF64(),
-                                        openInterest: try r.optionalF64(), fundingRate: try r.optionalF64(),
-                                        nextFundingTimeMs: try r.optionalI64(), bid1Price: try r.optionalF64(), bid1Size: try r.optionalF64(),
-                                        ask1Price: try r.optionalF64(), ask1Size: try r.optionalF64(), volume24h: try r.optionalF64(),
-                                        turnover24h: try r.optionalF64()))
+            body = .ticker(
+                TickerUpdate(
+                    lastPrice: try r.optionalF64(), markPrice: try r.optionalF64(), indexPrice: try r.optionalF64(),
+                    openInterest: try r.optionalF64(), fundingRate: try r.optionalF64(),
+                    nextFundingTimeMs: try r.optionalI64(), bid1Price: try r.optionalF64(), bid1Size: try r.optionalF64(),
+                    ask1Price: try r.optionalF64(), ask1Size: try r.optionalF64(), volume24h: try r.optionalF64(),
+                    turnover24h: try r.optionalF64()))
         case 4:
-            body = .funding(FundingUpdate(fundingRate: try r.optionalF64(), fundingRateTimestampMs: try r.optionalI64(),
-                                          nextFundingTimeMs: try r.optionalI64()))
+            body = .funding(
+                FundingUpdate(
+                    fundingRate: try r.optionalF64(), fundingRateTimestampMs: try r.optionalI64(),
+                    nextFundingTimeMs: try r.optionalI64()))
         case 5:
             let size = try r.f64()
             let entry = try r.optionalF64()
@@ -83,15 +93,19 @@ public enum EventCodec {
             let upnl = try r.optionalF64()
             let rpnl = try r.optionalF64()
             guard let source = PositionSource(rawValue: try r.string()) else { throw CodecError("unknown position source") }
-            body = .position(PositionUpdate(size: size, entryPrice: entry, markPrice: mark, unrealizedPnl: upnl, realizedPnl: rpnl,
-                                            source: source, updatedTimeMs: try r.optionalI64()))
+            body = .position(
+                PositionUpdate(
+                    size: size, entryPrice: entry, markPrice: mark, unrealizedPnl: upnl, realizedPnl: rpnl,
+                    source: source, updatedTimeMs: try r.optionalI64()))
         case 6:
             let orderId = try r.string()
             let execId = try r.optionalString()
             let sideTag = try r.u8()
-            body = .execution(Execution(orderId: orderId, executionId: execId, side: sideTag == 0 ? nil : sideTag == 1 ? .buy : .sell,
-                                        price: try r.optionalF64(), quantity: try r.optionalF64(), status: try r.optionalString(),
-                                        timeMs: try r.optionalI64()))
+            body = .execution(
+                Execution(
+                    orderId: orderId, executionId: execId, side: sideTag == 0 ? nil : sideTag == 1 ? .buy : .sell,
+                    price: try r.optionalF64(), quantity: try r.optionalF64(), status: try r.optionalString(),
+                    timeMs: try r.optionalI64()))
         default:
             throw CodecError("unknown event tag \(tag)")
         }

@@ -49,30 +49,43 @@ public enum EventTables {
 
     /// The columns of `type`'s table, in order.
     public static func schema(_ type: EventType) -> [ColumnSpec] {
-        func c(_ name: String, _ kind: ColumnKind, _ nullable: Bool = false) -> ColumnSpec { ColumnSpec(name: name, kind: kind, nullable: nullable) }
+        func c(_ name: String, _ kind: ColumnKind, _ nullable: Bool = false) -> ColumnSpec {
+            ColumnSpec(name: name, kind: kind, nullable: nullable)
+        }
         let own: [ColumnSpec]
         switch type {
         case .orderbook:
-            own = [c("update_id", .int64), c("cross_seq", .int64, true), c("depth", .int64, true), c("is_snapshot", .bool),
-                   c("side", .string, true), c("price", .double, true), c("size", .double, true)]
+            own = [
+                c("update_id", .int64), c("cross_seq", .int64, true), c("depth", .int64, true), c("is_snapshot", .bool),
+                c("side", .string, true), c("price", .double, true), c("size", .double, true),
+            ]
         case .trade:
-            own = [c("trade_id", .string), c("price", .double), c("size", .double), c("side", .string), c("trade_time", .int64, true),
-                   c("is_block_trade", .bool), c("tick_direction", .string, true)]
+            own = [
+                c("trade_id", .string), c("price", .double), c("size", .double), c("side", .string), c("trade_time", .int64, true),
+                c("is_block_trade", .bool), c("tick_direction", .string, true),
+            ]
         case .kline:
-            own = [c("interval", .string), c("start", .int64), c("end", .int64), c("open", .double), c("high", .double), c("low", .double),
-                   c("close", .double), c("volume", .double), c("turnover", .double), c("confirm", .bool)]
+            own = [
+                c("interval", .string), c("start", .int64), c("end", .int64), c("open", .double), c("high", .double), c("low", .double),
+                c("close", .double), c("volume", .double), c("turnover", .double), c("confirm", .bool),
+            ]
         case .ticker:
-            own = ["last_price", "mark_price", "index_price", "open_interest", "funding_rate"].map { c($0, .double, true) }
+            own =
+                ["last_price", "mark_price", "index_price", "open_interest", "funding_rate"].map { c($0, .double, true) }
                 + [c("next_funding_time", .int64, true)]
                 + ["bid1_price", "bid1_size", "ask1_price", "ask1_size", "volume_24h", "turnover_24h"].map { c($0, .double, true) }
         case .funding:
             own = [c("funding_rate", .double, true), c("funding_rate_timestamp", .int64, true), c("next_funding_time", .int64, true)]
         case .position:
-            own = [c("size", .double), c("entry_price", .double, true), c("mark_price", .double, true), c("unrealized_pnl", .double, true),
-                   c("realized_pnl", .double, true), c("source", .string), c("updated_time", .int64, true)]
+            own = [
+                c("size", .double), c("entry_price", .double, true), c("mark_price", .double, true), c("unrealized_pnl", .double, true),
+                c("realized_pnl", .double, true), c("source", .string), c("updated_time", .int64, true),
+            ]
         case .execution:
-            own = [c("order_id", .string), c("execution_id", .string, true), c("side", .string, true), c("price", .double, true),
-                   c("quantity", .double, true), c("status", .string, true), c("time", .int64, true)]
+            own = [
+                c("order_id", .string), c("execution_id", .string, true), c("side", .string, true), c("price", .double, true),
+                c("quantity", .double, true), c("status", .string, true), c("time", .int64, true),
+            ]
         }
         return common + own
     }
@@ -118,7 +131,8 @@ public enum EventTables {
     public static func columns(_ type: EventType, _ events: [MarketEvent]) -> [ColumnData] {
         var b = Builder(schema(type))
         func common(_ e: MarketEvent) {
-            b.i("recv_ts", e.recvTs); b.i("seq", e.seq); b.i("exch_ts", e.exchTsMs); b.i("gateway_ts", e.gatewayTs); b.s("trace_id", e.traceId)
+            b.i("recv_ts", e.recvTs); b.i("seq", e.seq); b.i("exch_ts", e.exchTsMs); b.i("gateway_ts", e.gatewayTs);
+            b.s("trace_id", e.traceId)
         }
         for e in events {
             switch e.body {
@@ -150,10 +164,12 @@ public enum EventTables {
                 b.d("volume_24h", t.volume24h); b.d("turnover_24h", t.turnover24h)
             case .funding(let f):
                 common(e)
-                b.d("funding_rate", f.fundingRate); b.i("funding_rate_timestamp", f.fundingRateTimestampMs); b.i("next_funding_time", f.nextFundingTimeMs)
+                b.d("funding_rate", f.fundingRate); b.i("funding_rate_timestamp", f.fundingRateTimestampMs);
+                b.i("next_funding_time", f.nextFundingTimeMs)
             case .position(let p):
                 common(e)
-                b.d("size", p.size); b.d("entry_price", p.entryPrice); b.d("mark_price", p.markPrice); b.d("unrealized_pnl", p.unrealizedPnl)
+                b.d("size", p.size); b.d("entry_price", p.entryPrice); b.d("mark_price", p.markPrice);
+                b.d("unrealized_pnl", p.unrealizedPnl)
                 b.d("realized_pnl", p.realizedPnl); b.s("source", p.source.rawValue); b.i("updated_time", p.updatedTimeMs)
             case .execution(let x):
                 common(e)
@@ -212,8 +228,9 @@ public enum EventTables {
         }
         let recv = r.i("recv_ts"), seqs = r.i("seq"), exch = r.i("exch_ts"), gateway = r.i("gateway_ts"), trace = r.s("trace_id")
         func header(_ row: Int) throws(StoreError) -> MarketEvent {
-            MarketEvent(symbol: symbol, recvTs: try need(recv[row], "recv_ts", row), seq: try need(seqs[row], "seq", row),
-                        exchTsMs: exch[row], gatewayTs: gateway[row], traceId: trace[row], body: .funding(FundingUpdate(fundingRate: nil)))
+            MarketEvent(
+                symbol: symbol, recvTs: try need(recv[row], "recv_ts", row), seq: try need(seqs[row], "seq", row),
+                exchTsMs: exch[row], gatewayTs: gateway[row], traceId: trace[row], body: .funding(FundingUpdate(fundingRate: nil)))
         }
         switch type {
         case .orderbook:
@@ -222,8 +239,9 @@ public enum EventTables {
             var row = 0
             while row < r.rows {
                 var event = try header(row)
-                var book = BookUpdate(isSnapshot: try need(snapshot[row], "is_snapshot", row), updateId: try need(updateId[row], "update_id", row),
-                                      crossSeq: cross[row], depth: depth[row].map { Int($0) }, bids: [], asks: [])
+                var book = BookUpdate(
+                    isSnapshot: try need(snapshot[row], "is_snapshot", row), updateId: try need(updateId[row], "update_id", row),
+                    crossSeq: cross[row], depth: depth[row].map { Int($0) }, bids: [], asks: [])
                 // The message's rows are consecutive and share (recv_ts, seq).
                 while row < r.rows, recv.values[row] == event.recvTs, seqs.values[row] == event.seq {
                     if let s = side[row] {
@@ -240,9 +258,11 @@ public enum EventTables {
             let block = r.b("is_block_trade"), tick = r.s("tick_direction")
             for row in 0..<r.rows {
                 var event = try header(row)
-                event.body = .trade(Trade(price: try need(price[row], "price", row), size: try need(size[row], "size", row),
-                                          side: side[row] == "Buy" ? .buy : .sell, tradeId: try need(id[row], "trade_id", row),
-                                          tradeTimeMs: time[row], isBlockTrade: block[row] ?? false, tickDirection: tick[row]))
+                event.body = .trade(
+                    Trade(
+                        price: try need(price[row], "price", row), size: try need(size[row], "size", row),
+                        side: side[row] == "Buy" ? .buy : .sell, tradeId: try need(id[row], "trade_id", row),
+                        tradeTimeMs: time[row], isBlockTrade: block[row] ?? false, tickDirection: tick[row]))
                 events.append(event)
             }
         case .kline:
@@ -250,9 +270,11 @@ public enum EventTables {
             let low = r.d("low"), close = r.d("close"), volume = r.d("volume"), turnover = r.d("turnover"), confirm = r.b("confirm")
             for row in 0..<r.rows {
                 var event = try header(row)
-                event.body = .kline(Kline(interval: interval[row] ?? "", startMs: start[row] ?? 0, endMs: end[row] ?? 0, open: open[row] ?? 0,
-                                          high: high[row] ?? 0, low: low[row] ?? 0, close: close[row] ?? 0, volume: volume[row] ?? 0,
-                                          turnover: turnover[row] ?? 0, confirm: confirm[row] ?? false))
+                event.body = .kline(
+                    Kline(
+                        interval: interval[row] ?? "", startMs: start[row] ?? 0, endMs: end[row] ?? 0, open: open[row] ?? 0,
+                        high: high[row] ?? 0, low: low[row] ?? 0, close: close[row] ?? 0, volume: volume[row] ?? 0,
+                        turnover: turnover[row] ?? 0, confirm: confirm[row] ?? false))
                 events.append(event)
             }
         case .ticker:
@@ -261,16 +283,19 @@ public enum EventTables {
             let ask = r.d("ask1_price"), askSize = r.d("ask1_size"), volume = r.d("volume_24h"), turnover = r.d("turnover_24h")
             for row in 0..<r.rows {
                 var event = try header(row)
-                event.body = .ticker(TickerUpdate(lastPrice: last[row], markPrice: mark[row], indexPrice: index[row], openInterest: oi[row],
-                                                  fundingRate: funding[row], nextFundingTimeMs: next[row], bid1Price: bid[row], bid1Size: bidSize[row],
-                                                  ask1Price: ask[row], ask1Size: askSize[row], volume24h: volume[row], turnover24h: turnover[row]))
+                event.body = .ticker(
+                    TickerUpdate(
+                        lastPrice: last[row], markPrice: mark[row], indexPrice: index[row], openInterest: oi[row],
+                        fundingRate: funding[row], nextFundingTimeMs: next[row], bid1Price: bid[row], bid1Size: bidSize[row],
+                        ask1Price: ask[row], ask1Size: askSize[row], volume24h: volume[row], turnover24h: turnover[row]))
                 events.append(event)
             }
         case .funding:
             let rate = r.d("funding_rate"), stamp = r.i("funding_rate_timestamp"), next = r.i("next_funding_time")
             for row in 0..<r.rows {
                 var event = try header(row)
-                event.body = .funding(FundingUpdate(fundingRate: rate[row], fundingRateTimestampMs: stamp[row], nextFundingTimeMs: next[row]))
+                event.body = .funding(
+                    FundingUpdate(fundingRate: rate[row], fundingRateTimestampMs: stamp[row], nextFundingTimeMs: next[row]))
                 events.append(event)
             }
         case .position:
@@ -278,9 +303,11 @@ public enum EventTables {
             let rpnl = r.d("realized_pnl"), source = r.s("source"), updated = r.i("updated_time")
             for row in 0..<r.rows {
                 var event = try header(row)
-                event.body = .position(PositionUpdate(size: try need(size[row], "size", row), entryPrice: entry[row], markPrice: mark[row],
-                                                      unrealizedPnl: upnl[row], realizedPnl: rpnl[row],
-                                                      source: PositionSource(rawValue: source[row] ?? "") ?? .exchange, updatedTimeMs: updated[row]))
+                event.body = .position(
+                    PositionUpdate(
+                        size: try need(size[row], "size", row), entryPrice: entry[row], markPrice: mark[row],
+                        unrealizedPnl: upnl[row], realizedPnl: rpnl[row],
+                        source: PositionSource(rawValue: source[row] ?? "") ?? .exchange, updatedTimeMs: updated[row]))
                 events.append(event)
             }
         case .execution:
@@ -289,9 +316,11 @@ public enum EventTables {
             for row in 0..<r.rows {
                 var event = try header(row)
                 let s = side[row]
-                event.body = .execution(Execution(orderId: try need(order[row], "order_id", row), executionId: execution[row],
-                                                  side: s == nil ? nil : s == "Buy" ? .buy : .sell, price: price[row], quantity: quantity[row],
-                                                  status: status[row], timeMs: time[row]))
+                event.body = .execution(
+                    Execution(
+                        orderId: try need(order[row], "order_id", row), executionId: execution[row],
+                        side: s == nil ? nil : s == "Buy" ? .buy : .sell, price: price[row], quantity: quantity[row],
+                        status: status[row], timeMs: time[row]))
                 events.append(event)
             }
         }

@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// Errors of the raw store, with the path and the OS error where there is one.
 public enum StoreError: Error, Sendable, CustomStringConvertible, Equatable {

@@ -15,16 +15,19 @@ public struct ParquetFormat: ColumnFileFormat {
     public var fileExtension: String { "parquet" }
 
     static func parquetSchema(_ schema: [ColumnSpec]) -> ParquetSchema {
-        ParquetSchema(schema.map { spec in
-            switch spec.kind {
-            case .timestampNanos: ParquetColumn.timestampNanos(spec.name, optional: spec.nullable)
-            case .int64: ParquetColumn(name: spec.name, type: .int64, optional: spec.nullable,
-                                       encoding: spec.name == "seq" || spec.name == "update_id" ? .deltaBinaryPacked : .plain)
-            case .double: ParquetColumn(name: spec.name, type: .double, optional: spec.nullable)
-            case .bool: ParquetColumn(name: spec.name, type: .boolean, optional: spec.nullable)
-            case .string: ParquetColumn.string(spec.name, optional: spec.nullable)
-            }
-        })
+        ParquetSchema(
+            schema.map { spec in
+                switch spec.kind {
+                case .timestampNanos: ParquetColumn.timestampNanos(spec.name, optional: spec.nullable)
+                case .int64:
+                    ParquetColumn(
+                        name: spec.name, type: .int64, optional: spec.nullable,
+                        encoding: spec.name == "seq" || spec.name == "update_id" ? .deltaBinaryPacked : .plain)
+                case .double: ParquetColumn(name: spec.name, type: .double, optional: spec.nullable)
+                case .bool: ParquetColumn(name: spec.name, type: .boolean, optional: spec.nullable)
+                case .string: ParquetColumn.string(spec.name, optional: spec.nullable)
+                }
+            })
     }
 
     public func write(path: String, schema: [ColumnSpec], columns: [ColumnData], metadata: [String: String]) throws {
@@ -39,14 +42,15 @@ public struct ParquetFormat: ColumnFileFormat {
         let writer = try ParquetWriter(path: path, schema: Self.parquetSchema(schema), options: options, keyValueMetadata: metadata)
         do {
             while let columns = try batches() {
-                try writer.write(columns.map { column in
-                    switch column {
-                    case .int64(let v, let valid): ParquetColumnData(.int64(v), validity: valid)
-                    case .double(let v, let valid): ParquetColumnData(.double(v), validity: valid)
-                    case .bool(let v, let valid): ParquetColumnData(.boolean(v), validity: valid)
-                    case .string(let v, let valid): ParquetColumnData(.string(v), validity: valid)
-                    }
-                })
+                try writer.write(
+                    columns.map { column in
+                        switch column {
+                        case .int64(let v, let valid): ParquetColumnData(.int64(v), validity: valid)
+                        case .double(let v, let valid): ParquetColumnData(.double(v), validity: valid)
+                        case .bool(let v, let valid): ParquetColumnData(.boolean(v), validity: valid)
+                        case .string(let v, let valid): ParquetColumnData(.string(v), validity: valid)
+                        }
+                    })
             }
             try writer.close()
         } catch {

@@ -20,7 +20,8 @@ public struct PartitionLayout: Sendable {
     /// the segment, so converting a segment twice (after a crash) rewrites the same file.
     public func partFile(type: EventType, symbol: String, date: String, segment: UInt64, fileExtension: String) -> String {
         let digits = String(segment)
-        return "\(partitionDirectory(type: type, symbol: symbol, date: date))/part-\(String(repeating: "0", count: max(0, 20 - digits.count)))\(digits).\(fileExtension)"
+        let padded = String(repeating: "0", count: max(0, 20 - digits.count)) + digits
+        return "\(partitionDirectory(type: type, symbol: symbol, date: date))/part-\(padded).\(fileExtension)"
     }
 
     /// Symbols with stored data of any type.
@@ -68,8 +69,10 @@ public struct PartitionLayout: Sendable {
         }
         let compacted = files.filter(\.isCompacted)
         let visible = files.filter { file in
-            !compacted.contains { other in other.path != file.path && other.first <= file.first && file.last <= other.last
-                && (other.last - other.first > file.last - file.first || !file.isCompacted) }
+            !compacted.contains { other in
+                other.path != file.path && other.first <= file.first && file.last <= other.last
+                    && (other.last - other.first > file.last - file.first || !file.isCompacted)
+            }
         }
         return visible.sorted { ($0.first, $0.last) < ($1.first, $1.last) }
     }

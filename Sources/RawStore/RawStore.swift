@@ -44,7 +44,8 @@ public final class RawStore: Sendable {
         try FileSystem.createDirectory("\(layout.walDirectory)/converted")
         wal = try WriteAheadLog(directory: layout.walDirectory)
         if let data = FileManager.default.contents(atPath: checkpointPath),
-           let saved = try? JSONDecoder().decode([String: SequencePoint].self, from: data) {
+            let saved = try? JSONDecoder().decode([String: SequencePoint].self, from: data)
+        {
             conversion.withLock { $0.sequences = saved }
         }
         // Every segment but the new open one is sealed: convert what a crash left behind.
@@ -84,8 +85,10 @@ public final class RawStore: Sendable {
         }
         for group in groups.values {
             try FileSystem.createDirectory(layout.partitionDirectory(type: group.type, symbol: group.symbol, date: group.date))
-            let path = layout.partFile(type: group.type, symbol: group.symbol, date: group.date, segment: part, fileExtension: format.fileExtension)
-            try format.write(path: path, schema: EventTables.schema(group.type), columns: EventTables.columns(group.type, group.events), metadata: [:])
+            let path = layout.partFile(
+                type: group.type, symbol: group.symbol, date: group.date, segment: part, fileExtension: format.fileExtension)
+            try format.write(
+                path: path, schema: EventTables.schema(group.type), columns: EventTables.columns(group.type, group.events), metadata: [:])
         }
     }
 
@@ -93,7 +96,9 @@ public final class RawStore: Sendable {
     public func sequencePoints() throws -> [String: SequencePoint] {
         var points = conversion.withLock { $0.sequences }
         for segment in try WriteAheadLog.segments(in: layout.walDirectory) {
-            for event in try WriteAheadLog.readSegment(segment.path).events { points[event.symbol] = SequencePoint(recvTs: event.recvTs, seq: event.seq) }
+            for event in try WriteAheadLog.readSegment(segment.path).events {
+                points[event.symbol] = SequencePoint(recvTs: event.recvTs, seq: event.seq)
+            }
         }
         return points
     }
@@ -118,11 +123,15 @@ public final class RawStore: Sendable {
             let group = groups[key]!
             let directory = layout.partitionDirectory(type: group.type, symbol: group.symbol, date: group.date)
             try FileSystem.createDirectory(directory)
-            let path = layout.partFile(type: group.type, symbol: group.symbol, date: group.date, segment: segment.firstRecord,
-                                       fileExtension: format.fileExtension)
-            try format.write(path: path, schema: EventTables.schema(group.type), columns: EventTables.columns(group.type, group.events),
-                             metadata: ["feature_service.segment": String(segment.firstRecord), "feature_service.type": group.type.rawValue,
-                                        "feature_service.symbol": group.symbol])
+            let path = layout.partFile(
+                type: group.type, symbol: group.symbol, date: group.date, segment: segment.firstRecord,
+                fileExtension: format.fileExtension)
+            try format.write(
+                path: path, schema: EventTables.schema(group.type), columns: EventTables.columns(group.type, group.events),
+                metadata: [
+                    "feature_service.segment": String(segment.firstRecord), "feature_service.type": group.type.rawValue,
+                    "feature_service.symbol": group.symbol,
+                ])
             directories.insert(directory)
         }
         for directory in directories { try FileSystem.syncDirectory(directory) }
@@ -231,7 +240,8 @@ final class TypeCursor {
             if type == .orderbook {
                 if let previous = carry {
                     if let first = events.first, first.recvTs == previous.recvTs, first.seq == previous.seq,
-                       case .book(var head) = previous.body, case .book(let tail) = first.body {
+                        case .book(var head) = previous.body, case .book(let tail) = first.body
+                    {
                         head.bids += tail.bids
                         head.asks += tail.asks
                         events[0].body = .book(head)

@@ -46,8 +46,10 @@ public struct Retention: Sendable {
         for symbol in try layout.symbols() {
             for type in EventType.allCases {
                 for date in try layout.dates(type: type, symbol: symbol) where date < cutoff && date < today {
-                    result.append(Partition(type: type, symbol: symbol, date: date,
-                                            path: layout.partitionDirectory(type: type, symbol: symbol, date: date)))
+                    result.append(
+                        Partition(
+                            type: type, symbol: symbol, date: date,
+                            path: layout.partitionDirectory(type: type, symbol: symbol, date: date)))
                 }
             }
         }
@@ -87,15 +89,19 @@ public struct Retention: Sendable {
         summary.partitions = partitions.count
         summary.dates = Set(partitions.map(\.date)).sorted()
         for partition in partitions {
-            guard let files = try? layout.parts(type: partition.type, symbol: partition.symbol, date: partition.date,
-                                                fileExtension: format.fileExtension) else {
+            guard
+                let files = try? layout.parts(
+                    type: partition.type, symbol: partition.symbol, date: partition.date,
+                    fileExtension: format.fileExtension)
+            else {
                 summary.unreadableFiles += 1
                 continue
             }
             for file in files {
                 // A corrupt file must not stop the policy: it is reported, not counted.
                 guard let rows = try? format.rowCount(path: file),
-                      let events = partition.type == .orderbook ? (try? Self.bookMessages(in: file, format: format)) : rows else {
+                    let events = partition.type == .orderbook ? (try? Self.bookMessages(in: file, format: format)) : rows
+                else {
                     summary.unreadableFiles += 1
                     continue
                 }
@@ -135,7 +141,8 @@ public struct Retention: Sendable {
             case .archive(let root):
                 let relative = String(partition.path.dropFirst(layout.root.count))
                 let target = root + relative
-                try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 if FileManager.default.fileExists(atPath: target) {
                     // Archived before (partially?): merge file by file.
                     for file in try FileManager.default.contentsOfDirectory(atPath: partition.path) {

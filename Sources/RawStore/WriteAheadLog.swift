@@ -1,10 +1,11 @@
+public import MarketData
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-public import MarketData
-import Synchronization
 
 /// The durability point of the raw store: an append-only log of events in segment files.
 ///

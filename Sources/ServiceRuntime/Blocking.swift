@@ -14,8 +14,11 @@ extension Blocking {
     /// Long blocking work that can stop early: `body` polls the flag it is given, which turns
     /// true when the awaiting task is cancelled (graceful shutdown), so shutdown does not wait
     /// for the whole job.
-    public static func runCancellable<T: Sendable>(_ body: @escaping @Sendable (_ isCancelled: @escaping @Sendable () -> Bool) throws -> T)
-        async throws -> T {
+    public static func runCancellable<T: Sendable>(
+        _ body: @escaping @Sendable (_ isCancelled: @escaping @Sendable () -> Bool) throws -> T
+    )
+        async throws -> T
+    {
         let flag = StopFlag()
         return try await withTaskCancellationHandler {
             try await run { try body { flag.isSet } }

@@ -10,13 +10,16 @@ public final class ServiceMetrics: Sendable {
     public let ingestToVector: ValueHistogram
 
     /// Buckets (seconds) of latency histograms: fine below the 70 ms bar, coarse above.
-    public static let latencyBuckets: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.07, 0.1, 0.25,
-                                                   0.5, 1, 2.5]
+    public static let latencyBuckets: [Double] = [
+        0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.07, 0.1, 0.25,
+        0.5, 1, 2.5,
+    ]
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         ingestToVector = registry.makeValueHistogram(
-            descriptor: .service("ingest_to_vector", "seconds", "From a message's receipt to the vector it triggered being handed to the publisher."),
+            descriptor: .service(
+                "ingest_to_vector", "seconds", "From a message's receipt to the vector it triggered being handed to the publisher."),
             buckets: Self.latencyBuckets)
     }
 

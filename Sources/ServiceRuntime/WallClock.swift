@@ -1,10 +1,11 @@
+public import MarketData
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-public import MarketData
-import Synchronization
 
 /// The service's one source of wall-clock time (ns since the epoch). Every edge that needs "now"
 /// is handed one, so that tests can set and advance time instead of sleeping; the core never

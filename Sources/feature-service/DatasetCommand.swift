@@ -37,15 +37,18 @@ struct DatasetCommand: ParsableCommand {
         func run() throws {
             guard let data = FileManager.default.contents(atPath: config) else { throw ValidationError("cannot read '\(config)'") }
             let parsed: DatasetConfig
-            do { parsed = try DatasetConfig.parse(json: String(decoding: data, as: UTF8.self)) } catch { throw ValidationError(error.description) }
+            do { parsed = try DatasetConfig.parse(json: String(decoding: data, as: UTF8.self)) } catch {
+                throw ValidationError(error.description)
+            }
             let registry = try loadRegistry(self.registry)
             let store = try RawStore(root: dataDir, format: ParquetFormat())
             let id = "ds-" + UUID().uuidString.lowercased().prefix(8)
             let directory = output ?? "\(dataDir)/datasets/\(id)"
             let started = Date()
             var lastDraw = Date.distantPast
-            let builder = DatasetBuilder(config: parsed, registry: registry, store: store, outputDirectory: directory,
-                                         datasetId: String(id), createdAt: SystemClock().now())
+            let builder = DatasetBuilder(
+                config: parsed, registry: registry, store: store, outputDirectory: directory,
+                datasetId: String(id), createdAt: SystemClock().now())
             do {
                 let manifest = try builder.build(progress: { progress in
                     guard Date().timeIntervalSince(lastDraw) > 0.2 || progress.fraction >= 1 else { return }
@@ -55,8 +58,12 @@ struct DatasetCommand: ParsableCommand {
                     let elapsed = Date().timeIntervalSince(started)
                     let eta = progress.fraction > 0.01 ? elapsed / progress.fraction - elapsed : 0
                     let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-                    FileHandle.standardError.write(Data(String(format: "\r[%@] %3.0f%%  %d rows  %d events  ETA %.0fs ",
-                                                               bar, progress.fraction * 100, progress.rows, progress.eventsRead, eta).utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            String(
+                                format: "\r[%@] %3.0f%%  %d rows  %d events  ETA %.0fs ",
+                                bar, progress.fraction * 100, progress.rows, progress.eventsRead, eta
+                            ).utf8))
                 })
                 FileHandle.standardError.write(Data("\n".utf8))
                 print("dataset \(manifest.id) ready in \(directory)")

@@ -2,11 +2,11 @@ import ArgumentParser
 import EngineHistory
 import FeatureEngine
 import FeatureServer
-import Offline
-import ServiceRuntime
-import MarketData
-import RawStore
 import Foundation
+import MarketData
+import Offline
+import RawStore
+import ServiceRuntime
 
 @main
 struct FeatureServiceCommand: AsyncParsableCommand {
@@ -17,8 +17,10 @@ struct FeatureServiceCommand: AsyncParsableCommand {
             Computes the features of the Feature Registry (YAML) from Bybit v5 market data \
             republished by the gateway. See README.md for the full picture.
             """,
-        subcommands: [Serve.self, Replay.self, ImportCommand.self, DatasetCommand.self, RetentionCommand.self, Registry.self,
-                      CheckpointsCommand.self, QualityCommand.self])
+        subcommands: [
+            Serve.self, Replay.self, ImportCommand.self, DatasetCommand.self, RetentionCommand.self, Registry.self,
+            CheckpointsCommand.self, QualityCommand.self,
+        ])
 }
 
 /// Reads a registry file, or the bundled default.
@@ -71,8 +73,10 @@ struct Replay: ParsableCommand {
         guard let format = VectorFormat(rawValue: format) else { throw ValidationError("--format must be csv or jsonl") }
         guard every > 0 else { throw ValidationError("--every must be a positive number of seconds") }
         let registry = try loadRegistry(self.registry)
-        let runner = ReplayRunner(options: .init(input: input, output: output, format: format, registry: registry,
-                                                 everySeconds: every, symbols: symbol.isEmpty ? nil : Set(symbol)))
+        let runner = ReplayRunner(
+            options: .init(
+                input: input, output: output, format: format, registry: registry,
+                everySeconds: every, symbols: symbol.isEmpty ? nil : Set(symbol)))
         do {
             let summary = try runner.run(report: printError)
             printError(summary.description)

@@ -1,20 +1,21 @@
 import ArgumentParser
 import EngineHistory
 import FeatureServer
-import Offline
-import ServiceRuntime
 import Foundation
 import Logging
 import MarketData
 import Metadata
+import Offline
 import RawStore
+import ServiceRuntime
 
 /// `--from` / `--to`: ISO 8601 or ns since the epoch, within 2000–2100.
 func parseInstant(_ text: String?, name: String) throws -> Nanos? {
     guard let text else { return nil }
     guard let value = Time.parseInstant(text) else {
-        throw ValidationError("--\(name) must be ISO 8601 (2026-11-25T00:00:00Z) or ns since the epoch, \(Time.acceptedRangeText); "
-                              + "got '\(text.prefix(40))'")
+        throw ValidationError(
+            "--\(name) must be ISO 8601 (2026-11-25T00:00:00Z) or ns since the epoch, \(Time.acceptedRangeText); "
+                + "got '\(text.prefix(40))'")
     }
     return value
 }
@@ -69,7 +70,8 @@ struct CheckpointsCommand: ParsableCommand {
             let store = try RawStore(root: scope.dataDir, format: ParquetFormat())
             let checkpoints = CheckpointStore(root: scope.dataDir)
             for symbol in try storedSymbols(store, only: scope.symbol) {
-                let summary = try CheckpointRebuild.run(store: store, checkpoints: checkpoints, symbol: symbol, from: start, to: end, every: cadence)
+                let summary = try CheckpointRebuild.run(
+                    store: store, checkpoints: checkpoints, symbol: symbol, from: start, to: end, every: cadence)
                 let origin = summary.startedFrom.map { "from the checkpoint at \(Time.formatISO8601($0))" } ?? "from the first stored event"
                 print("\(symbol): \(summary.written) checkpoints written, \(summary.events) events replayed \(origin)")
             }

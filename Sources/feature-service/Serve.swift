@@ -1,12 +1,12 @@
 import ArgumentParser
 import FeatureServer
-import Offline
-import ServiceRuntime
 import Foundation
 import Logging
 import Metrics
+import Offline
 import Prometheus
 import RawStore
+import ServiceRuntime
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,7 +39,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Feature registry file (env FEATURE_SERVICE_REGISTRY, default: bundled).")
     var registry: String?
 
-    @Option(name: .long, help: "Metadata database: postgres://user:pass@host:5432/db or sqlite:PATH (env DATABASE_URL, default: SQLite in the data directory).")
+    @Option(
+        name: .long,
+        help:
+            "Metadata database: postgres://user:pass@host:5432/db or sqlite:PATH (env DATABASE_URL, default: SQLite in the data directory)."
+    )
     var databaseURL: String?
 
     @Option(name: .long, help: "Play this recording (JSON Lines) instead of the simulated feed; the API keeps serving after it ends.")

@@ -1,21 +1,21 @@
-import TestSupport
-import FeatureEngine
 import API
+import FeatureEngine
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Live
 import Logging
 import MarketData
 import Metadata
+import Offline
 import RawStore
 import ServiceLifecycle
+import ServiceRuntime
 import ServiceTestSupport
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite struct DatasetAPITests {
@@ -34,12 +34,14 @@ import Testing
         try await pipeline.sync()
         try store.flush()
         let metadata = try await MetadataStore.open(url: nil, dataDirectory: root, logger: Logger(label: "test"), now: 0)
-        let jobs = try await DatasetJobs(directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
-                                         logger: Logger(label: "test"), clock: SystemClock(), registry: { .bundledDefault },
-                                         notify: { _ in })
+        let jobs = try await DatasetJobs(
+            directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
+            logger: Logger(label: "test"), clock: SystemClock(), registry: { .bundledDefault },
+            notify: { _ in })
         // The job queue runs as a service does (here without a group: never shut down).
         Task { try await jobs.run() }
-        let context = APIContext(live: pipeline, clock: SystemClock(), store: store, registryPath: nil, startedAt: 0, datasets: jobs, metadata: metadata)
+        let context = APIContext(
+            live: pipeline, clock: SystemClock(), store: store, registryPath: nil, startedAt: 0, datasets: jobs, metadata: metadata)
         return (Application(router: APIRoutes.router(context, apiKeys: ["secret-key"])), envelopes[0].0, root, jobs)
     }
 
@@ -47,14 +49,17 @@ import Testing
         let iso = { (s: Int64) in Time.formatISO8601(start / Time.nanosPerSecond * Time.nanosPerSecond + s * Time.nanosPerSecond) }
         return """
             {"symbol": "BTCUSDT", "targets": {"types": ["return", "direction"], "horizons": ["5s"]},
-             "splits": {"strategy": "\(split)", "periods": {"train": ["\(iso(5))", "\(iso(40))"], "validation": ["\(iso(40))", "\(iso(60))"]}}}
+             "splits": {"strategy": "\(split)", "periods": {"train": ["\(iso(5))", "\(iso(40))"], "validation": ["\(iso(40))",
+              "\(iso(60))"]}}}
             """
     }
 
     @Test func buildPollDownloadAndList() async throws {
         let (app, start, _) = try await makeService()
         try await app.test(.router) { client in
-            let id: String = try await client.execute(uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: config(start))) { response in
+            let id: String = try await client.execute(
+                uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: config(start))
+            ) { response in
                 #expect(response.status == .accepted)
                 guard case .string(let id)? = try json(response)["dataset_id"] else { Issue.record("no id"); return "" }
                 return id
@@ -109,7 +114,9 @@ import Testing
             try await client.execute(uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: "{oops")) { response in
                 #expect(response.status == .unprocessableContent)
             }
-            try await client.execute(uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: config(start, split: "random"))) { response in
+            try await client.execute(
+                uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: config(start, split: "random"))
+            ) { response in
                 #expect(response.status == .unprocessableContent)
                 #expect(String(buffer: response.body).contains("allow_random_split"))
             }
@@ -132,12 +139,17 @@ import Testing
         let store = try RawStore(root: root, format: ParquetFormat())
         let metadata = try await MetadataStore.open(url: nil, dataDirectory: root, logger: Logger(label: "test"), now: 0)
         // Left running by this instance, and by another instance sharing the metadata database.
-        try await metadata.save(DatasetRecord(id: "ds-x", owner: "node-a", symbol: "BTCUSDT", status: .running, createdAt: 1, progress: 0.4,
-                                              rows: 10, configJSON: "{}", registryVersion: "1"))
-        try await metadata.save(DatasetRecord(id: "ds-other", owner: "node-b", symbol: "BTCUSDT", status: .running, createdAt: 2,
-                                              configJSON: "{}", registryVersion: "1"))
-        let jobs = try await DatasetJobs(directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
-                                         logger: Logger(label: "test"), clock: SystemClock(), registry: { .bundledDefault }, notify: { _ in })
+        try await metadata.save(
+            DatasetRecord(
+                id: "ds-x", owner: "node-a", symbol: "BTCUSDT", status: .running, createdAt: 1, progress: 0.4,
+                rows: 10, configJSON: "{}", registryVersion: "1"))
+        try await metadata.save(
+            DatasetRecord(
+                id: "ds-other", owner: "node-b", symbol: "BTCUSDT", status: .running, createdAt: 2,
+                configJSON: "{}", registryVersion: "1"))
+        let jobs = try await DatasetJobs(
+            directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
+            logger: Logger(label: "test"), clock: SystemClock(), registry: { .bundledDefault }, notify: { _ in })
         let restored = await jobs.job("ds-x")
         #expect(restored?.status == .failed)
         #expect(restored?.error?.contains("restart") == true)
@@ -150,7 +162,8 @@ import Testing
     @Test func finishedBuildsAreInTheMetadataStoreAndSurviveARestart() async throws {
         let (app, start, root, jobs) = try await makeServiceWithJobs()
         let id: String = try await app.test(.router) { client in
-            try await client.execute(uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: config(start))) { response in
+            try await client.execute(uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: config(start))) {
+                response in
                 #expect(response.status == .accepted)
                 guard case .string(let id)? = try json(response)["dataset_id"] else { Issue.record("no id"); return "" }
                 return id
@@ -166,8 +179,9 @@ import Testing
         #expect(stored.splits.map(\.rows) == built.splits.map(\.rows))
         #expect(stored.rows == built.rows && stored.rows > 0)
         let store = try RawStore(root: root, format: ParquetFormat())
-        let restarted = try await DatasetJobs(directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
-                                              logger: Logger(label: "test"), clock: SystemClock(), registry: { .bundledDefault }, notify: { _ in })
+        let restarted = try await DatasetJobs(
+            directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
+            logger: Logger(label: "test"), clock: SystemClock(), registry: { .bundledDefault }, notify: { _ in })
         #expect(await restarted.list().map(\.id) == [id])
         #expect(await restarted.job(id)?.splits == built.splits)
     }
@@ -186,20 +200,27 @@ import Testing
         // The first registry read (the request's check) answers; the build's own read waits until
         // cancelled, so the shutdown surely finds the build running.
         let reads = Mutex(0)
-        let jobs = try await DatasetJobs(directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
-                                         logger: Logger(label: "test"), clock: SystemClock(),
-                                         registry: {
-                                             if reads.withLock({ $0 += 1; return $0 }) > 1 { try? await Task.sleep(for: .seconds(600)) }
-                                             return .bundledDefault
-                                         }, notify: { _ in })
+        let jobs = try await DatasetJobs(
+            directory: root + "/datasets", store: store, metadata: metadata, owner: "node-a",
+            logger: Logger(label: "test"), clock: SystemClock(),
+            registry: {
+                if reads.withLock({
+                    $0 += 1; return $0
+                }) > 1 {
+                    try? await Task.sleep(for: .seconds(600))
+                }
+                return .bundledDefault
+            }, notify: { _ in })
         let group = ServiceGroup(configuration: .init(services: [.init(service: jobs)], logger: Logger(label: "test")))
         let running = Task { try await group.run() }
         let start = envelopes[0].0
         let iso = { (s: Int64) in Time.formatISO8601(start / Time.nanosPerSecond * Time.nanosPerSecond + s * Time.nanosPerSecond) }
-        let job = try await jobs.submit(configJSON: """
-            {"symbol": "BTCUSDT", "targets": {"types": ["return"], "horizons": ["5s"]},
-             "splits": {"strategy": "explicit", "periods": {"train": ["\(iso(5))", "\(iso(30))"], "validation": ["\(iso(30))", "\(iso(50))"]}}}
-            """)
+        let job = try await jobs.submit(
+            configJSON: """
+                {"symbol": "BTCUSDT", "targets": {"types": ["return"], "horizons": ["5s"]},
+                 "splits": {"strategy": "explicit", "periods": {"train": ["\(iso(5))", "\(iso(30))"],
+                  "validation": ["\(iso(30))", "\(iso(50))"]}}}
+                """)
         for _ in 0..<500 where await jobs.job(job.id)?.status != .running { try await Task.sleep(for: .milliseconds(10)) }
         #expect(await jobs.job(job.id)?.status == .running)
         await group.triggerGracefulShutdown()

@@ -1,19 +1,19 @@
-import TestSupport
 import AMQP
-import FeatureEngine
 import API
+import FeatureEngine
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Live
 import Logging
 import MarketData
+import Offline
 import RawStore
+import ServiceRuntime
 import ServiceTestSupport
+import TestSupport
 import Testing
 
 @Suite struct HostileHTTPTests {
@@ -27,7 +27,8 @@ import Testing
 
     @Test func poisonLinesInIngestAreListedAndGoodLinesAccepted() async throws {
         let (app, pipeline) = try await makeAPI()
-        let lines = [Hostile.trade("XRPUSDT", time: "1764064800000", id: "a")] + Hostile.poison.map(\.body)
+        let lines =
+            [Hostile.trade("XRPUSDT", time: "1764064800000", id: "a")] + Hostile.poison.map(\.body)
             + [Hostile.trade("XRPUSDT", time: "1764064800001", id: "b")]
         let (status, body) = try await ingestBody(app, lines.joined(separator: "\n"))
         #expect(status == .ok)
@@ -81,8 +82,10 @@ import Testing
     @Test func hostileQueryParametersAre400() async throws {
         let (app, _) = try await makeAPI()
         try await app.test(.router) { client in
-            for query in ["symbol=BTCUSDT&to=-9223372036854775808", "symbol=BTCUSDT&from=-1&to=9223372036854775807",
-                          "symbol=BTCUSDT&from=9223372036854775807", "symbol=&to=1", "symbol=\(String(repeating: "A", count: 10_000))"] {
+            for query in [
+                "symbol=BTCUSDT&to=-9223372036854775808", "symbol=BTCUSDT&from=-1&to=9223372036854775807",
+                "symbol=BTCUSDT&from=9223372036854775807", "symbol=&to=1", "symbol=\(String(repeating: "A", count: 10_000))",
+            ] {
                 try await client.execute(uri: "/data-quality/report?\(query)", method: .get, headers: key) { response in
                     #expect(response.status == .badRequest, "\(query.prefix(60))")
                     #expect(response.body.readableBytes < 1024)
@@ -90,7 +93,8 @@ import Testing
                     #expect(body["error"]?["trace_id"] != nil)
                 }
             }
-            try await client.execute(uri: "/features/latest?symbol=\(String(repeating: "Z", count: 10_000))", method: .get, headers: key) { response in
+            try await client.execute(uri: "/features/latest?symbol=\(String(repeating: "Z", count: 10_000))", method: .get, headers: key) {
+                response in
                 #expect(response.status == .badRequest)
                 #expect(response.body.readableBytes < 1024)
             }
@@ -103,8 +107,10 @@ import Testing
     @Test func unsupportedMethodsAre405WithAllow() async throws {
         let (app, _) = try await makeAPI()
         try await app.test(.router) { client in
-            for (method, uri) in [(HTTPRequest.Method("TRACE")!, "/features/latest"), (.delete, "/feature-registry"), (.get, "/ingest"),
-                                  (.put, "/dataset/abc/cancel")] {
+            for (method, uri) in [
+                (HTTPRequest.Method("TRACE")!, "/features/latest"), (.delete, "/feature-registry"), (.get, "/ingest"),
+                (.put, "/dataset/abc/cancel"),
+            ] {
                 try await client.execute(uri: uri, method: method, headers: key) { response in
                     #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
                     #expect(response.headers[.allow] != nil)
@@ -137,7 +143,8 @@ import Testing
         bomb += "version: \"1\"\nfeatures: []\n"
         let document = bomb
         try await app.test(.router) { client in
-            try await client.execute(uri: "/feature-registry/reload", method: .post, headers: key, body: ByteBuffer(string: document)) { response in
+            try await client.execute(uri: "/feature-registry/reload", method: .post, headers: key, body: ByteBuffer(string: document)) {
+                response in
                 #expect(response.status == .unprocessableContent)
                 let body = try json(response)
                 #expect(body["error"]?["trace_id"] != nil)
@@ -146,7 +153,8 @@ import Testing
                 #expect(String(buffer: response.body).contains("aliases"))
             }
             let nested = String(repeating: "[", count: 10_000)
-            try await client.execute(uri: "/feature-registry/reload", method: .post, headers: key, body: ByteBuffer(string: nested)) { response in
+            try await client.execute(uri: "/feature-registry/reload", method: .post, headers: key, body: ByteBuffer(string: nested)) {
+                response in
                 #expect(response.status == .unprocessableContent)
                 #expect(String(buffer: response.body).contains("nesting"))
             }
@@ -157,17 +165,25 @@ import Testing
     @Test func hostileDatasetRequestsAre422WithEveryProblem() async throws {
         let (app, _, _) = try await DatasetAPITests().makeService()
         let requests: [(String, String)] = [
-            (#"{"symbol":"BTCUSDT","allow_random_split":true,"splits":{"strategy":"random","start":"2026-01-01T00:00:00Z","end":"2026-01-02T00:00:00Z","seed":-1}}"#,
-             "splits.seed"),
-            (#"{"symbol":"BTCUSDT","splits":{"strategy":"walk_forward","start":"2026-01-01T00:00:00Z","end":"2026-02-01T00:00:00Z","#
-                + #""train_window":"1d","validation_window":"1d","step":"1d","min_train_samples":1e300}}"#, "splits.min_train_samples"),
-            (#"{"symbol":"BTCUSDT","splits":{"strategy":"walk_forward","start":"2026-01-01T00:00:00Z","end":"2026-02-01T00:00:00Z","#
-                + #""train_window":"106000d","validation_window":"106000d","step":"106000d"}}"#, "splits.train_window"),
+            (
+                #"{"symbol":"BTCUSDT","allow_random_split":true,"splits":{"strategy":"random","#
+                    + #""start":"2026-01-01T00:00:00Z","end":"2026-01-02T00:00:00Z","seed":-1}}"#,
+                "splits.seed"
+            ),
+            (
+                #"{"symbol":"BTCUSDT","splits":{"strategy":"walk_forward","start":"2026-01-01T00:00:00Z","end":"2026-02-01T00:00:00Z","#
+                    + #""train_window":"1d","validation_window":"1d","step":"1d","min_train_samples":1e300}}"#, "splits.min_train_samples"
+            ),
+            (
+                #"{"symbol":"BTCUSDT","splits":{"strategy":"walk_forward","start":"2026-01-01T00:00:00Z","end":"2026-02-01T00:00:00Z","#
+                    + #""train_window":"106000d","validation_window":"106000d","step":"106000d"}}"#, "splits.train_window"
+            ),
             (#"{"symbol":"","splits":{"periods":{"train":["1700-01-01T00:00:00Z","9999-01-01T00:00:00Z"]}}}"#, "splits.periods.train[0]"),
         ]
         try await app.test(.router) { client in
             for (request, field) in requests {
-                try await client.execute(uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: request)) { response in
+                try await client.execute(uri: "/dataset/build", method: .post, headers: key, body: ByteBuffer(string: request)) {
+                    response in
                     #expect(response.status == .unprocessableContent, "\(field)")
                     let body = try json(response)
                     #expect(body["error"]?["trace_id"] != nil)
@@ -177,4 +193,3 @@ import Testing
         }
     }
 }
-

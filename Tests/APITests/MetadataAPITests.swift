@@ -1,18 +1,18 @@
-import TestSupport
-import FeatureEngine
 import API
+import FeatureEngine
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Live
 import Logging
 import MarketData
 import Metadata
+import Offline
+import ServiceRuntime
 import ServiceTestSupport
+import TestSupport
 import Testing
 
 /// The HTTP face of the metadata store: registry versions recorded on reload, health.
@@ -26,13 +26,15 @@ import Testing
         let (app, _) = try await makeAPI(metadata: metadata)
         let registry = "version: \"2.0\"\nfeatures:\n  - {name: mid, kind: mid_price}\n"
         try await app.test(.router) { client in
-            try await client.execute(uri: "/feature-registry/reload", method: .post, headers: key, body: ByteBuffer(string: registry)) { response in
+            try await client.execute(uri: "/feature-registry/reload", method: .post, headers: key, body: ByteBuffer(string: registry)) {
+                response in
                 #expect(response.status == .ok)
                 let body = try json(response)
                 #expect(body["recorded"] == .bool(true))
             }
             // A rejected registry is not recorded.
-            try await client.execute(uri: "/feature-registry/reload", method: .post, headers: key, body: ByteBuffer(string: "version: 3\n")) { response in
+            try await client.execute(uri: "/feature-registry/reload", method: .post, headers: key, body: ByteBuffer(string: "version: 3\n"))
+            { response in
                 #expect(response.status == .unprocessableContent)
             }
             // Back to the bundled default (empty body, no registry file configured).

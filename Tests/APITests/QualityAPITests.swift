@@ -1,19 +1,19 @@
-import TestSupport
-import FeatureEngine
 import API
+import FeatureEngine
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Live
 import Logging
 import MarketData
 import Metadata
+import Offline
 import Quality
+import ServiceRuntime
 import ServiceTestSupport
+import TestSupport
 import Testing
 
 /// `GET /data-quality/report`: live counters, their history in the metadata store, bad requests.
@@ -73,10 +73,12 @@ import Testing
 
     @Test func badRequestsAre4xxWithAReason() async throws {
         let (app, _) = try await makeAPI(metadata: try await sqliteStore())
-        for (query, expected) in [("", HTTPResponse.Status.badRequest), ("symbol=BTCUSDT&from=yesterday", .badRequest),
-                                  ("symbol=BTCUSDT&from=2026-11-25T00:00:00Z&to=2026-11-24T00:00:00Z", .badRequest),
-                                  ("symbol=BTCUSDT&from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", .badRequest),
-                                  ("symbol=NOPEUSDT", .notFound)] {
+        for (query, expected) in [
+            ("", HTTPResponse.Status.badRequest), ("symbol=BTCUSDT&from=yesterday", .badRequest),
+            ("symbol=BTCUSDT&from=2026-11-25T00:00:00Z&to=2026-11-24T00:00:00Z", .badRequest),
+            ("symbol=BTCUSDT&from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", .badRequest),
+            ("symbol=NOPEUSDT", .notFound),
+        ] {
             let (status, body) = try await report(app, query)
             #expect(status == expected, "\(query): \(body)")
             #expect(body.contains("\"message\""))

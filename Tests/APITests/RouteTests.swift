@@ -1,18 +1,19 @@
 import FeatureEngine
-@testable import API
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Live
 import MarketData
 import Metadata
+import Offline
 import Quality
+import ServiceRuntime
 import ServiceTestSupport
 import Testing
+
+@testable import API
 
 @Suite struct APITests {
     @Test func healthIsPublicAndReportsEachDependencyToKeyHolders() async throws {
@@ -82,14 +83,16 @@ import Testing
         let (app, pipeline) = try await makeAPI()
         try await app.test(.router) { client in
             let bad = "version: x\nfeatures:\n  - {name: a, kind: vwap}\n  - {name: a, kind: nope}\n"
-            try await client.execute(uri: "/feature-registry/reload", method: .post, headers: key, body: ByteBuffer(string: bad)) { response in
+            try await client.execute(uri: "/feature-registry/reload", method: .post, headers: key, body: ByteBuffer(string: bad)) {
+                response in
                 #expect(response.status == .unprocessableContent)
                 guard case .array(let problems)? = try json(response)["error"]?["problems"] else { Issue.record("no problems"); return }
                 #expect(problems.count == 3)  // missing window, duplicate name, unknown kind
             }
             #expect(await pipeline.configuration.registry == .bundledDefault)
             let good = "version: \"2.0\"\nfeatures:\n  - {name: mid, kind: mid_price}\n  - {name: n3, kind: trade_count, window: 3s}\n"
-            try await client.execute(uri: "/feature-registry/reload", method: .post, headers: key, body: ByteBuffer(string: good)) { response in
+            try await client.execute(uri: "/feature-registry/reload", method: .post, headers: key, body: ByteBuffer(string: good)) {
+                response in
                 #expect(response.status == .ok)
             }
             try await client.execute(uri: "/feature-registry", method: .get, headers: key) { response in
@@ -120,7 +123,8 @@ import Testing
     @Test func ingestTakesJSONLinesAndListsMalformedLines() async throws {
         let (app, pipeline) = try await makeAPI()
         try await app.test(.router) { client in
-            let lines = [#"{"event_type":"trade","payload":{"s":"XRPUSDT","S":"Buy","v":"5","p":"2.5","i":"q1"}}"#, "not json"].joined(separator: "\n")
+            let lines = [#"{"event_type":"trade","payload":{"s":"XRPUSDT","S":"Buy","v":"5","p":"2.5","i":"q1"}}"#, "not json"].joined(
+                separator: "\n")
             try await client.execute(uri: "/ingest", method: .post, headers: key, body: ByteBuffer(string: lines)) { response in
                 #expect(response.status == .ok)
                 let body = try json(response)
@@ -152,15 +156,19 @@ import Testing
         let document = try JSONParser.parse(OpenAPIDocument.json)
         guard case .object(let paths)? = document["paths"] else { Issue.record("no paths"); return }
         var documented: Set<String> = []
-        for (path, item) in paths { if case .object(let methods) = item { for method in methods.keys { documented.insert("\(method.uppercased()) \(path)") } } }
+        for (path, item) in paths {
+            if case .object(let methods) = item { for method in methods.keys { documented.insert("\(method.uppercased()) \(path)") } }
+        }
         #expect(documented == Set(OpenAPIDocument.operations.map { "\($0.method.uppercased()) \($0.path)" }))
         // Every documented operation is routed: the router answers something other than "no route".
         let (app, _) = try await makeAPI()
         try await app.test(.router) { client in
             for (method, path) in OpenAPIDocument.operations {
                 try await client.execute(uri: path, method: method == "get" ? .get : .post, headers: key) { response in
-                    let routed = response.status != .notFound || String(buffer: response.body).contains("unknown symbol") == false
-                        && !String(buffer: response.body).contains("no route")
+                    let routed =
+                        response.status != .notFound
+                        || String(buffer: response.body).contains("unknown symbol") == false
+                            && !String(buffer: response.body).contains("no route")
                     #expect(routed, "\(method) \(path)")
                 }
             }
@@ -177,40 +185,70 @@ import Testing
             Issue.record("no schemas or paths"); return
         }
         let registry = RegistryAnswer(.bundledDefault)
-        let queued = DatasetRecord(id: "ds-1", owner: "a", symbol: "BTCUSDT", status: .queued, createdAt: 1, configJSON: #"{"symbol": "BTCUSDT"}"#,
-                                   registryVersion: "1")
+        let queued = DatasetRecord(
+            id: "ds-1", owner: "a", symbol: "BTCUSDT", status: .queued, createdAt: 1, configJSON: #"{"symbol": "BTCUSDT"}"#,
+            registryVersion: "1")
         var ready = queued
         (ready.status, ready.startedAt, ready.finishedAt, ready.progress, ready.etaSeconds) = (.ready, 2, 3, 1, 0)
-        ready.splits = [.init(name: "train", rows: 5, start: 10, end: 20, file: "train.parquet"), .init(name: "test", rows: 0, start: nil, end: nil, file: "t")]
+        ready.splits = [
+            .init(name: "train", rows: 5, start: 10, end: 20, file: "train.parquet"),
+            .init(name: "test", rows: 0, start: nil, end: nil, file: "t"),
+        ]
         var failed = queued
         (failed.status, failed.error) = (.failed, "no data")
         let vector = FeatureVector(symbol: "BTCUSDT", ts: 1_000, values: [1.5, nil])
         let samples: [String: [String]] = [
-            "Error": [try JSONResponse.text(of: ErrorBody(error: .init(code: "bad_request", message: "m", traceId: "t"))),
-                      try JSONResponse.text(of: ErrorBody(error: .init(code: "c", message: "m", traceId: "t", problems: [.init(path: "p", message: "m")])))],
+            "Error": [
+                try JSONResponse.text(of: ErrorBody(error: .init(code: "bad_request", message: "m", traceId: "t"))),
+                try JSONResponse.text(
+                    of: ErrorBody(error: .init(code: "c", message: "m", traceId: "t", problems: [.init(path: "p", message: "m")]))),
+            ],
             "Problem": [try JSONResponse.text(of: APIProblem(path: "features[0]", message: "m"))],
-            "Vector": [FeatureMessage.encode(vector, names: ["a", "b"], registryVersion: "1", traceId: nil,
-                                             extra: [("stale", "true"), ("last_event_ts_ns", "null")]),
-                       FeatureMessage.encode(vector, names: ["a", "b"], registryVersion: "1", traceId: "t",
-                                             extra: [("stale", "false"), ("last_event_ts_ns", "900")])],
-            "Health": [try JSONResponse.text(of: HealthAnswer(status: "ok")),
-                       try JSONResponse.text(of: HealthAnswer(status: "degraded", uptimeSeconds: 1.5,
-                                                              checks: ["broker": .init(status: "down", detail: "refused")]))],
+            "Vector": [
+                FeatureMessage.encode(
+                    vector, names: ["a", "b"], registryVersion: "1", traceId: nil,
+                    extra: [("stale", "true"), ("last_event_ts_ns", "null")]),
+                FeatureMessage.encode(
+                    vector, names: ["a", "b"], registryVersion: "1", traceId: "t",
+                    extra: [("stale", "false"), ("last_event_ts_ns", "900")]),
+            ],
+            "Health": [
+                try JSONResponse.text(of: HealthAnswer(status: "ok")),
+                try JSONResponse.text(
+                    of: HealthAnswer(
+                        status: "degraded", uptimeSeconds: 1.5,
+                        checks: ["broker": .init(status: "down", detail: "refused")])),
+            ],
             "Registry": [try JSONResponse.text(of: registry)],
             "Reload": [try JSONResponse.text(of: ReloadAnswer(recorded: true, registry: registry))],
             "Validation": [try JSONResponse.text(of: ValidationAnswer(source: "bundled default"))],
-            "Versions": [try JSONResponse.text(of: RegistryVersionsAnswer(versions: [
-                .init(RegistryVersionRecord(version: "1", contentHash: "h", featureCount: 2, firstSeenAt: 1, lastActivatedAt: 2, activations: 3), inForce: "h"),
-            ]))],
-            "Ingest": [try JSONResponse.text(of: IngestAnswer(lines: 2, acceptedEvents: 1, malformedLines: 1, deadLettered: 1,
-                                                              malformed: [.init(line: 2, error: "bad")], malformedNotListed: 0))],
+            "Versions": [
+                try JSONResponse.text(
+                    of: RegistryVersionsAnswer(versions: [
+                        .init(
+                            RegistryVersionRecord(
+                                version: "1", contentHash: "h", featureCount: 2, firstSeenAt: 1, lastActivatedAt: 2, activations: 3),
+                            inForce: "h")
+                    ]))
+            ],
+            "Ingest": [
+                try JSONResponse.text(
+                    of: IngestAnswer(
+                        lines: 2, acceptedEvents: 1, malformedLines: 1, deadLettered: 1,
+                        malformed: [.init(line: 2, error: "bad")], malformedNotListed: 0))
+            ],
             "Split": [try JSONResponse.text(of: SplitSummary(ready.splits[1]))],
             "Dataset": try [queued, ready, failed].map { try JSONResponse.text(of: DatasetJobAnswer($0)) },
             "DatasetList": [try JSONResponse.text(of: DatasetListAnswer(datasets: [DatasetJobAnswer(ready)]))],
             "DatasetCancel": [try JSONResponse.text(of: DatasetCancelAnswer(datasetId: "ds-1"))],
             "Latency": [try JSONResponse.text(of: QualityReportDocument.Latency(LatencyHistogram()))],
-            "QualityReport": [try JSONResponse.text(of: QualityReportDocument(QualityReport(symbol: "BTCUSDT", from: 0, to: 60 * Time.nanosPerSecond,
-                                                                                            buckets: [])))],
+            "QualityReport": [
+                try JSONResponse.text(
+                    of: QualityReportDocument(
+                        QualityReport(
+                            symbol: "BTCUSDT", from: 0, to: 60 * Time.nanosPerSecond,
+                            buckets: [])))
+            ],
         ]
         // Every documented JSON response refers to a schema; a schema with properties has samples.
         for (path, item) in paths {
@@ -232,7 +270,9 @@ import Testing
         #expect(withProperties == Set(samples.keys))
         var checker = SchemaChecker(schemas: schemas)
         for (name, texts) in samples.sorted(by: { $0.key < $1.key }) {
-            for text in texts { checker.check(try JSONParser.parse(text), against: .object(["$ref": .string("#/components/schemas/\(name)")]), at: name) }
+            for text in texts {
+                checker.check(try JSONParser.parse(text), against: .object(["$ref": .string("#/components/schemas/\(name)")]), at: name)
+            }
         }
         for problem in checker.problems { Issue.record("\(problem)") }
         for (location, keys) in checker.listed where checker.written[location] != keys {
@@ -242,8 +282,12 @@ import Testing
 
     /// The `features.dataset.ready` message keeps the shape of interfaces.md §2.
     @Test func theReadyMessageHasTheShapeOfTheInterface() throws {
-        var job = DatasetRecord(id: "ds-1", owner: "a", symbol: "BTCUSDT", status: .ready, createdAt: 1, configJSON: "{}", registryVersion: "1")
-        job.splits = [.init(name: "train", rows: 5, start: 10, end: 20, file: "train.parquet"), .init(name: "test", rows: 0, start: nil, end: nil, file: "t")]
+        var job = DatasetRecord(
+            id: "ds-1", owner: "a", symbol: "BTCUSDT", status: .ready, createdAt: 1, configJSON: "{}", registryVersion: "1")
+        job.splits = [
+            .init(name: "train", rows: 5, start: 10, end: 20, file: "train.parquet"),
+            .init(name: "test", rows: 0, start: nil, end: nil, file: "t"),
+        ]
         let ready = try JSONParser.parse(try JSONResponse.text(of: DatasetReadyMessage(job)))
         guard case .object(let members) = ready else { Issue.record("not an object"); return }
         #expect(Set(members.keys) == ["dataset_id", "status", "splits_info", "download_urls"])
@@ -288,7 +332,9 @@ struct SchemaChecker {
                 listed[location] = Set(properties.keys)
                 written[location, default: []].formUnion(members.keys)
                 if case .array(let required)? = schema["required"] {
-                    for case .string(let key) in required where members[key] == nil { problems.append("\(location): required '\(key)' missing") }
+                    for case .string(let key) in required where members[key] == nil {
+                        problems.append("\(location): required '\(key)' missing")
+                    }
                 }
                 for (key, member) in members {
                     guard let property = properties[key] else { problems.append("\(location): '\(key)' is not listed"); continue }

@@ -1,9 +1,9 @@
-import TestSupport
 import EngineHistory
 import FeatureEngine
 import Foundation
 import MarketData
 import RawStore
+import TestSupport
 import Testing
 
 /// A randomized market of several symbols with the hard parts: sequence gaps, crossed books,
@@ -21,14 +21,19 @@ func randomMarket(seed: UInt64, seconds: Int64, symbols: [String] = ["AAAUSDT", 
         t += Nanos(roll(60_000_000))
         // A 2 h silence of the second symbol in the middle.
         let symbol = symbols[Int(roll(UInt64(symbols.count)))]
-        if symbol == symbols.last, t > start + seconds * Time.nanosPerSecond / 3, t < start + seconds * Time.nanosPerSecond / 3 * 2 { continue }
+        if symbol == symbols.last, t > start + seconds * Time.nanosPerSecond / 3, t < start + seconds * Time.nanosPerSecond / 3 * 2 {
+            continue
+        }
         let m = mid[symbol, default: 100]
         let body: EventBody
         switch roll(100) {
         case 0..<3:
             u[symbol] = roll(50) == 0 ? 1 : u[symbol, default: 0] + 1
-            body = .book(BookUpdate(isSnapshot: true, updateId: u[symbol]!, bids: (1...10).map { PriceLevel(price: m - Double($0) * 0.5, size: Double($0)) },
-                                    asks: (1...10).map { PriceLevel(price: m + Double($0) * 0.5, size: Double($0)) }))
+            body = .book(
+                BookUpdate(
+                    isSnapshot: true, updateId: u[symbol]!,
+                    bids: (1...10).map { PriceLevel(price: m - Double($0) * 0.5, size: Double($0)) },
+                    asks: (1...10).map { PriceLevel(price: m + Double($0) * 0.5, size: Double($0)) }))
         case 3..<60:
             u[symbol, default: 0] += roll(500) == 0 ? 2 : 1
             let bid = roll(2) == 0
@@ -37,11 +42,15 @@ func randomMarket(seed: UInt64, seconds: Int64, symbols: [String] = ["AAAUSDT", 
             let level = PriceLevel(price: price, size: roll(4) == 0 ? 0 : Double(1 + roll(40)) / 10)
             body = .book(BookUpdate(isSnapshot: false, updateId: u[symbol]!, bids: bid ? [level] : [], asks: bid ? [] : [level]))
         case 60..<92:
-            body = .trade(Trade(price: m + Double(Int(roll(5)) - 2) * 0.5, size: Double(1 + roll(100)) / 100, side: roll(2) == 0 ? .buy : .sell,
-                                tradeId: "\(events.count)"))
+            body = .trade(
+                Trade(
+                    price: m + Double(Int(roll(5)) - 2) * 0.5, size: Double(1 + roll(100)) / 100, side: roll(2) == 0 ? .buy : .sell,
+                    tradeId: "\(events.count)"))
         case 92..<97:
-            body = .ticker(TickerUpdate(markPrice: m + 0.1, indexPrice: m, openInterest: Double(roll(1000)), fundingRate: 0.0001,
-                                        nextFundingTimeMs: t / 1_000_000 + 3_600_000))
+            body = .ticker(
+                TickerUpdate(
+                    markPrice: m + 0.1, indexPrice: m, openInterest: Double(roll(1000)), fundingRate: 0.0001,
+                    nextFundingTimeMs: t / 1_000_000 + 3_600_000))
         case 97..<99:
             mid[symbol] = m + Double(Int(roll(5)) - 2) * 0.5
             continue
@@ -74,7 +83,8 @@ func storeWith(_ events: [MarketEvent], checkpointsEvery every: Nanos?) throws -
         let (store, checkpoints, written) = try storeWith(events, checkpointsEvery: 300 * Time.nanosPerSecond)
         #expect(written > 10)
         // The default features with a 10 min quiet limit: the 800 s silence is a quiet period.
-        let registry = try FeatureRegistry(version: "q", features: FeatureRegistry.bundledDefault.features, quietLimit: 600 * Time.nanosPerSecond)
+        let registry = try FeatureRegistry(
+            version: "q", features: FeatureRegistry.bundledDefault.features, quietLimit: 600 * Time.nanosPerSecond)
         var rng = SplitMix64(seed: seed)
         let first = events.first!.recvTs
         for symbol in ["AAAUSDT", "BBBUSDT"] {
@@ -82,10 +92,14 @@ func storeWith(_ events: [MarketEvent], checkpointsEvery every: Nanos?) throws -
                 let from = first + Nanos(rng.next() % UInt64(2_100 * Time.nanosPerSecond))
                 let to = from + 600 * Time.nanosPerSecond
                 var full: [FeatureVector] = []
-                try EngineReplay.vectors(store: store, checkpoints: nil, symbol: symbol, registry: registry, from: from, to: to) { full.append($0) }
+                try EngineReplay.vectors(store: store, checkpoints: nil, symbol: symbol, registry: registry, from: from, to: to) {
+                    full.append($0)
+                }
                 var bounded: [FeatureVector] = []
-                let stats = try EngineReplay.vectors(store: store, checkpoints: checkpoints, symbol: symbol, registry: registry,
-                                                     from: from, to: to) { bounded.append($0) }
+                let stats = try EngineReplay.vectors(
+                    store: store, checkpoints: checkpoints, symbol: symbol, registry: registry,
+                    from: from, to: to
+                ) { bounded.append($0) }
                 #expect(full.count == bounded.count, "\(symbol) from \(from)")
                 #expect(zip(full, bounded).allSatisfy { $0.isBitwiseEqual(to: $1) }, "\(symbol) from \(from)")
                 if from - first > registry.lookback + 300 * Time.nanosPerSecond * 2 {
@@ -102,7 +116,9 @@ func storeWith(_ events: [MarketEvent], checkpointsEvery every: Nanos?) throws -
         let registry = FeatureRegistry.bundledDefault
         let from = events.last!.recvTs - 300 * Time.nanosPerSecond
         var full: [FeatureVector] = []
-        try EngineReplay.vectors(store: store, checkpoints: nil, symbol: "AAAUSDT", registry: registry, from: from, to: .max) { full.append($0) }
+        try EngineReplay.vectors(store: store, checkpoints: nil, symbol: "AAAUSDT", registry: registry, from: from, to: .max) {
+            full.append($0)
+        }
         let usable = try checkpoints.instants(symbol: "AAAUSDT").filter { $0 <= from - registry.lookback }
         try #require(usable.count >= 3)
         // The latest: one byte flipped in the payload. The one before: another format version.
@@ -112,11 +128,14 @@ func storeWith(_ events: [MarketEvent], checkpointsEvery every: Nanos?) throws -
         try Data(bytes).write(to: URL(fileURLWithPath: latest))
         let previous = checkpoints.path(symbol: "AAAUSDT", at: usable[usable.count - 2])
         let text = String(decoding: FileManager.default.contents(atPath: previous)!, as: UTF8.self)
-        try text.replacingOccurrences(of: "\"version\":1", with: "\"version\":99").write(toFile: previous, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"version\":1", with: "\"version\":99").write(
+            toFile: previous, atomically: true, encoding: .utf8)
 
         var bounded: [FeatureVector] = []
-        let stats = try EngineReplay.vectors(store: store, checkpoints: checkpoints, symbol: "AAAUSDT", registry: registry,
-                                             from: from, to: .max) { bounded.append($0) }
+        let stats = try EngineReplay.vectors(
+            store: store, checkpoints: checkpoints, symbol: "AAAUSDT", registry: registry,
+            from: from, to: .max
+        ) { bounded.append($0) }
         #expect(stats.skippedCheckpoints == 2)
         #expect(stats.startedFrom == usable[usable.count - 3])
         #expect(full.count == bounded.count && zip(full, bounded).allSatisfy { $0.isBitwiseEqual(to: $1) })

@@ -69,13 +69,18 @@ import Testing
         #expect(engine.checkpoint(of: "BTCUSDT", at: events.last!.recvTs - 1) == nil, "an event after the instant is already applied")
         let decoded = try JSONDecoder().decode(EngineCheckpoint.self, from: JSONEncoder().encode(checkpoint))
         #expect(decoded == checkpoint)
-        #expect(zip(decoded.bids, checkpoint.bids).allSatisfy { $0.price.bitPattern == $1.price.bitPattern && $0.size.bitPattern == $1.size.bitPattern })
+        #expect(
+            zip(decoded.bids, checkpoint.bids).allSatisfy {
+                $0.price.bitPattern == $1.price.bitPattern && $0.size.bitPattern == $1.size.bitPattern
+            })
     }
 
     @Test func theCadenceIsOnePerBoundaryCrossed() {
         var cadence = CheckpointCadence(every: 600 * Time.nanosPerSecond)
         func event(_ seconds: Int64) -> MarketEvent {
-            MarketEvent(symbol: "X", recvTs: seconds * Time.nanosPerSecond, seq: 1, body: .trade(Trade(price: 1, size: 1, side: .buy, tradeId: "t")))
+            MarketEvent(
+                symbol: "X", recvTs: seconds * Time.nanosPerSecond, seq: 1, body: .trade(Trade(price: 1, size: 1, side: .buy, tradeId: "t"))
+            )
         }
         #expect(cadence.due(before: event(10), lastApplied: nil) == nil)
         #expect(cadence.due(before: event(599), lastApplied: 10 * Time.nanosPerSecond) == nil)

@@ -9,7 +9,8 @@ func randomStream(seed: UInt64, events: Int, symbol: String = "BTCUSDT", start: 
     script.symbol = symbol
     var t = start + Nanos.random(in: 0..<1_000_000_000, using: &rng)
     var mid = 100.0
-    script.snapshot(t, bids: (1...20).map { (mid - 0.5 - Double($0) * 0.5, Double($0)) }, asks: (1...20).map { (mid + Double($0) * 0.5, Double($0)) })
+    script.snapshot(
+        t, bids: (1...20).map { (mid - 0.5 - Double($0) * 0.5, Double($0)) }, asks: (1...20).map { (mid + Double($0) * 0.5, Double($0)) })
     for _ in 0..<events {
         t += Nanos.random(in: 0..<40_000_000, using: &rng)  // several events may share an instant? no: at least 0 ns apart
         let roll = Int.random(in: 0..<100, using: &rng)
@@ -26,14 +27,21 @@ func randomStream(seed: UInt64, events: Int, symbol: String = "BTCUSDT", start: 
                 script.delta(t, asks: [(price, size)])
             }
         } else if roll < 95 {
-            script.trade(t, mid + Double(Int.random(in: -2...2, using: &rng)) * 0.5, Double(Int.random(in: 1...100, using: &rng)) / 100,
-                         Bool.random(using: &rng) ? .buy : .sell)
+            script.trade(
+                t, mid + Double(Int.random(in: -2...2, using: &rng)) * 0.5, Double(Int.random(in: 1...100, using: &rng)) / 100,
+                Bool.random(using: &rng) ? .buy : .sell)
         } else if roll < 98 {
-            script.add(t, .ticker(TickerUpdate(markPrice: mid + 0.1, indexPrice: mid, openInterest: 1000, fundingRate: 0.0001,
-                                               nextFundingTimeMs: t / 1_000_000 + 3_600_000)))
+            script.add(
+                t,
+                .ticker(
+                    TickerUpdate(
+                        markPrice: mid + 0.1, indexPrice: mid, openInterest: 1000, fundingRate: 0.0001,
+                        nextFundingTimeMs: t / 1_000_000 + 3_600_000)))
         } else if roll < 99 {
             mid += Double(Int.random(in: -2...2, using: &rng)) * 0.5
-            script.snapshot(t, bids: (1...20).map { (mid - 0.5 - Double($0) * 0.5, Double($0)) }, asks: (1...20).map { (mid + Double($0) * 0.5, Double($0)) })
+            script.snapshot(
+                t, bids: (1...20).map { (mid - 0.5 - Double($0) * 0.5, Double($0)) },
+                asks: (1...20).map { (mid + Double($0) * 0.5, Double($0)) })
         } else {
             script.add(t, .position(PositionUpdate(size: Double(Int.random(in: -3...3, using: &rng)), entryPrice: mid, source: .exchange)))
         }
@@ -107,7 +115,9 @@ func randomStream(seed: UInt64, events: Int, symbol: String = "BTCUSDT", start: 
         for event in events {
             offline.apply(event) { offlineVectors.append($0) }
             // Online: the clock passes every grid point before the event arrives.
-            online.closeGrid(through: Time.floorDiv(event.recvTs - 1, Time.nanosPerSecond) * Time.nanosPerSecond) { onlineVectors.append($0) }
+            online.closeGrid(through: Time.floorDiv(event.recvTs - 1, Time.nanosPerSecond) * Time.nanosPerSecond) {
+                onlineVectors.append($0)
+            }
             online.apply(event) { onlineVectors.append($0) }
         }
         #expect(offlineVectors.count == onlineVectors.count)

@@ -16,8 +16,9 @@ import Testing
     }
 
     @Test func noVectorsPastTheQuietLimitOfflineAndOnline() throws {
-        let registry = try FeatureRegistry.parse("version: q\nquiet_limit: 10m\nfeatures:\n  - {name: mid, kind: mid_price}\n"
-                                                 + "  - {name: vol, kind: volume, window: 3s}\n")
+        let registry = try FeatureRegistry.parse(
+            "version: q\nquiet_limit: 10m\nfeatures:\n  - {name: mid, kind: mid_price}\n"
+                + "  - {name: vol, kind: volume, window: 3s}\n")
         #expect(registry.quietLimit == 600 * Time.nanosPerSecond)
         let script = silentScript()
         var offline = FeatureEngine(registry: registry)

@@ -5,12 +5,14 @@ import Testing
 @Suite struct RegistryTests {
     @Test func theBundledDefaultHasEveryRequiredFeature() {
         let registry = FeatureRegistry.bundledDefault
-        let required = ["mid_price", "spread_abs", "spread_rel", "microprice", "return_1s", "return_3s", "return_1m",
-                        "vwap_3s", "vwap_15s", "vwap_1m", "volume_3s", "volume_15s", "volume_1m", "volatility_1m", "volatility_5m",
-                        "signed_volume_3s", "signed_volume_15s", "signed_volume_1m", "buy_sell_ratio_3s", "trade_count_3s",
-                        "net_aggressor_pressure_3s", "depth_bid_top5", "depth_bid_top10", "depth_ask_top5", "depth_ask_top10",
-                        "depth_imbalance_top5", "ofi_3s", "book_churn_3s", "zscore_1m", "funding_rate", "time_to_funding", "basis",
-                        "open_interest", "time_of_day_sin", "time_of_day_cos", "position_size", "entry_price", "unrealized_pnl", "exposure"]
+        let required = [
+            "mid_price", "spread_abs", "spread_rel", "microprice", "return_1s", "return_3s", "return_1m",
+            "vwap_3s", "vwap_15s", "vwap_1m", "volume_3s", "volume_15s", "volume_1m", "volatility_1m", "volatility_5m",
+            "signed_volume_3s", "signed_volume_15s", "signed_volume_1m", "buy_sell_ratio_3s", "trade_count_3s",
+            "net_aggressor_pressure_3s", "depth_bid_top5", "depth_bid_top10", "depth_ask_top5", "depth_ask_top10",
+            "depth_imbalance_top5", "ofi_3s", "book_churn_3s", "zscore_1m", "funding_rate", "time_to_funding", "basis",
+            "open_interest", "time_of_day_sin", "time_of_day_cos", "position_size", "entry_price", "unrealized_pnl", "exposure",
+        ]
         #expect(Set(required).isSubset(of: Set(registry.names)))
         let churn = registry.features.first { $0.name == "book_churn_3s" }
         #expect(churn?.levels == 10)
@@ -25,7 +27,8 @@ import Testing
     }
 
     @Test func jsonIsAcceptedAndTheHashIgnoresFormatting() throws {
-        let yaml = try FeatureRegistry.parse("""
+        let yaml = try FeatureRegistry.parse(
+            """
             version: "2"
             features:
               - name: v
@@ -42,7 +45,8 @@ import Testing
     @Test func sha256HexGivesTheKnownDigests() {
         #expect(sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(sha256Hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(sha256Hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+        #expect(
+            sha256Hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
@@ -100,7 +104,9 @@ import Testing
         let problems = FeatureRegistry.validate(bomb + "version: \"1\"\nfeatures: []\n")
         #expect(problems.count == 1)
         #expect(problems.first?.message.contains("aliases") == true)
-        for nested in [String(repeating: "[", count: 100_000), String(repeating: "- ", count: 10_000) + "x", String(repeating: "{a: ", count: 5_000)] {
+        for nested in [
+            String(repeating: "[", count: 100_000), String(repeating: "- ", count: 10_000) + "x", String(repeating: "{a: ", count: 5_000),
+        ] {
             #expect(FeatureRegistry.validate(nested).first?.message.contains("nesting") == true)
         }
         // A few aliases are fine (and `a*b` in text is not one).

@@ -16,13 +16,21 @@ struct Script {
     }
     mutating func snapshot(_ time: Nanos, bids: [(Double, Double)], asks: [(Double, Double)], u: Int64? = nil) {
         self.u = u ?? self.u + 1
-        add(time, .book(BookUpdate(isSnapshot: true, updateId: self.u, bids: bids.map { PriceLevel(price: $0.0, size: $0.1) },
-                                   asks: asks.map { PriceLevel(price: $0.0, size: $0.1) })))
+        add(
+            time,
+            .book(
+                BookUpdate(
+                    isSnapshot: true, updateId: self.u, bids: bids.map { PriceLevel(price: $0.0, size: $0.1) },
+                    asks: asks.map { PriceLevel(price: $0.0, size: $0.1) })))
     }
     mutating func delta(_ time: Nanos, bids: [(Double, Double)] = [], asks: [(Double, Double)] = [], skip: Int64 = 0) {
         u += 1 + skip
-        add(time, .book(BookUpdate(isSnapshot: false, updateId: u, bids: bids.map { PriceLevel(price: $0.0, size: $0.1) },
-                                   asks: asks.map { PriceLevel(price: $0.0, size: $0.1) })))
+        add(
+            time,
+            .book(
+                BookUpdate(
+                    isSnapshot: false, updateId: u, bids: bids.map { PriceLevel(price: $0.0, size: $0.1) },
+                    asks: asks.map { PriceLevel(price: $0.0, size: $0.1) })))
     }
     mutating func trade(_ time: Nanos, _ price: Double, _ size: Double, _ side: Side) {
         add(time, .trade(Trade(price: price, size: size, side: side, tradeId: "\(events.count)")))

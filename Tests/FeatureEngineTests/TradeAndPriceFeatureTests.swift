@@ -1,7 +1,8 @@
-@testable import FeatureEngine
-import MarketData
 import Foundation
+import MarketData
 import Testing
+
+@testable import FeatureEngine
 
 @Suite struct TradeFeatureTests {
     let reg: FeatureRegistry
@@ -156,7 +157,8 @@ import Testing
 
     @Test func tickerDeltasMergeIntoTheLastKnownValues() {
         var script = Script()
-        script.add(s(1), .ticker(TickerUpdate(markPrice: 101, indexPrice: 100, openInterest: 5, fundingRate: 0.0001, nextFundingTimeMs: 10_000)))
+        script.add(
+            s(1), .ticker(TickerUpdate(markPrice: 101, indexPrice: 100, openInterest: 5, fundingRate: 0.0001, nextFundingTimeMs: 10_000)))
         script.add(s(2), .ticker(TickerUpdate(markPrice: 102)))  // a delta: only the mark changed
         script.add(s(3), .funding(FundingUpdate(fundingRate: -0.0002)))
         let v = Evaluated(reg, script)

@@ -1,19 +1,19 @@
-import TestSupport
 import AMQP
-import FeatureEngine
 import API
+import FeatureEngine
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Live
 import Logging
 import MarketData
+import Offline
 import RawStore
+import ServiceRuntime
 import ServiceTestSupport
+import TestSupport
 import Testing
 
 @Suite struct HostileDecodingTests {
@@ -49,13 +49,16 @@ import Testing
         var box = DeadLetterBox()
         let error = DecodeError(field: "", problem: "bad")
         for index in 0..<(DeadLetterBox.dailyCount + 5) {
-            box.add(error, body: Array(repeating: UInt8(ascii: "x"), count: 10), at: Hostile.now + Nanos(index), source: "broker", logIndividually: true)
+            box.add(
+                error, body: Array(repeating: UInt8(ascii: "x"), count: 10), at: Hostile.now + Nanos(index), source: "broker",
+                logIndividually: true)
         }
         #expect(box.kept == DeadLetterBox.dailyCount)
         #expect(box.dropped == 5)
         // A new day has a new budget; bodies are cut to the bound.
-        let kept = box.add(error, body: [UInt8](repeating: 0x41, count: 1 << 20), at: Hostile.now + Time.nanosPerDay, source: "ingest",
-                           logIndividually: false)
+        let kept = box.add(
+            error, body: [UInt8](repeating: 0x41, count: 1 << 20), at: Hostile.now + Time.nanosPerDay, source: "ingest",
+            logIndividually: false)
         #expect(kept)
         #expect(box.take().last?.body.count == DeadLetterBox.maxBodyBytes)
     }
@@ -74,4 +77,3 @@ import Testing
         #expect(Array(lines[2].body) == Array("xy".utf8))
     }
 }
-

@@ -1,11 +1,11 @@
-import FeatureEngine
 import API
+import FeatureEngine
 import FeatureServer
+import Foundation
 import Live
+import MarketData
 import Offline
 import ServiceRuntime
-import Foundation
-import MarketData
 import ServiceTestSupport
 import Testing
 
@@ -48,7 +48,8 @@ import Testing
 
     @Test func malformedDuplicateAndForeignMessagesAreCountedNotFatal() async throws {
         let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault, symbols: ["BTCUSDT"]), store: nil)
-        let trade = #"{"event_type":"trade","timestamp":"2026-01-01T00:00:00","payload":{"s":"BTCUSDT","S":"Buy","v":"1","p":"10","i":"42"}}"#
+        let trade =
+            #"{"event_type":"trade","timestamp":"2026-01-01T00:00:00","payload":{"s":"BTCUSDT","S":"Buy","v":"1","p":"10","i":"42"}}"#
         let foreign = #"{"event_type":"trade","payload":{"s":"ETHUSDT","S":"Buy","v":"1","p":"10","i":"43"}}"#
         #expect(await pipeline.ingest(Array(trade.utf8), receivedAt: 1) == .accepted(events: 1))
         #expect(await pipeline.ingest(Array(trade.utf8), receivedAt: 2) == .accepted(events: 0))  // redelivered

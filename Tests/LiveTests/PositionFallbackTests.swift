@@ -1,14 +1,14 @@
-import FeatureEngine
 import API
+import FeatureEngine
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Live
 import MarketData
 import NIOConcurrencyHelpers
+import Offline
+import ServiceRuntime
 import ServiceTestSupport
 import Testing
 
@@ -29,8 +29,9 @@ import Testing
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
             }
             let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-            let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                  onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
+            let app = Application(
+                router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) })
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await app.runService() }
                 var ports = stream.makeAsyncIterator()
@@ -49,7 +50,8 @@ import Testing
         try await manager.run { port in
             let client = PositionManagerClient(baseURL: "http://127.0.0.1:\(port)/", apiKey: "pm-key")
             let btc = try await client.position(symbol: "BTCUSDT")
-            #expect(btc == PositionUpdate(size: 0.5, entryPrice: 95_000, markPrice: 96_000, unrealizedPnl: 500, source: .positionManagerREST))
+            #expect(
+                btc == PositionUpdate(size: 0.5, entryPrice: 95_000, markPrice: 96_000, unrealizedPnl: 500, source: .positionManagerREST))
             #expect(try await client.position(symbol: "ETHUSDT") == PositionUpdate(size: 0, source: .positionManagerREST))
             // A wrong key is an error, not a flat position.
             await #expect(throws: PositionManagerClient.LookupError.self) {
@@ -65,7 +67,8 @@ import Testing
     @Test func theFallbackFeedsChangedAnswersIntoTheEngineAndAsksAtMostEvery30s() async throws {
         let manager = Manager()
         manager.positions.withLockedValue { $0["BTCUSDT"] = #"{"asset":"BTCUSDT","size":-2,"average_entry_price":96500}"# }
-        let registry = try FeatureRegistry.parse("""
+        let registry = try FeatureRegistry.parse(
+            """
             version: "t"
             features:
               - {name: size, kind: position_size}
@@ -79,8 +82,9 @@ import Testing
         try await manager.run { port in
             let client = PositionManagerClient(baseURL: "http://127.0.0.1:\(port)", apiKey: "pm-key")
             let task = Task {
-                await PositionFallback().run(pipeline: pipeline, lookup: client, logger: .init(label: "test"), interval: .milliseconds(20),
-                                             clock: clock)
+                await PositionFallback().run(
+                    pipeline: pipeline, lookup: client, logger: .init(label: "test"), interval: .milliseconds(20),
+                    clock: clock)
             }
             for _ in 0..<200 where await pipeline.lastPosition(symbol: "BTCUSDT") == nil { try await Task.sleep(for: .milliseconds(10)) }
             let vector = try #require(await pipeline.latest(symbol: "BTCUSDT", now: start + 1))
@@ -92,7 +96,9 @@ import Testing
             // 30 s later (by the clock given), asked again: the position closed (404) and is stored as flat.
             manager.positions.withLockedValue { $0 = [:] }
             clock.set(start + 31 * Time.nanosPerSecond)
-            for _ in 0..<200 where await pipeline.lastPosition(symbol: "BTCUSDT")?.position.size != 0 { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<200 where await pipeline.lastPosition(symbol: "BTCUSDT")?.position.size != 0 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             #expect(manager.requests.withLockedValue { $0 } == ["BTCUSDT", "BTCUSDT"])
             #expect(await pipeline.latest(symbol: "BTCUSDT", now: start + 32 * Time.nanosPerSecond)?.values.first == 0)
             task.cancel()
@@ -104,11 +110,18 @@ import Testing
         let fallback = PositionFallback()
         let s = Time.nanosPerSecond
         #expect(fallback.due(symbols: ["A", "B", "C"], lastEvent: ["B": 100 * s], lastLookup: ["C": 95 * s], now: 120 * s) == ["A"])
-        #expect(fallback.due(symbols: ["A", "B", "C"], lastEvent: ["B": 100 * s], lastLookup: ["C": 95 * s], now: 130 * s) == ["A", "B", "C"])
+        #expect(
+            fallback.due(symbols: ["A", "B", "C"], lastEvent: ["B": 100 * s], lastLookup: ["C": 95 * s], now: 130 * s) == ["A", "B", "C"])
         let flat = PositionUpdate(size: 0, source: .positionManagerREST)
         #expect(!fallback.changes(flat, last: nil))
         #expect(fallback.changes(PositionUpdate(size: 1, source: .positionManagerREST), last: nil))
-        #expect(!fallback.changes(PositionUpdate(size: 1, entryPrice: 5, source: .positionManagerREST), last: PositionUpdate(size: 1, entryPrice: 5, source: .exchange)))
-        #expect(fallback.changes(PositionUpdate(size: 1, entryPrice: 6, source: .positionManagerREST), last: PositionUpdate(size: 1, entryPrice: 5, source: .exchange)))
+        #expect(
+            !fallback.changes(
+                PositionUpdate(size: 1, entryPrice: 5, source: .positionManagerREST),
+                last: PositionUpdate(size: 1, entryPrice: 5, source: .exchange)))
+        #expect(
+            fallback.changes(
+                PositionUpdate(size: 1, entryPrice: 6, source: .positionManagerREST),
+                last: PositionUpdate(size: 1, entryPrice: 5, source: .exchange)))
     }
 }

@@ -1,13 +1,13 @@
 import API
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
 import Hummingbird
+import Live
 import Logging
 import MarketData
 import NIOCore
+import Offline
+import ServiceRuntime
 import Synchronization
 import Testing
 
@@ -19,12 +19,16 @@ import Testing
         let router = Router()
         router.get("/v5/market/orderbook") { request, _ -> Response in
             let symbol = request.uri.queryParameters["symbol"].map(String.init) ?? "?"
-            let body = #"{"retCode":0,"retMsg":"OK","result":{"s":"\#(symbol)","b":[["99.5","3"],["99.4","1"]],"a":[["100.5","2"]],"ts":1764000000000,"u":5000,"seq":77},"time":1764000000001}"#
+            let body =
+                #"{"retCode":0,"retMsg":"OK","result":{"s":"\#(symbol)","b":[["99.5","#
+                + #""3"],["99.4","1"]],"a":[["100.5","2"]],"ts":1764000000000,"u":5000,"#
+                + #""seq":77},"time":1764000000001}"#
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
         }
         let port = Mutex<Int?>(nil)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } })
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } })
         let server = Task { try await app.runService(gracefulShutdownSignals: []) }
         defer { server.cancel() }
         var bound: Int?
@@ -43,8 +47,10 @@ import Testing
         await pipeline.ingest(Array(gap.utf8), receivedAt: now + 1_000)
         #expect(await pipeline.latest(symbol: "BTCUSDT", now: now + 2_000)?.values[0] == nil)  // mid null while out of sync
         let resync = Task {
-            await Resync.run(pipeline: pipeline, source: BybitRESTSnapshotSource(baseURL: "http://127.0.0.1:\(serverPort)"), logger: Logger(label: "test"),
-                             clock: SystemClock())
+            await Resync.run(
+                pipeline: pipeline, source: BybitRESTSnapshotSource(baseURL: "http://127.0.0.1:\(serverPort)"),
+                logger: Logger(label: "test"),
+                clock: SystemClock())
         }
         defer { resync.cancel() }
         var mid: Double?

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import MarketData
 
 @Suite struct EnvelopeDecoderTests {
@@ -28,8 +29,10 @@ import Testing
 
     @Test func decodesTradesIncludingABatchedPayload() throws {
         let text = """
-            {"event_type": "trade", "topic": "publicTrade.ETHUSDT", "timestamp": "2026-11-24T10:00:00.000", "received_at": "2026-11-24T10:00:00.001",
-             "payload": [{"T": 1764064800000, "s": "ETHUSDT", "S": "Buy", "v": "0.01", "p": "3000.5", "i": "abc", "BT": false, "L": "PlusTick"},
+            {"event_type": "trade", "topic": "publicTrade.ETHUSDT", "timestamp": "2026-11-24T10:00:00.000",
+             "received_at": "2026-11-24T10:00:00.001",
+             "payload": [{"T": 1764064800000, "s": "ETHUSDT", "S": "Buy", "v": "0.01", "p": "3000.5", "i": "abc", "BT": false,
+              "L": "PlusTick"},
                          {"T": 1764064800001, "s": "ETHUSDT", "S": "Sell", "v": "2", "p": "3000", "i": "abd", "BT": true}]}
             """
         let message = try EnvelopeDecoder.decode(text: text)
@@ -37,40 +40,56 @@ import Testing
         guard case .trade(let first) = message.events[0].body, case .trade(let second) = message.events[1].body else {
             Issue.record("not trades"); return
         }
-        #expect(first == Trade(price: 3000.5, size: 0.01, side: .buy, tradeId: "abc", tradeTimeMs: 1764064800000, tickDirection: "PlusTick"))
+        #expect(
+            first == Trade(price: 3000.5, size: 0.01, side: .buy, tradeId: "abc", tradeTimeMs: 1764064800000, tickDirection: "PlusTick"))
         #expect(second.side == .sell)
         #expect(second.isBlockTrade)
         #expect(message.events[1].exchTsMs == 1764064800001)
     }
 
     @Test func decodesKlineTickerFundingPositionAndPositionManagerEvents() throws {
-        let kline = try EnvelopeDecoder.decode(text: """
-            {"event_type":"kline","topic":"kline.1.BTCUSDT","payload":{"start":1764064800000,"end":1764064859999,"interval":"1","open":"1","high":"2","low":"0.5","close":"1.5","volume":"10","turnover":"15","confirm":true,"timestamp":1764064803000}}
-            """)
+        let kline = try EnvelopeDecoder.decode(
+            text: """
+                {"event_type":"kline","topic":"kline.1.BTCUSDT","payload":{"start":1764064800000,"end":1764064859999,
+                 "interval":"1","open":"1","high":"2","low":"0.5","close":"1.5","volume":"10","turnover":"15","confirm":true,
+                  "timestamp":1764064803000}}
+                """)
         #expect(kline.events[0].symbol == "BTCUSDT")
-        #expect(kline.events[0].body == .kline(Kline(interval: "1", startMs: 1764064800000, endMs: 1764064859999, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10, turnover: 15, confirm: true)))
+        #expect(
+            kline.events[0].body
+                == .kline(
+                    Kline(
+                        interval: "1", startMs: 1764064800000, endMs: 1764064859999, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10,
+                        turnover: 15, confirm: true)))
 
-        let ticker = try EnvelopeDecoder.decode(text: """
-            {"event_type":"ticker","topic":"tickers.BTCUSDT","payload":{"symbol":"BTCUSDT","markPrice":"100.5","fundingRate":"0.0001","nextFundingTime":"1764086400000"}}
-            """)
+        let ticker = try EnvelopeDecoder.decode(
+            text: """
+                {"event_type":"ticker","topic":"tickers.BTCUSDT","payload":{"symbol":"BTCUSDT","markPrice":"100.5",
+                 "fundingRate":"0.0001","nextFundingTime":"1764086400000"}}
+                """)
         #expect(ticker.events[0].body == .ticker(TickerUpdate(markPrice: 100.5, fundingRate: 0.0001, nextFundingTimeMs: 1764086400000)))
 
-        let funding = try EnvelopeDecoder.decode(text: """
-            {"event_type":"funding","payload":{"symbol":"BTCUSDT","fundingRate":"-0.0002","fundingRateTimestamp":"1764086400000"}}
-            """)
+        let funding = try EnvelopeDecoder.decode(
+            text: """
+                {"event_type":"funding","payload":{"symbol":"BTCUSDT","fundingRate":"-0.0002","fundingRateTimestamp":"1764086400000"}}
+                """)
         #expect(funding.events[0].body == .funding(FundingUpdate(fundingRate: -0.0002, fundingRateTimestampMs: 1764086400000)))
 
-        let position = try EnvelopeDecoder.decode(text: """
-            {"event_type":"position","payload":{"symbol":"BTCUSDT","side":"Sell","size":"0.5","avgPrice":"95000","markPrice":"95100","unrealisedPnl":"-50","updatedTime":"1764086400000"}}
-            """)
+        let position = try EnvelopeDecoder.decode(
+            text: """
+                {"event_type":"position","payload":{"symbol":"BTCUSDT","side":"Sell","size":"0.5","avgPrice":"95000",
+                 "markPrice":"95100","unrealisedPnl":"-50","updatedTime":"1764086400000"}}
+                """)
         guard case .position(let p) = position.events[0].body else { Issue.record("not a position"); return }
         #expect(p.size == -0.5)
         #expect(p.entryPrice == 95000)
         #expect(p.source == .exchange)
 
-        let manager = try EnvelopeDecoder.decode(text: """
-            {"event_type":"position_updated","position_id":"p1","asset":"BTCUSDT","size":"-1.25","unrealized_pnl":"3","realized_pnl":"0","mode":"one-way","update_source":"fill","trace_id":"t9","timestamp":"2026-11-24T12:00:00+02:00"}
-            """)
+        let manager = try EnvelopeDecoder.decode(
+            text: """
+                {"event_type":"position_updated","position_id":"p1","asset":"BTCUSDT","size":"-1.25","unrealized_pnl":"3",
+                 "realized_pnl":"0","mode":"one-way","update_source":"fill","trace_id":"t9","timestamp":"2026-11-24T12:00:00+02:00"}
+                """)
         guard case .position(let m) = manager.events[0].body else { Issue.record("not a position"); return }
         #expect(m.size == -1.25)
         #expect(m.entryPrice == nil)
@@ -182,8 +201,10 @@ import Testing
     @Test func aRedeliveredMessageIsRecognisedAndAFreshOneIsNot() throws {
         var filter = DuplicateFilter(capacity: 2)
         func duplicate(_ event: UnstampedEvent) -> Bool { filter.isDuplicate(event) }
-        let delta = UnstampedEvent(symbol: "BTCUSDT", exchTsMs: 5, body: .book(BookUpdate(isSnapshot: false, updateId: 10, bids: [], asks: [])))
-        let next = UnstampedEvent(symbol: "BTCUSDT", exchTsMs: 6, body: .book(BookUpdate(isSnapshot: false, updateId: 11, bids: [], asks: [])))
+        let delta = UnstampedEvent(
+            symbol: "BTCUSDT", exchTsMs: 5, body: .book(BookUpdate(isSnapshot: false, updateId: 10, bids: [], asks: [])))
+        let next = UnstampedEvent(
+            symbol: "BTCUSDT", exchTsMs: 6, body: .book(BookUpdate(isSnapshot: false, updateId: 11, bids: [], asks: [])))
         let trade = UnstampedEvent(symbol: "BTCUSDT", body: .trade(Trade(price: 1, size: 1, side: .buy, tradeId: "x")))
         #expect(!duplicate(delta))
         #expect(duplicate(delta))
@@ -192,7 +213,8 @@ import Testing
         // Capacity 2: the oldest key (delta) has been forgotten.
         #expect(!duplicate(delta))
         // A restart snapshot reuses u = 1 but at another exchange time: not a duplicate.
-        let restart1 = UnstampedEvent(symbol: "BTCUSDT", exchTsMs: 100, body: .book(BookUpdate(isSnapshot: true, updateId: 1, bids: [], asks: [])))
+        let restart1 = UnstampedEvent(
+            symbol: "BTCUSDT", exchTsMs: 100, body: .book(BookUpdate(isSnapshot: true, updateId: 1, bids: [], asks: [])))
         var restart2 = restart1
         restart2.exchTsMs = 200
         #expect(!duplicate(restart1))

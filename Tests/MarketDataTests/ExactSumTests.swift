@@ -29,7 +29,8 @@ import Testing
     @Test func addsAndRemovesInAnyOrderGiveTheSameBits() {
         var generator = SplitMix64(seed: 99)
         func random() -> Double {
-            let magnitude = Double(sign: .plus, exponent: Int(generator.next() % 80) - 40, significand: 1 + Double(generator.next() % 1_000_000) / 1e6)
+            let magnitude = Double(
+                sign: .plus, exponent: Int(generator.next() % 80) - 40, significand: 1 + Double(generator.next() % 1_000_000) / 1e6)
             return generator.next() % 2 == 0 ? magnitude : -magnitude
         }
         let kept = (0..<2_000).map { _ in random() }

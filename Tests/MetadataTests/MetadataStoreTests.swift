@@ -79,7 +79,9 @@ struct MigrationTests {
             let database = try await openDatabase(url)
             let store = MetadataStore(database: database)
             let first = try await store.migrate(now: 10)
-            #expect(first == Migrator.Report(applied: MetadataSchema.migrations.map(\.version), version: MetadataSchema.migrations.last!.version))
+            #expect(
+                first
+                    == Migrator.Report(applied: MetadataSchema.migrations.map(\.version), version: MetadataSchema.migrations.last!.version))
             let second = try await store.migrate(now: 20)
             #expect(second.applied.isEmpty)
             #expect(try await store.schemaVersion() == MetadataSchema.migrations.last!.version)
@@ -112,10 +114,12 @@ struct MigrationTests {
     @Test("a failing migration leaves the schema as it was", arguments: Backend.underTest)
     func failingMigrationRollsBack(backend: Backend) async throws {
         try await withStore(backend) { store in
-            let broken = Migration(version: 99, name: "broken", statements: [
-                "CREATE TABLE half_done (id BIGINT)",
-                "INSERT INTO no_such_table VALUES (1)",
-            ])
+            let broken = Migration(
+                version: 99, name: "broken",
+                statements: [
+                    "CREATE TABLE half_done (id BIGINT)",
+                    "INSERT INTO no_such_table VALUES (1)",
+                ])
             await #expect(throws: MetadataError.self) {
                 try await Migrator(migrations: MetadataSchema.migrations + [broken]).migrate(store.database, now: 2)
             }
@@ -130,7 +134,8 @@ struct MigrationTests {
     func refusesEditedAndNewer(backend: Backend) async throws {
         try await withStore(backend) { store in
             var edited = MetadataSchema.migrations
-            edited[0] = Migration(version: 1, name: edited[0].name, statements: edited[0].statements + ["CREATE INDEX x ON datasets (error)"])
+            edited[0] = Migration(
+                version: 1, name: edited[0].name, statements: edited[0].statements + ["CREATE INDEX x ON datasets (error)"])
             await #expect(throws: MetadataError.migrationChanged(version: 1, name: edited[0].name)) {
                 try await Migrator(migrations: edited).migrate(store.database, now: 3)
             }
@@ -145,8 +150,9 @@ struct MigrationTests {
 @Suite("Metadata records", .serialized)
 struct MetadataRecordTests {
     static func dataset(_ id: String, owner: String = "a", symbol: String = "BTCUSDT", created: Int64) -> DatasetRecord {
-        DatasetRecord(id: id, owner: owner, symbol: symbol, status: .queued, createdAt: created,
-                      configJSON: #"{"symbol":"\#(symbol)","note":"quote ' and \" and ü"}"#, registryVersion: "1.0.0")
+        DatasetRecord(
+            id: id, owner: owner, symbol: symbol, status: .queued, createdAt: created,
+            configJSON: #"{"symbol":"\#(symbol)","note":"quote ' and \" and ü"}"#, registryVersion: "1.0.0")
     }
 
     @Test("datasets round-trip, update in place and filter by owner, status and symbol", arguments: Backend.underTest)
@@ -190,22 +196,29 @@ struct MetadataRecordTests {
     @Test("registry contents are recorded once, every activation is kept", arguments: Backend.underTest)
     func registryVersions(backend: Backend) async throws {
         try await withStore(backend) { store in
-            try await store.recordRegistry(version: "1.0.0", contentHash: "aaa", featureCount: 40, document: "version: 1.0.0\n",
-                                           activation: .init(instance: "node-1", contentHash: "aaa", activatedAt: 1_000, reason: .startup, source: "bundled"))
-            try await store.recordRegistry(version: "1.1.0", contentHash: "bbb", featureCount: 41, document: "version: 1.1.0\n",
-                                           activation: .init(instance: "node-1", contentHash: "bbb", activatedAt: 2_000, reason: .reload, source: "/etc/r.yaml"))
-            try await store.recordRegistry(version: "1.0.0", contentHash: "aaa", featureCount: 40, document: "version: 1.0.0\n",
-                                           activation: .init(instance: "node-2", contentHash: "aaa", activatedAt: 3_000, reason: .startup, source: "bundled"))
+            try await store.recordRegistry(
+                version: "1.0.0", contentHash: "aaa", featureCount: 40, document: "version: 1.0.0\n",
+                activation: .init(instance: "node-1", contentHash: "aaa", activatedAt: 1_000, reason: .startup, source: "bundled"))
+            try await store.recordRegistry(
+                version: "1.1.0", contentHash: "bbb", featureCount: 41, document: "version: 1.1.0\n",
+                activation: .init(instance: "node-1", contentHash: "bbb", activatedAt: 2_000, reason: .reload, source: "/etc/r.yaml"))
+            try await store.recordRegistry(
+                version: "1.0.0", contentHash: "aaa", featureCount: 40, document: "version: 1.0.0\n",
+                activation: .init(instance: "node-2", contentHash: "aaa", activatedAt: 3_000, reason: .startup, source: "bundled"))
             let versions = try await store.registryVersions()
             #expect(versions.map(\.contentHash) == ["aaa", "bbb"])
-            #expect(versions[0] == RegistryVersionRecord(version: "1.0.0", contentHash: "aaa", featureCount: 40, firstSeenAt: 1_000,
-                                                         lastActivatedAt: 3_000, activations: 2))
+            #expect(
+                versions[0]
+                    == RegistryVersionRecord(
+                        version: "1.0.0", contentHash: "aaa", featureCount: 40, firstSeenAt: 1_000,
+                        lastActivatedAt: 3_000, activations: 2))
             #expect(try await store.registryDocument(contentHash: "bbb") == "version: 1.1.0\n")
             #expect(try await store.registryActivations(instance: "node-1").map(\.reason) == [.reload, .startup])
             #expect(try await store.registryActivations().count == 3)
             // The same version name with another content is visible (the version was not bumped).
-            try await store.recordRegistry(version: "1.1.0", contentHash: "ccc", featureCount: 42, document: "version: 1.1.0\n# changed\n",
-                                           activation: .init(instance: "node-1", contentHash: "ccc", activatedAt: 4_000, reason: .reload, source: "/etc/r.yaml"))
+            try await store.recordRegistry(
+                version: "1.1.0", contentHash: "ccc", featureCount: 42, document: "version: 1.1.0\n# changed\n",
+                activation: .init(instance: "node-1", contentHash: "ccc", activatedAt: 4_000, reason: .reload, source: "/etc/r.yaml"))
             #expect(try await store.registryHashes(version: "1.1.0") == ["bbb", "ccc"])
         }
     }
@@ -214,9 +227,10 @@ struct MetadataRecordTests {
     func qualitySummaries(backend: Backend) async throws {
         try await withStore(backend) { store in
             func summary(_ start: Int64, _ end: Int64, gaps: Int, skew: Double?) -> QualitySummaryRecord {
-                QualitySummaryRecord(symbol: "BTCUSDT", periodStart: start, periodEnd: end, computedAt: end + 1, events: 1_000,
-                                     missingRate: 0.25, sequenceGaps: gaps, desyncs: 1, anomalies: 2, latencySkewP99Ms: skew,
-                                     reportJSON: #"{"gaps":\#(gaps)}"#)
+                QualitySummaryRecord(
+                    symbol: "BTCUSDT", periodStart: start, periodEnd: end, computedAt: end + 1, events: 1_000,
+                    missingRate: 0.25, sequenceGaps: gaps, desyncs: 1, anomalies: 2, latencySkewP99Ms: skew,
+                    reportJSON: #"{"gaps":\#(gaps)}"#)
             }
             try await store.save(summary(0, 100, gaps: 1, skew: 1.5))
             try await store.save(summary(100, 200, gaps: 2, skew: nil))
@@ -235,7 +249,10 @@ struct MetadataRecordTests {
             struct Abort: Error {}
             await #expect(throws: Abort.self) {
                 try await store.database.transaction { tx in
-                    try await tx.execute("INSERT INTO quality_summaries (symbol, period_start, period_end, computed_at, events, missing_rate, sequence_gaps, desyncs, anomalies, report) VALUES ('X', 0, 1, 1, 0, 0, 0, 0, 0, '{}')")
+                    try await tx.execute(
+                        "INSERT INTO quality_summaries (symbol, period_start, period_end, computed_at, events, "
+                            + "missing_rate, sequence_gaps, desyncs, anomalies, report) VALUES ('X', 0, 1, 1, 0, 0, 0, 0, 0, '{}')"
+                    )
                     throw Abort()
                 }
             }
@@ -283,7 +300,8 @@ struct OpeningTests {
 
     @Test("bad URLs are refused with a message that does not echo the password")
     func badURLs() async throws {
-        for url in ["mysql://u:secret@h/db", "postgres:///db", "postgres://h:5432/db", "postgres://u:secret@h/db?sslmode=maybe", "sqlite:"] {
+        for url in ["mysql://u:secret@h/db", "postgres:///db", "postgres://h:5432/db", "postgres://u:secret@h/db?sslmode=maybe", "sqlite:"]
+        {
             do {
                 _ = try await MetadataStore.open(url: url, dataDirectory: "/tmp", logger: logger, now: 1)
                 Issue.record("accepted \(url)")
@@ -292,13 +310,15 @@ struct OpeningTests {
                 #expect(!message.contains("secret"), "\(message)")
             }
         }
-        #expect(try PostgresDatabase.ConnectionURL("postgresql://u:p%40ss@db.local/features?sslmode=require")
+        #expect(
+            try PostgresDatabase.ConnectionURL("postgresql://u:p%40ss@db.local/features?sslmode=require")
                 == PostgresDatabase.ConnectionURL("postgres://u:p%40ss@db.local:5432/features?sslmode=require"))
         #expect(try PostgresDatabase.ConnectionURL("postgres://u:p%40ss@db.local/features").password == "p@ss")
     }
 
-    @Test("an unreachable server or a wrong password fails within the timeout, with the reason",
-          .enabled(if: Backend.underTest.contains(.postgres), "needs the PostgreSQL server (PostgresIntegrationTests)"))
+    @Test(
+        "an unreachable server or a wrong password fails within the timeout, with the reason",
+        .enabled(if: Backend.underTest.contains(.postgres), "needs the PostgreSQL server (PostgresIntegrationTests)"))
     func unreachableAndWrongPassword() async throws {
         let clock = ContinuousClock()
         let start = clock.now

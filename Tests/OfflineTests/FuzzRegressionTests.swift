@@ -1,13 +1,13 @@
-import TestSupport
+import API
 import Datasets
 import FeatureEngine
-import API
 import FeatureServer
+import Foundation
 import Live
+import MarketData
 import Offline
 import ServiceRuntime
-import Foundation
-import MarketData
+import TestSupport
 import Testing
 
 /// Every input the fuzzers (scripts/fuzz.sh) found crashing is kept in Fuzz/regressions/ and

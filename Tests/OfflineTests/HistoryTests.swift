@@ -1,23 +1,25 @@
-import TestSupport
+import API
 import EngineHistory
 import FeatureEngine
-import API
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
+import Live
 import MarketData
+import Offline
 import Quality
 import RawStore
+import ServiceRuntime
 import ServiceTestSupport
+import TestSupport
 import Testing
 
 /// Issue 11 on the live path: checkpoints taken as events arrive, a reload built off the actor
 /// that catches up and swaps, and quality counters recomputed from the store.
 @Suite struct HistoryTests {
     /// A pipeline over a fresh store fed `count` simulated envelopes (50 events/s of market time).
-    func feed(_ count: Int, into pipeline: LivePipeline, seed: UInt64 = 3, start: Nanos = 1_767_225_600_000_000_000) async -> [(Nanos, String)] {
+    func feed(
+        _ count: Int, into pipeline: LivePipeline, seed: UInt64 = 3, start: Nanos = 1_767_225_600_000_000_000
+    ) async -> [(Nanos, String)] {
         let envelopes = simulatedEnvelopes(count: count, seed: seed, start: start)
         for (time, body) in envelopes { await pipeline.ingest(Array(body.utf8), receivedAt: time) }
         return envelopes
@@ -50,7 +52,8 @@ import Testing
         let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault), store: store)
         let first = await feed(20_000, into: pipeline)
         // A new registry (shorter windows), reloaded while more events keep arriving.
-        let registry = try FeatureRegistry.parse("""
+        let registry = try FeatureRegistry.parse(
+            """
             version: "2.0.0"
             features:
               - {name: mid_price, kind: mid_price}

@@ -1,16 +1,15 @@
-import TestSupport
-import FeatureEngine
 import API
+import FeatureEngine
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
+import Live
 import MarketData
+import Offline
 import RawStore
+import ServiceRuntime
 import ServiceTestSupport
+import TestSupport
 import Testing
-
 
 @Suite struct IdentityTests {
     /// features.md §6: for the same stored events and registry, the offline engine reproduces

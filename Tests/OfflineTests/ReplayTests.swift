@@ -1,18 +1,20 @@
-import FeatureEngine
 import API
+import FeatureEngine
 import FeatureServer
+import Foundation
 import Live
+import MarketData
 import Offline
 import ServiceRuntime
-import Foundation
-import MarketData
 import ServiceTestSupport
 import Testing
 
 @Suite struct ReplayTests {
     // Skipped, not failed, in a clone without ../shared (third-party data, never copied here).
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: bybitEnvelopes),
-                   "missing \(bybitEnvelopes): real recordings live in ../shared/data beside the clone"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: bybitEnvelopes),
+            "missing \(bybitEnvelopes): real recordings live in ../shared/data beside the clone"))
     func realBybitRecordingReplaysWithBookInvariants() throws {
         let recording = try Recording.load(path: bybitEnvelopes)
         #expect(recording.lineCount == 50)
@@ -62,12 +64,18 @@ import Testing
     }
 
     @Test func malformedLinesAreReportedWithLineNumbersAndSkipped() throws {
-        let good = #"{"event_type":"trade","received_at":"2026-01-01T00:00:00.5","payload":{"s":"AAAUSDT","S":"Buy","v":"1","p":"10","i":"1"}}"#
-        let late = #"{"event_type":"trade","received_at":"2026-01-01T00:00:02.5","payload":{"s":"AAAUSDT","S":"Sell","v":"2","p":"11","i":"2"}}"#
-        let input = try temporaryFile("in.jsonl", contents: [good, "{not json", #"{"event_type":"trade","payload":{"s":"AAAUSDT"}}"#, "", late].joined(separator: "\n"))
+        let good =
+            #"{"event_type":"trade","received_at":"2026-01-01T00:00:00.5","payload":{"s":"AAAUSDT","S":"Buy","v":"1","p":"10","i":"1"}}"#
+        let late =
+            #"{"event_type":"trade","received_at":"2026-01-01T00:00:02.5","payload":{"s":"AAAUSDT","S":"Sell","v":"2","p":"11","i":"2"}}"#
+        let input = try temporaryFile(
+            "in.jsonl",
+            contents: [good, "{not json", #"{"event_type":"trade","payload":{"s":"AAAUSDT"}}"#, "", late].joined(separator: "\n"))
         let output = try temporaryFile("out.jsonl")
         var reports: [String] = []
-        let summary = try ReplayRunner(options: .init(input: input, output: output, format: .jsonl, registry: .bundledDefault)).run { reports.append($0) }
+        let summary = try ReplayRunner(options: .init(input: input, output: output, format: .jsonl, registry: .bundledDefault)).run {
+            reports.append($0)
+        }
         #expect(summary.malformed.map(\.line) == [2, 3])
         #expect(reports.count == 2)
         #expect(reports[0].hasPrefix("line 2: "))
@@ -90,7 +98,9 @@ import Testing
             #"{"event_type":"trade","received_at":"2026-01-01T00:00:03","payload":{"s":"AAAUSDT","S":"Buy","v":"1","p":"10","i":"1"}}"#,
             // received_at goes back: stamped at 3 s, not 1 s
             #"{"event_type":"trade","received_at":"2026-01-01T00:00:01","payload":{"s":"AAAUSDT","S":"Buy","v":"1","p":"10","i":"2"}}"#,
-            #"{"recv_ts": 1767225605000000001, "event_type":"trade","received_at":"2026-01-01T00:00:00","payload":{"s":"AAAUSDT","S":"Buy","v":"1","p":"10","i":"3"}}"#,
+            #"{"recv_ts": 1767225605000000001, "#
+                + #""event_type":"trade","received_at":"2026-01-01T00:00:00","payload":{"s":"AAAUSDT","#
+                + #""S":"Buy","v":"1","p":"10","i":"3"}}"#,
         ]
         let input = try temporaryFile("in.jsonl", contents: lines.joined(separator: "\n") + "\n")
         let recording = try Recording.load(path: input)
@@ -101,12 +111,16 @@ import Testing
 
     @Test func symbolFilterKeepsOnlyTheNamedSymbols() throws {
         let lines = ["AAAUSDT", "BBBUSDT", "AAAUSDT"].enumerated().map { index, symbol in
-            #"{"event_type":"trade","received_at":"2026-01-01T00:00:0\#(index)","payload":{"s":"\#(symbol)","S":"Buy","v":"1","p":"10","i":"\#(index)"}}"#
+            #"{"event_type":"trade","received_at":"2026-01-01T00:00:0\#(index)","#
+                + #""payload":{"s":"\#(symbol)","S":"Buy","v":"1","p":"10","i":"\#(index)"}}"#
         }
         let input = try temporaryFile("in.jsonl", contents: lines.joined(separator: "\n"))
         let output = try temporaryFile("out.csv")
-        let summary = try ReplayRunner(options: .init(input: input, output: output, format: .csv, registry: .bundledDefault,
-                                                      symbols: ["AAAUSDT"])).run()
+        let summary = try ReplayRunner(
+            options: .init(
+                input: input, output: output, format: .csv, registry: .bundledDefault,
+                symbols: ["AAAUSDT"])
+        ).run()
         #expect(summary.symbols == ["AAAUSDT"])
         #expect(summary.eventsByType[.trade] == 2)
     }

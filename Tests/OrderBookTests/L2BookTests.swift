@@ -1,5 +1,6 @@
 import MarketData
 import Testing
+
 @testable import OrderBook
 
 private func levels(_ pairs: [(Double, Double)]) -> [PriceLevel] { pairs.map { PriceLevel(price: $0.0, size: $0.1) } }

@@ -37,7 +37,9 @@ import Testing
         let stats = try #require(reader.rowGroups[1].columns[0].statistics)
         #expect(stats.min == .int64(all[1000]))
         #expect(stats.max == .int64(all[1999]))
-        #expect(reader.rowGroups[0].columns[2].statistics?.nullCount == Int64(columns[2].nullCount * 0 + (0..<1000).filter { $0 % 7 == 3 }.count))
+        #expect(
+            reader.rowGroups[0].columns[2].statistics?.nullCount
+                == Int64(columns[2].nullCount * 0 + (0..<1000).filter { $0 % 7 == 3 }.count))
         #expect(reader.rowGroups(overlapping: "recv_ts", range: all[1500]...all[1600]) == [1])
         #expect(reader.rowGroups(overlapping: "recv_ts", range: all[999]...all[1000]) == [0, 1])
         #expect(reader.rowGroups(overlapping: "recv_ts", range: (all[2999] + 1)...(all[2999] + 10)).isEmpty)
@@ -110,8 +112,12 @@ func nullsZeroed(_ data: ParquetColumnData) -> ParquetColumnData.Values {
 
 @Suite struct ParquetEdgeCaseTests {
     @Test func anAllNullDictionaryColumnIsWrittenPlain() throws {
-        let schema = ParquetSchema([.string("s", optional: true), ParquetColumn(name: "d", type: .double, optional: true, encoding: .rleDictionary)])
-        let columns = [ParquetColumnData(.string(["", ""]), validity: [false, false]), ParquetColumnData(.double([0, 0]), validity: [false, false])]
+        let schema = ParquetSchema([
+            .string("s", optional: true), ParquetColumn(name: "d", type: .double, optional: true, encoding: .rleDictionary),
+        ])
+        let columns = [
+            ParquetColumnData(.string(["", ""]), validity: [false, false]), ParquetColumnData(.double([0, 0]), validity: [false, false]),
+        ]
         let (path, reader) = try roundTrip(schema, columns, options: ParquetWriterOptions())
         let read = try reader.readAll()
         #expect(read[0].validity == [false, false])

@@ -14,20 +14,25 @@ struct Feed {
 
     func at(_ seconds: Double) -> Nanos { base + Nanos(seconds * 1e9) }
 
-    mutating func book(_ seconds: Double, u: Int64, snapshot: Bool = false, bid: Double = 100, ask: Double = 101,
-                       exchangeLagMs: Int64 = 20) {
+    mutating func book(
+        _ seconds: Double, u: Int64, snapshot: Bool = false, bid: Double = 100, ask: Double = 101,
+        exchangeLagMs: Int64 = 20
+    ) {
         seq += 1
-        let update = BookUpdate(isSnapshot: snapshot, updateId: u, bids: [PriceLevel(price: bid, size: 1)], asks: [PriceLevel(price: ask, size: 1)])
-        let event = MarketEvent(symbol: "BTCUSDT", recvTs: at(seconds), seq: seq, exchTsMs: at(seconds) / Time.nanosPerMilli - exchangeLagMs,
-                                gatewayTs: at(seconds) - 2 * Time.nanosPerMilli, body: .book(update))
+        let update = BookUpdate(
+            isSnapshot: snapshot, updateId: u, bids: [PriceLevel(price: bid, size: 1)], asks: [PriceLevel(price: ask, size: 1)])
+        let event = MarketEvent(
+            symbol: "BTCUSDT", recvTs: at(seconds), seq: seq, exchTsMs: at(seconds) / Time.nanosPerMilli - exchangeLagMs,
+            gatewayTs: at(seconds) - 2 * Time.nanosPerMilli, body: .book(update))
         tracker.observe(event, book: book.apply(update))
     }
 
     mutating func trade(_ seconds: Double, price: Double, size: Double = 1, exchangeMs: Int64? = nil) {
         seq += 1
-        let event = MarketEvent(symbol: "BTCUSDT", recvTs: at(seconds), seq: seq,
-                                exchTsMs: exchangeMs ?? (at(seconds) / Time.nanosPerMilli - 20),
-                                body: .trade(Trade(price: price, size: size, side: .buy, tradeId: "t\(seq)")))
+        let event = MarketEvent(
+            symbol: "BTCUSDT", recvTs: at(seconds), seq: seq,
+            exchTsMs: exchangeMs ?? (at(seconds) / Time.nanosPerMilli - 20),
+            body: .trade(Trade(price: price, size: size, side: .buy, tradeId: "t\(seq)")))
         tracker.observe(event)
     }
 
@@ -61,8 +66,8 @@ struct Feed {
         var feed = Feed()
         feed.book(0, u: 1, snapshot: true)
         feed.book(1, u: 2)
-        feed.book(2, u: 5)              // gap: desync
-        feed.book(3, u: 6)              // ignored while out of sync: not another desync
+        feed.book(2, u: 5)  // gap: desync
+        feed.book(3, u: 6)  // ignored while out of sync: not another desync
         feed.book(4, u: 100, snapshot: true)  // resync
         feed.book(5, u: 101, bid: 102, ask: 101)  // crossed: desync, anomaly
         feed.book(6, u: 1, snapshot: true)
@@ -76,11 +81,11 @@ struct Feed {
     @Test func anomaliesAndLatencySkew() {
         var feed = Feed()
         feed.trade(0, price: 100)
-        feed.trade(1, price: 101)                // +1 %: normal
-        feed.trade(2, price: 120)                // +19 %: jump
-        feed.trade(3, price: -1)                 // invalid, not a reference for the next jump
-        feed.trade(4, price: 121, exchangeMs: feed.at(4) / Time.nanosPerMilli - 9_000)   // late
-        feed.trade(5, price: 121, exchangeMs: feed.at(5) / Time.nanosPerMilli + 3_000)   // exchange clock ahead, and backwards
+        feed.trade(1, price: 101)  // +1 %: normal
+        feed.trade(2, price: 120)  // +19 %: jump
+        feed.trade(3, price: -1)  // invalid, not a reference for the next jump
+        feed.trade(4, price: 121, exchangeMs: feed.at(4) / Time.nanosPerMilli - 9_000)  // late
+        feed.trade(5, price: 121, exchangeMs: feed.at(5) / Time.nanosPerMilli + 3_000)  // exchange clock ahead, and backwards
         let report = feed.report(from: 0, to: 60)
         #expect(report.anomalies == ["price_jump": 1, "invalid_value": 1, "late": 1, "clock_ahead": 1, "exchange_time_backwards": 1])
         let latency = report.exchangeLatency
@@ -147,7 +152,8 @@ struct Feed {
         let now: Nanos = 1_767_225_600_000_000_000
         for (exchange, gateway) in [(Int64.max, Nanos.min), (Int64.min, Nanos.max), (99_999_999_999_999, 0), (-1, -1)] {
             let trade = Trade(price: 100, size: 1, side: .buy, tradeId: "x")
-            tracker.observe(MarketEvent(symbol: "BTCUSDT", recvTs: now, seq: 1, exchTsMs: exchange, gatewayTs: gateway, body: .trade(trade)))
+            tracker.observe(
+                MarketEvent(symbol: "BTCUSDT", recvTs: now, seq: 1, exchTsMs: exchange, gatewayTs: gateway, body: .trade(trade)))
         }
         let bucket = tracker.openBuckets(symbol: "BTCUSDT")[0]
         #expect(bucket.totalEvents == 4)

@@ -1,6 +1,7 @@
 import MarketData
 import ServiceTestSupport
 import Testing
+
 @testable import RawStore
 
 @Suite struct EventTablesTests {
@@ -15,9 +16,14 @@ import Testing
     }
 
     @Test func theBookIsStoredInLongFormAndEmptyMessagesKeepARow() throws {
-        let snapshot = MarketEvent(symbol: "X", recvTs: 5, seq: 1, body: .book(BookUpdate(
-            isSnapshot: true, updateId: 9, bids: [PriceLevel(price: 1, size: 2), PriceLevel(price: 0.9, size: 1)], asks: [PriceLevel(price: 1.1, size: 3)])))
-        let empty = MarketEvent(symbol: "X", recvTs: 5, seq: 2, body: .book(BookUpdate(isSnapshot: false, updateId: 10, bids: [], asks: [])))
+        let snapshot = MarketEvent(
+            symbol: "X", recvTs: 5, seq: 1,
+            body: .book(
+                BookUpdate(
+                    isSnapshot: true, updateId: 9, bids: [PriceLevel(price: 1, size: 2), PriceLevel(price: 0.9, size: 1)],
+                    asks: [PriceLevel(price: 1.1, size: 3)])))
+        let empty = MarketEvent(
+            symbol: "X", recvTs: 5, seq: 2, body: .book(BookUpdate(isSnapshot: false, updateId: 10, bids: [], asks: [])))
         let columns = EventTables.columns(.orderbook, [snapshot, empty])
         #expect(columns[0].count == 4)  // 3 level rows + 1 marker row
         let names = EventTables.schema(.orderbook).map(\.name)

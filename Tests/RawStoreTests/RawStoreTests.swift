@@ -1,8 +1,9 @@
-import TestSupport
 import Foundation
 import MarketData
 import ServiceTestSupport
+import TestSupport
 import Testing
+
 @testable import RawStore
 
 /// A few seconds of two symbols, every event type, stamped in order.
@@ -35,7 +36,10 @@ func drain(_ replay: consuming StoreReplay) throws -> [MarketEvent] {
         let to = events[200].recvTs
         let window = try drain(try store.replay(symbol: "BTCUSDT", from: from, to: to))
         #expect(window == events.filter { $0.symbol == "BTCUSDT" && $0.recvTs >= from && $0.recvTs < to })
-        #expect(try store.coverage(symbol: "BTCUSDT") == [events.first { $0.symbol == "BTCUSDT" }!.recvTs...events.last { $0.symbol == "BTCUSDT" }!.recvTs])
+        #expect(
+            try store.coverage(symbol: "BTCUSDT") == [
+                events.first { $0.symbol == "BTCUSDT" }!.recvTs...events.last { $0.symbol == "BTCUSDT" }!.recvTs
+            ])
         #expect(try store.layout.symbols() == ["BTCUSDT", "ETHUSDT"])
     }
 
@@ -81,7 +85,6 @@ func drain(_ replay: consuming StoreReplay) throws -> [MarketEvent] {
         #expect(try Retention(layout: store.layout, days: 1).expired(now: now).map(\.date) == ["2026-08-28"])
     }
 }
-
 
 @Suite struct RowGroupBoundaryTests {
     @Test func aBookMessageStraddlingRowGroupsIsReassembled() throws {

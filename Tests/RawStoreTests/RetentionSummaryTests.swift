@@ -1,9 +1,9 @@
-import TestSupport
 import Foundation
 import MarketData
-import Testing
 import RawStore
 import ServiceTestSupport
+import TestSupport
+import Testing
 
 /// Book messages with five levels (five rows each in the table); other events unchanged.
 func deepened(_ events: [MarketEvent]) -> [MarketEvent] {
@@ -44,8 +44,10 @@ func deepened(_ events: [MarketEvent]) -> [MarketEvent] {
         // The book is one row per level: rows are the footers' counts, more than the events.
         var rows: Int64 = 0
         for partition in expired {
-            for file in try store.layout.parts(type: partition.type, symbol: partition.symbol, date: partition.date,
-                                               fileExtension: "parquet") {
+            for file in try store.layout.parts(
+                type: partition.type, symbol: partition.symbol, date: partition.date,
+                fileExtension: "parquet")
+            {
                 rows += try ParquetFormat().rowCount(path: file)
             }
         }
@@ -54,8 +56,11 @@ func deepened(_ events: [MarketEvent]) -> [MarketEvent] {
         #expect(summary.description == "\(partitions.count) partitions, 2 days (2026-08-10 to 2026-08-17), 500 events (\(rows) rows)")
         // A corrupt file is reported, not counted, and does not stop the count.
         let trades = try #require(expired.first { $0.type == .trade })
-        let victim = try #require(try store.layout.parts(type: .trade, symbol: trades.symbol, date: trades.date,
-                                                         fileExtension: "parquet").first)
+        let victim = try #require(
+            try store.layout.parts(
+                type: .trade, symbol: trades.symbol, date: trades.date,
+                fileExtension: "parquet"
+            ).first)
         let lost = try ParquetFormat().rowCount(path: victim)
         try Data("not parquet".utf8).write(to: URL(fileURLWithPath: victim))
         let damaged = retention.summary(of: expired, format: ParquetFormat())

@@ -1,10 +1,10 @@
-import TestSupport
 import Foundation
 import MarketData
 import ServiceTestSupport
+import TestSupport
 import Testing
-@testable import RawStore
 
+@testable import RawStore
 
 /// One event of every type, with optional fields both set and unset.
 

@@ -1,6 +1,6 @@
+import Foundation
 // Parquet fixtures shared by the Parquet unit tests and the pyarrow interop tests.
 public import Parquet
-import Foundation
 
 /// A table with every supported type, nulls, and values that exercise each encoding.
 public func sampleTable(rows: Int) -> (ParquetSchema, [ParquetColumnData]) {
@@ -32,7 +32,9 @@ public func sampleTable(rows: Int) -> (ParquetSchema, [ParquetColumnData]) {
     return (schema, columns)
 }
 
-public func roundTrip(_ schema: ParquetSchema, _ columns: [ParquetColumnData], options: ParquetWriterOptions) throws -> (String, ParquetReader) {
+public func roundTrip(
+    _ schema: ParquetSchema, _ columns: [ParquetColumnData], options: ParquetWriterOptions
+) throws -> (String, ParquetReader) {
     let path = scratch("t.parquet")
     let writer = try ParquetWriter(path: path, schema: schema, options: options, keyValueMetadata: ["origin": "test"])
     try writer.write(columns)

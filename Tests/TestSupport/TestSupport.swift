@@ -17,7 +17,8 @@ public func scratchDirectory() -> String {
 /// it: `scripts/test.sh` creates `.venv` (or set FEATURE_SERVICE_PYTHON); a missing
 /// interpreter fails the calling test with that advice.
 public func runPython(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let python = ProcessInfo.processInfo.environment["FEATURE_SERVICE_PYTHON"] ?? packageRoot.appendingPathComponent(".venv/bin/python").path
+    let python =
+        ProcessInfo.processInfo.environment["FEATURE_SERVICE_PYTHON"] ?? packageRoot.appendingPathComponent(".venv/bin/python").path
     guard FileManager.default.isExecutableFile(atPath: python) else {
         Issue.record("no Python with pyarrow at \(python): run scripts/test.sh (it creates .venv) or set FEATURE_SERVICE_PYTHON")
         return (-1, "")

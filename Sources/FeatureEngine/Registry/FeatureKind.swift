@@ -45,7 +45,7 @@ public enum FeatureKind: String, Sendable, CaseIterable, Codable, Hashable {
     public var takesWindow: Bool {
         switch self {
         case .ofi, .bookChurn, .vwap, .volume, .signedVolume, .tradeCount, .buySellRatio, .netAggressorPressure,
-             .return, .logReturn, .volatility, .zscore:
+            .return, .logReturn, .volatility, .zscore:
             true
         default: false
         }
@@ -63,7 +63,7 @@ public enum FeatureKind: String, Sendable, CaseIterable, Codable, Hashable {
     public var readableSources: Set<String> {
         switch self {
         case .midPrice, .spreadAbs, .spreadRel, .microprice, .depthBid, .depthAsk, .depthImbalance, .bookSlopeBid,
-             .bookSlopeAsk, .ofi, .bookChurn, .return, .logReturn, .volatility, .zscore:
+            .bookSlopeAsk, .ofi, .bookChurn, .return, .logReturn, .volatility, .zscore:
             ["orderbook"]
         case .vwap, .volume, .signedVolume, .tradeCount, .buySellRatio, .netAggressorPressure:
             ["trade"]

@@ -17,8 +17,10 @@ public struct FeatureDefinition: Sendable, Equatable {
     public var sources: [String]
     public var description: String?
 
-    public init(name: String, kind: FeatureKind, window: Nanos? = nil, levels: Int? = nil, lookaheadForbidden: Bool = true,
-                maxLookbackDays: Double? = nil, sources: [String]? = nil, description: String? = nil) {
+    public init(
+        name: String, kind: FeatureKind, window: Nanos? = nil, levels: Int? = nil, lookaheadForbidden: Bool = true,
+        maxLookbackDays: Double? = nil, sources: [String]? = nil, description: String? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.window = window
@@ -111,7 +113,8 @@ public struct FeatureRegistry: Sendable, Equatable {
             throw RegistryValidationError(problems: [RegistryProblem(path: "", message: "not valid YAML or JSON: \(error)")])
         }
         guard let node, case .mapping(let root) = node else {
-            throw RegistryValidationError(problems: [RegistryProblem(path: "", message: "expected a mapping with 'version' and 'features'")])
+            throw RegistryValidationError(problems: [RegistryProblem(path: "", message: "expected a mapping with 'version' and 'features'")]
+            )
         }
         var problems: [RegistryProblem] = []
         var version = ""
@@ -123,11 +126,15 @@ public struct FeatureRegistry: Sendable, Equatable {
             let key = keyNode.string ?? ""
             switch key {
             case "version":
-                if let text = scalarText(value), !text.isEmpty { version = text } else {
+                if let text = scalarText(value), !text.isEmpty {
+                    version = text
+                } else {
                     problems.append(RegistryProblem(path: "version", message: "must be a non-empty string"))
                 }
             case "max_lookback_days":
-                if let days = positiveNumber(value) { globalMaxDays = days } else {
+                if let days = positiveNumber(value) {
+                    globalMaxDays = days
+                } else {
                     problems.append(RegistryProblem(path: "max_lookback_days", message: "must be a positive number"))
                 }
             case "quiet_limit":
@@ -138,7 +145,9 @@ public struct FeatureRegistry: Sendable, Equatable {
                 }
             case "features":
                 sawFeatures = true
-                if case .sequence(let list) = value { featureNodes = Array(list) } else {
+                if case .sequence(let list) = value {
+                    featureNodes = Array(list)
+                } else {
                     problems.append(RegistryProblem(path: "features", message: "must be a list"))
                 }
             case "description", "name": break
@@ -149,8 +158,9 @@ public struct FeatureRegistry: Sendable, Equatable {
         if version.isEmpty && !problems.contains(where: { $0.path == "version" }) {
             problems.append(RegistryProblem(path: "version", message: "missing"))
         }
-        if !sawFeatures { problems.append(RegistryProblem(path: "features", message: "missing")) }
-        else if featureNodes.isEmpty && !problems.contains(where: { $0.path == "features" }) {
+        if !sawFeatures {
+            problems.append(RegistryProblem(path: "features", message: "missing"))
+        } else if featureNodes.isEmpty && !problems.contains(where: { $0.path == "features" }) {
             problems.append(RegistryProblem(path: "features", message: "must list at least one feature"))
         }
         var features: [FeatureDefinition] = []
@@ -160,8 +170,9 @@ public struct FeatureRegistry: Sendable, Equatable {
                 check(feature, path: "features[\(index)] (\(feature.name))", seen: &seen, globalMaxDays: globalMaxDays, into: &problems)
                 features.append(feature)
             } else if case .mapping(let map) = featureNode,
-                      let name = map.first(where: { $0.key.string == "name" }).flatMap({ scalarText($0.value) }), !name.isEmpty,
-                      !seen.insert(name).inserted {
+                let name = map.first(where: { $0.key.string == "name" }).flatMap({ scalarText($0.value) }), !name.isEmpty,
+                !seen.insert(name).inserted
+            {
                 // An entry with other problems still takes part in the duplicate check.
                 problems.append(RegistryProblem(path: "features[\(index)] (\(name)).name", message: "duplicate name '\(name)'"))
             }
@@ -233,8 +244,10 @@ public struct FeatureRegistry: Sendable, Equatable {
         self.contentHash = Self.hash(version: version, features: features, quietLimit: quietLimit)
     }
 
-    private static let allowedKeys: Set<String> = ["name", "kind", "window", "levels", "lookahead_forbidden", "max_lookback_days",
-                                                   "sources", "description"]
+    private static let allowedKeys: Set<String> = [
+        "name", "kind", "window", "levels", "lookahead_forbidden", "max_lookback_days",
+        "sources", "description",
+    ]
 
     private static func parseFeature(_ node: Node, index: Int, into problems: inout [RegistryProblem]) -> FeatureDefinition? {
         guard case .mapping(let map) = node else {
@@ -261,7 +274,9 @@ public struct FeatureRegistry: Sendable, Equatable {
         }
         var window: Nanos?
         if let node = values["window"] {
-            if let text = scalarText(node), let parsed = Time.parseDuration(text) { window = parsed } else {
+            if let text = scalarText(node), let parsed = Time.parseDuration(text) {
+                window = parsed
+            } else {
                 problem("window", "malformed '\(scalarText(node) ?? "?")' (forms: 500ms, 3s, 1m, 1h, 1d)")
             }
         }
@@ -271,7 +286,9 @@ public struct FeatureRegistry: Sendable, Equatable {
         }
         var lookahead = true
         if let node = values["lookahead_forbidden"] {
-            if case .scalar(let scalar) = node, let flag = Bool.construct(from: scalar), node.tag == Tag(.bool) { lookahead = flag } else {
+            if case .scalar(let scalar) = node, let flag = Bool.construct(from: scalar), node.tag == Tag(.bool) {
+                lookahead = flag
+            } else {
                 problem("lookahead_forbidden", "must be the boolean true")
             }
         }
@@ -289,13 +306,16 @@ public struct FeatureRegistry: Sendable, Equatable {
         }
         let description = values["description"].flatMap(scalarText)
         guard ok, let kind else { return nil }
-        return FeatureDefinition(name: name, kind: kind, window: window, levels: levels, lookaheadForbidden: lookahead,
-                                 maxLookbackDays: maxDays, sources: sources, description: description)
+        return FeatureDefinition(
+            name: name, kind: kind, window: window, levels: levels, lookaheadForbidden: lookahead,
+            maxLookbackDays: maxDays, sources: sources, description: description)
     }
 
     /// Semantic checks shared by parsed and programmatic registries.
-    private static func check(_ feature: FeatureDefinition, path: String, seen: inout Set<String>, globalMaxDays: Double?,
-                              into problems: inout [RegistryProblem]) {
+    private static func check(
+        _ feature: FeatureDefinition, path: String, seen: inout Set<String>, globalMaxDays: Double?,
+        into problems: inout [RegistryProblem]
+    ) {
         func problem(_ field: String, _ message: String) { problems.append(RegistryProblem(path: "\(path).\(field)", message: message)) }
         if !isValidName(feature.name) { problem("name", "must match [a-z][a-z0-9_]* (it becomes a column name)") }
         if !seen.insert(feature.name).inserted { problem("name", "duplicate name '\(feature.name)'") }

@@ -2,8 +2,8 @@ import FeatureEngine
 import Live
 import Logging
 import MarketData
-import Prometheus
 import Metadata
+import Prometheus
 import ServiceLifecycle
 import ServiceRuntime
 

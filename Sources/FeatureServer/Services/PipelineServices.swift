@@ -68,9 +68,12 @@ struct StoreCommitService: Service, CustomStringConvertible {
     private func writeDeadLetters() async {
         let letters = await pipeline.takeDeadLetters()
         for letter in letters where letter.logIndividually {
-            logger.warning("malformed message dead-lettered", metadata: [
-                "error": .string(letter.error.description), "trace_id": .string(letter.error.traceId ?? "-"),
-                "source": .string(letter.source)])
+            logger.warning(
+                "malformed message dead-lettered",
+                metadata: [
+                    "error": .string(letter.error.description), "trace_id": .string(letter.error.traceId ?? "-"),
+                    "source": .string(letter.source),
+                ])
         }
         guard !letters.isEmpty else { return }
         let directory = store.layout.deadLetterDirectory
@@ -116,12 +119,15 @@ struct HousekeepingService: Service, CustomStringConvertible {
             return (expired, removed)
         }
         if !expired.isEmpty {
-            logger.notice("retention deleted expired partitions", metadata: [
-                "partitions": .stringConvertible(removed.partitions), "days": .stringConvertible(removed.dates.count),
-                "from": .string(removed.dates.first ?? "-"), "to": .string(removed.dates.last ?? "-"),
-                "events": .stringConvertible(removed.events), "rows": .stringConvertible(removed.rows),
-                "unreadable_files": .stringConvertible(removed.unreadableFiles),
-                "retention_days": .stringConvertible(retentionDays), "summary": .string(removed.description)])
+            logger.notice(
+                "retention deleted expired partitions",
+                metadata: [
+                    "partitions": .stringConvertible(removed.partitions), "days": .stringConvertible(removed.dates.count),
+                    "from": .string(removed.dates.first ?? "-"), "to": .string(removed.dates.last ?? "-"),
+                    "events": .stringConvertible(removed.events), "rows": .stringConvertible(removed.rows),
+                    "unreadable_files": .stringConvertible(removed.unreadableFiles),
+                    "retention_days": .stringConvertible(retentionDays), "summary": .string(removed.description),
+                ])
         }
         // Engine checkpoints go with their day (a checkpoint of a deleted day would start replays
         // whose events are gone).
@@ -129,15 +135,21 @@ struct HousekeepingService: Service, CustomStringConvertible {
         let checkpoints = self.checkpoints
         let removedCheckpoints = try await Blocking.run { try checkpoints.removeDays(before: firstKept) }
         if removedCheckpoints > 0 {
-            logger.notice("retention deleted engine checkpoints", metadata: [
-                "files": .stringConvertible(removedCheckpoints), "before": .string(firstKept)])
+            logger.notice(
+                "retention deleted engine checkpoints",
+                metadata: [
+                    "files": .stringConvertible(removedCheckpoints), "before": .string(firstKept),
+                ])
         }
         // Yesterday's and older partitions no longer grow: merge their small files.
         let today = Time.formatDate(now)
         let report = try await Blocking.runCancellable { isCancelled in try store.compact(before: today, isCancelled: isCancelled) }
         if report.partitions > 0 {
-            logger.info("compacted partitions", metadata: [
-                "partitions": .stringConvertible(report.partitions), "files": .stringConvertible(report.filesMerged)])
+            logger.info(
+                "compacted partitions",
+                metadata: [
+                    "partitions": .stringConvertible(report.partitions), "files": .stringConvertible(report.filesMerged),
+                ])
         }
     }
 }

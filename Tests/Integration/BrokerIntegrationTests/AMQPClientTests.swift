@@ -1,7 +1,7 @@
-import TestSupport
 import AMQP
 import Foundation
 import ServiceTestSupport
+import TestSupport
 import Testing
 
 /// The broker these tests talk to: a real RabbitMQ started by `scripts/rabbitmq.sh start`
@@ -17,7 +17,9 @@ func brokerURL() throws -> AMQPConfiguration {
 func uniqueQueue(_ name: String) -> String { "test.\(name).\(UInt32.random(in: 0...UInt32.max))" }
 
 /// The gateway's queue arguments (interfaces.md §1).
-let gatewayArguments: AMQPTable = ["x-message-ttl": .int64(86_400_000), "x-max-length": .int64(100_000), "x-overflow": .string("drop-head")]
+let gatewayArguments: AMQPTable = [
+    "x-message-ttl": .int64(86_400_000), "x-max-length": .int64(100_000), "x-overflow": .string("drop-head"),
+]
 
 @Suite(.serialized) struct AMQPTests {
     @Test func parsesURLs() throws {
@@ -38,8 +40,9 @@ let gatewayArguments: AMQPTable = ["x-message-ttl": .int64(86_400_000), "x-max-l
         let queue = uniqueQueue("roundtrip")
         try await channel.queueDeclare(queue, durable: true, arguments: gatewayArguments)
         try await channel.confirmSelect()
-        let properties = AMQPProperties(contentType: "application/json", headers: ["trace_id": .string("t-1"), "n": .int64(7)],
-                                        deliveryMode: 2, correlationId: "c-9", messageId: "m-1", timestamp: 1_764_000_000, appId: "tests")
+        let properties = AMQPProperties(
+            contentType: "application/json", headers: ["trace_id": .string("t-1"), "n": .int64(7)],
+            deliveryMode: 2, correlationId: "c-9", messageId: "m-1", timestamp: 1_764_000_000, appId: "tests")
         for i in 0..<50 { try await channel.publish(Array("{\"i\":\(i)}".utf8), routingKey: queue, properties: properties) }
         let consumer = try await connection.openChannel()
         let (_, deliveries) = try await consumer.consume(queue: queue)
@@ -171,7 +174,6 @@ let gatewayArguments: AMQPTable = ["x-message-ttl": .int64(86_400_000), "x-max-l
     }
 }
 
-
 func brokerControl(_ command: String) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/bash")
@@ -195,9 +197,11 @@ func brokerControl(_ command: String) throws {
         try await publisher.close()
 
         let failures = NIOFailures()
-        let consumer = AMQPReconnectingConsumer(configuration: configuration, queues: [queue], prefetch: 20,
-                                                initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1),
-                                                onFailure: { _, _ in failures.increment() }) { channel in
+        let consumer = AMQPReconnectingConsumer(
+            configuration: configuration, queues: [queue], prefetch: 20,
+            initialBackoff: .milliseconds(100), maximumBackoff: .seconds(1),
+            onFailure: { _, _ in failures.increment() }
+        ) { channel in
             try await channel.queueDeclare(queue, durable: true, arguments: gatewayArguments)
         }
         // The consuming loop runs in its own task so that a deadline can cancel it.

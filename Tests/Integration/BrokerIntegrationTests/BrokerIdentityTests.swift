@@ -1,15 +1,15 @@
-import TestSupport
 import AMQP
-import FeatureEngine
 import API
+import FeatureEngine
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
+import Live
 import Logging
 import MarketData
+import Offline
 import RawStore
+import ServiceRuntime
+import TestSupport
 import Testing
 
 /// The private test broker (scripts/rabbitmq.sh) with the service's queues declared and

@@ -1,19 +1,19 @@
-import TestSupport
 import AMQP
-import FeatureEngine
 import API
+import FeatureEngine
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Live
 import Logging
 import MarketData
+import Offline
 import RawStore
+import ServiceRuntime
 import ServiceTestSupport
+import TestSupport
 import Testing
 
 /// Through a real RabbitMQ: the poison messages are dead-lettered and acked, consumption goes
@@ -36,14 +36,17 @@ import Testing
         try await channel.confirmSelect()
         var good = 0
         for (index, (body, _)) in Hostile.poison.enumerated() {
-            let queue = body.contains("\"kline\"") ? "ws-gateway.kline" : body.contains("\"position\"") ? "ws-gateway.position" : "ws-gateway.trade"
-            try await channel.publish(Array(Hostile.trade("ETHUSDT", time: "176406480\(index)000", id: "g\(index)").utf8),
-                                      routingKey: "ws-gateway.trade", properties: .persistentJSON)
+            let queue =
+                body.contains("\"kline\"") ? "ws-gateway.kline" : body.contains("\"position\"") ? "ws-gateway.position" : "ws-gateway.trade"
+            try await channel.publish(
+                Array(Hostile.trade("ETHUSDT", time: "176406480\(index)000", id: "g\(index)").utf8),
+                routingKey: "ws-gateway.trade", properties: .persistentJSON)
             try await channel.publish(Array(body.utf8), routingKey: queue, properties: .persistentJSON)
             good += 1
         }
-        try await channel.publish(Array(Hostile.trade("ETHUSDT", time: "1764064809000", id: "last").utf8),
-                                  routingKey: "ws-gateway.trade", properties: .persistentJSON)
+        try await channel.publish(
+            Array(Hostile.trade("ETHUSDT", time: "1764064809000", id: "last").utf8),
+            routingKey: "ws-gateway.trade", properties: .persistentJSON)
         good += 1
         for _ in 0..<250 {
             let counters = await pipeline.counters

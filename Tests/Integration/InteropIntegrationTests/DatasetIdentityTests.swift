@@ -1,16 +1,16 @@
-import TestSupport
+import API
 import Datasets
 import FeatureEngine
-import API
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
+import Live
 import MarketData
+import Offline
 import Parquet
 import RawStore
+import ServiceRuntime
 import ServiceTestSupport
+import TestSupport
 import Testing
 
 @Suite struct DatasetIdentityTests {
@@ -33,19 +33,26 @@ import Testing
         try await pipeline.sync()
         await pipeline.finish()
         var live: [Nanos: FeatureVector] = [:]
-        for await publication in pipeline.publications where publication.vector.symbol == "ETHUSDT" { live[publication.vector.ts] = publication.vector }
+        for await publication in pipeline.publications where publication.vector.symbol == "ETHUSDT" {
+            live[publication.vector.ts] = publication.vector
+        }
         try store.flush()
 
         let first = envelopes[0].0 / Time.nanosPerSecond * Time.nanosPerSecond
         let second = Time.nanosPerSecond
-        var config = DatasetConfig(symbol: "ETHUSDT", splits: .explicit(periods: [
-            ("train", first + 10 * second, first + 60 * second), ("test", first + 60 * second, first + 80 * second),
-        ], embargo: 0))
+        var config = DatasetConfig(
+            symbol: "ETHUSDT",
+            splits: .explicit(
+                periods: [
+                    ("train", first + 10 * second, first + 60 * second), ("test", first + 60 * second, first + 80 * second),
+                ], embargo: 0))
         config.targets.types = [.return, .direction, .sharpe, .logReturn]
         config.targets.horizons = [5 * second, 10 * second]
         config.targets.volWindow = 10 * second
         let output = root + "/dataset"
-        let manifest = try DatasetBuilder(config: config, registry: registry, store: store, outputDirectory: output, datasetId: "id", createdAt: first).build()
+        let manifest = try DatasetBuilder(
+            config: config, registry: registry, store: store, outputDirectory: output, datasetId: "id", createdAt: first
+        ).build()
         #expect(manifest.splits.map(\.name) == ["train", "test"])
         var compared = 0
         for split in manifest.splits {
@@ -69,4 +76,3 @@ import Testing
         #expect(status == 0, "\(text)")
     }
 }
-

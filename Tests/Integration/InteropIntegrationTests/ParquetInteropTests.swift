@@ -1,11 +1,13 @@
-import TestSupport
 import Foundation
 import Parquet
 import ServiceTestSupport
+import TestSupport
 import Testing
 
 /// JSON for the interop script: values per column (null for nulls), shortest round-trip numbers.
-func expectedJSON(_ schema: ParquetSchema, _ columns: [ParquetColumnData], types: [String: String] = [:], metadata: [String: String] = [:]) -> String {
+func expectedJSON(
+    _ schema: ParquetSchema, _ columns: [ParquetColumnData], types: [String: String] = [:], metadata: [String: String] = [:]
+) -> String {
     func item(_ column: ParquetColumnData, _ row: Int) -> String {
         if column.isNull(row) { return "null" }
         switch column.values {
@@ -44,9 +46,14 @@ let missingParquetCppFiles = ["btcusdt-trades.parquet", "btcusdt-quotes.parquet"
         options.pageRows = 1000
         let (path, _) = try roundTrip(schema, columns, options: options)
         let expected = path + ".json"
-        try expectedJSON(schema, columns, types: ["recv_ts": "timestamp[ns, tz=UTC]", "symbol": "string", "id32": "int32", "buy": "bool",
-                                                  "ratio": "float"],
-                         metadata: ["origin": "test"]).write(toFile: expected, atomically: true, encoding: .utf8)
+        try expectedJSON(
+            schema, columns,
+            types: [
+                "recv_ts": "timestamp[ns, tz=UTC]", "symbol": "string", "id32": "int32", "buy": "bool",
+                "ratio": "float",
+            ],
+            metadata: ["origin": "test"]
+        ).write(toFile: expected, atomically: true, encoding: .utf8)
         let (status, output) = try runInterop(["check", path, expected])
         #expect(status == 0, "\(output)")
     }
@@ -57,7 +64,9 @@ let missingParquetCppFiles = ["btcusdt-trades.parquet", "btcusdt-quotes.parquet"
         try #require(status == 0, "\(output)")
         for name in ["default", "nodict_snappy", "zstd_v2", "brotli_v1", "none_small_groups", "delta"] {
             let reader = try ParquetReader(path: "\(directory)/\(name).parquet")
-            let expected = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(name).json"))) as! [String: Any]
+            let expected =
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(name).json")))
+                as! [String: Any]
             let columns = expected["columns"] as! [String: [Any]]
             let read = try reader.readAll()
             #expect(reader.numRows == 3000, "\(name)")
@@ -86,8 +95,10 @@ let missingParquetCppFiles = ["btcusdt-trades.parquet", "btcusdt-quotes.parquet"
     }
 
     // Skipped, not failed, in a clone without ../shared (third-party data, never copied here).
-    @Test(.enabled(if: missingParquetCppFiles.isEmpty,
-                   "missing \(missingParquetCppFiles.joined(separator: ", ")): real files live in ../shared/data beside the clone"))
+    @Test(
+        .enabled(
+            if: missingParquetCppFiles.isEmpty,
+            "missing \(missingParquetCppFiles.joined(separator: ", ")): real files live in ../shared/data beside the clone"))
     func readsRealFilesFromParquetCpp() throws {
         let trades = try ParquetReader(path: "\(parquetCppData)/btcusdt-trades.parquet")
         #expect(trades.numRows == 2001)
@@ -106,8 +117,12 @@ let missingParquetCppFiles = ["btcusdt-trades.parquet", "btcusdt-quotes.parquet"
 
 @Suite struct ParquetEdgeCaseInteropTests {
     @Test func anAllNullDictionaryColumnWrittenPlainIsReadByPyarrow() throws {
-        let schema = ParquetSchema([.string("s", optional: true), ParquetColumn(name: "d", type: .double, optional: true, encoding: .rleDictionary)])
-        let columns = [ParquetColumnData(.string(["", ""]), validity: [false, false]), ParquetColumnData(.double([0, 0]), validity: [false, false])]
+        let schema = ParquetSchema([
+            .string("s", optional: true), ParquetColumn(name: "d", type: .double, optional: true, encoding: .rleDictionary),
+        ])
+        let columns = [
+            ParquetColumnData(.string(["", ""]), validity: [false, false]), ParquetColumnData(.double([0, 0]), validity: [false, false]),
+        ]
         let (path, _) = try roundTrip(schema, columns, options: ParquetWriterOptions())
         let expected = path + ".json"
         try expectedJSON(schema, columns).write(toFile: expected, atomically: true, encoding: .utf8)

@@ -1,13 +1,13 @@
-import TestSupport
 import API
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
+import Live
 import MarketData
+import Offline
 import RawStore
+import ServiceRuntime
 import ServiceTestSupport
+import TestSupport
 import Testing
 
 @Suite(.serialized) struct CrashTests {
@@ -75,6 +75,6 @@ import Testing
         try rerun.run()
         rerun.waitUntilExit()
         #expect(rerun.terminationStatus == 0)
-        #expect(try storedEvents(root) .count == events.count)
+        #expect(try storedEvents(root).count == events.count)
     }
 }

@@ -1,18 +1,19 @@
-import TestSupport
-import FeatureEngine
 import API
+import FeatureEngine
 import FeatureServer
-import Live
-import Offline
-import ServiceRuntime
 import Foundation
+import Live
+import MarketData
+import Offline
+import RawStore
+import ServiceRuntime
+import ServiceTestSupport
+import TestSupport
+import Testing
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import MarketData
-import RawStore
-import ServiceTestSupport
-import Testing
 
 /// features.md §1, quiet symbols, end to end: `serve` on a store whose last event is a year
 /// old must not close a year of grid points (it once ran for minutes at 11 GB and ignored SIGTERM).
@@ -20,8 +21,9 @@ import Testing
     /// The resident set of a process, in MiB (Linux).
     func residentMiB(_ pid: Int32) -> Double? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return nil }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return nil }
         return kb / 1024
     }
 
@@ -38,10 +40,11 @@ import Testing
             let store = try RawStore(root: root, format: ParquetFormat())
             var simulator = MarketSimulator(seed: 5, start: yearAgo, eventsPerSecond: 100, depth: 10)
             var stamper = Stamper()
-            store.append((0..<6_000).map { _ in
-                let (time, event) = simulator.nextEvent()
-                return stamper.stamp(event, at: time)
-            })
+            store.append(
+                (0..<6_000).map { _ in
+                    let (time, event) = simulator.nextEvent()
+                    return stamper.stamp(event, at: time)
+                })
             try store.sync()
             try store.flush()
         }

@@ -1,16 +1,17 @@
-import TestSupport
 import API
 import FeatureServer
+import Foundation
 import Live
+import MarketData
 import Offline
 import ServiceRuntime
-import Foundation
+import ServiceTestSupport
+import TestSupport
+import Testing
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import MarketData
-import ServiceTestSupport
-import Testing
 
 /// `GET /health` on loopback: the status code and body.
 func getHealth(port: Int) async throws -> (status: Int, body: String) {
@@ -29,12 +30,16 @@ func getHealth(port: Int) async throws -> (status: Int, body: String) {
         try #require(FileManager.default.isExecutableFile(atPath: executable), "build the executable first (scripts/test.sh does)")
         let (recording, _) = try writeRecording(events: 2_000, seed: 17)
         let data = scratchDirectory()
-        let service = try ServiceProcess(["serve", "--replay", recording, "--speed", "0", "--host", "127.0.0.1", "--port", "0",
-                                          "--data-dir", data], environment: Self.environment, scratch: data)
+        let service = try ServiceProcess(
+            [
+                "serve", "--replay", recording, "--speed", "0", "--host", "127.0.0.1", "--port", "0",
+                "--data-dir", data,
+            ], environment: Self.environment, scratch: data)
         let listening = try await service.waitForLog("HTTP API listening")
-        let port = try #require(listening?["port"].flatMap { value -> Int? in
-            if case .string(let text) = value { return Int(text) } else { return nil }
-        }, "\(service.standardError)")
+        let port = try #require(
+            listening?["port"].flatMap { value -> Int? in
+                if case .string(let text) = value { return Int(text) } else { return nil }
+            }, "\(service.standardError)")
         let finished = try await service.waitForLog("replay finished")
         #expect(finished?["lines"] == .string("2000"), "\(service.standardError)")
         // Long enough for a service that stops after its feed to have gone.
@@ -54,8 +59,11 @@ func getHealth(port: Int) async throws -> (status: Int, body: String) {
         try #require(FileManager.default.isExecutableFile(atPath: executable), "build the executable first (scripts/test.sh does)")
         let (recording, events) = try writeRecording(events: 2_000, seed: 18)
         let data = scratchDirectory()
-        let service = try ServiceProcess(["serve", "--replay", recording, "--speed", "0", "--exit-after-replay", "--host", "127.0.0.1",
-                                          "--port", "0", "--data-dir", data], environment: Self.environment, scratch: data)
+        let service = try ServiceProcess(
+            [
+                "serve", "--replay", recording, "--speed", "0", "--exit-after-replay", "--host", "127.0.0.1",
+                "--port", "0", "--data-dir", data,
+            ], environment: Self.environment, scratch: data)
         #expect(try await service.waitForExit() == 0, "\(service.standardError)")
         #expect(try await service.waitForLog("replay finished") != nil, "\(service.standardError)")
         #expect(try await service.waitForLog("feature-service stopped; raw store flushed") != nil, "\(service.standardError)")

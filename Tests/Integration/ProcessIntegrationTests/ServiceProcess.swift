@@ -1,8 +1,8 @@
-import TestSupport
 import Foundation
-import ServiceTestSupport
 import MarketData
 import NIOConcurrencyHelpers
+import ServiceTestSupport
+import TestSupport
 
 /// The built `feature-service` run as a user runs it, its JSON log lines (stderr) collected as they come.
 final class ServiceProcess {
