@@ -54,13 +54,15 @@ public enum EngineReplay {
         emit: (FeatureVector) throws -> Void
     ) throws -> Stats {
         var stats = Stats()
-        var start = try open(store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: from, lookback: registry.lookback)
+        let start = try open(store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: from, lookback: registry.lookback)
         stats.startedFrom = start.checkpoint?.at
         stats.skippedCheckpoints = start.skipped.count
         var engine = FeatureEngine(registry: registry, gridStep: gridStep)
         if let checkpoint = start.checkpoint { engine.restore(checkpoint) }
         var failure: (any Error)?
-        while let event = try start.events.next() {
+        // Decoding on a second core, ahead of the engine.
+        let events = PrefetchingReplay(start.events)
+        while let event = try events.next() {
             stats.events += 1
             engine.apply(event) { vector in
                 guard failure == nil, vector.ts >= from, vector.ts < to else { return }
@@ -83,13 +85,14 @@ public enum EngineReplay {
         now: Nanos, throughSeq: Int64 = .max, isCancelled: () -> Bool = { false }
     ) throws -> Stats {
         var stats = Stats()
-        var start = try open(
+        let start = try open(
             store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: now,
             lookback: engine.plan.registry.lookback)
         stats.startedFrom = start.checkpoint?.at
         stats.skippedCheckpoints = start.skipped.count
         if let checkpoint = start.checkpoint { engine.restore(checkpoint) }
-        while let event = try start.events.next(), event.seq <= throughSeq {
+        let events = PrefetchingReplay(start.events)
+        while let event = try events.next(), event.seq <= throughSeq {
             engine.apply(event)
             stats.events += 1
             if stats.events % 65_536 == 0, isCancelled() { break }

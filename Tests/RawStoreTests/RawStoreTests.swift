@@ -137,3 +137,40 @@ func drain(_ replay: consuming StoreReplay) throws -> [MarketEvent] {
         #expect(try store.compact(before: date).partitions == 0)
     }
 }
+
+@Suite struct PrefetchingReplayTests {
+    /// Decoding ahead on another thread hands over the same events in the same order, across
+    /// many small batches and a bounded queue, and ends where the plain replay ends.
+    @Test(arguments: [(batch: 1, depth: 1), (batch: 7, depth: 2), (batch: 8_192, depth: 4)])
+    func theSameEventsInTheSameOrder(batch: Int, depth: Int) throws {
+        let root = scratchDirectory()
+        let store = try RawStore(root: root, format: ParquetFormat())
+        let events = storedStream(count: 1_000)
+        store.append(events)
+        try store.sync()
+        try store.flush()
+        for symbol in ["BTCUSDT", "ETHUSDT"] {
+            let plain = try drain(try store.replay(symbol: symbol, from: .min, to: .max))
+            let ahead = PrefetchingReplay(try store.replay(symbol: symbol, from: .min, to: .max), batch: batch, depth: depth)
+            var read: [MarketEvent] = []
+            while let event = try ahead.next() { read.append(event) }
+            #expect(read == plain)
+            #expect(try ahead.next() == nil, "stays at the end")
+            #expect(read.count == events.filter { $0.symbol == symbol }.count)
+        }
+    }
+
+    /// A caller that stops early releases the replay; the decoding thread stops with it
+    /// (nothing waits on it: this returns).
+    @Test func stoppingEarlyReleasesTheDecoder() throws {
+        let root = scratchDirectory()
+        let store = try RawStore(root: root, format: ParquetFormat())
+        store.append(storedStream(count: 2_000))
+        try store.sync()
+        try store.flush()
+        for _ in 0..<20 {
+            let ahead = PrefetchingReplay(try store.replay(symbol: "BTCUSDT", from: .min, to: .max), batch: 5, depth: 1)
+            #expect(try ahead.next() != nil)
+        }
+    }
+}
