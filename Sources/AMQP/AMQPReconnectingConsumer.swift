@@ -47,58 +47,66 @@ public struct AMQPReconnectingConsumer: Sendable {
     public func deliveries() -> AsyncStream<AMQPDelivery> {
         let (stream, continuation) = AsyncStream.makeStream(of: AMQPDelivery.self, bufferingPolicy: .unbounded)
         let task = Task {
-            var attempt = 0
-            var generator = SystemRandomNumberGenerator()
-            while !Task.isCancelled {
-                var open: AMQPConnection?
-                do {
-                    let connection = try await AMQPConnection.connect(configuration)
-                    open = connection
-                    attempt = 0
-                    var present: [String] = []
-                    for queue in optionalQueues {
-                        // A passive declare of a missing queue closes its channel: use a scratch one.
-                        let probe = try await connection.openChannel()
-                        do {
-                            try await probe.queueDeclare(queue, passive: true)
-                            present.append(queue)
-                            try await probe.close()
-                        } catch AMQPError.channelClosed(404, _, _, _) {
-                            onFailure(
-                                AMQPError.channelClosed(
-                                    code: 404, text: "optional queue \(queue) does not exist: not consumed", classId: 50, methodId: 10), 0)
-                        }
-                    }
-                    let channel = try await connection.openChannel()
-                    try await setup(channel)
-                    try await channel.basicQos(prefetchCount: prefetch)
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        for queue in queues + present {
-                            let (_, deliveries) = try await channel.consume(queue: queue)
-                            group.addTask {
-                                for try await delivery in deliveries { continuation.yield(delivery) }
-                                throw AMQPError.connectionLost("consumer of \(queue) ended")
-                            }
-                        }
-                        try await group.next()
-                    }
-                } catch {
-                    // Whatever ended this round (cancellation, a channel error, a lost link), the
-                    // connection goes with it: a live one left behind would keep a consumer that
-                    // takes deliveries and never acks them.
-                    if let open { try? await open.close() }
-                    if Task.isCancelled { break }
-                    attempt += 1
-                    onFailure(error, attempt)
-                    let base = initialBackoff * Int(1 << min(attempt - 1, 16))
-                    let capped = min(base, maximumBackoff)
-                    let jitter = Double.random(in: 0.5...1.0, using: &generator)
-                    try? await Task.sleep(for: capped * jitter)
-                }
-            }
+            await run { delivery in continuation.yield(delivery) }
             continuation.finish()
         }
         continuation.onTermination = { _ in task.cancel() }
         return stream
+    }
+
+    /// Consumes every queue, across reconnects, until the calling task is cancelled, handing each
+    /// delivery to `handle` on the task that reads its queue: one task per queue, no stream in
+    /// between (each hop between tasks is latency on a busy machine). Deliveries of one queue are
+    /// handled one at a time, in order; different queues are handled concurrently.
+    public func run(handle: @escaping @Sendable (AMQPDelivery) async -> Void) async {
+        var attempt = 0
+        var generator = SystemRandomNumberGenerator()
+        while !Task.isCancelled {
+            var open: AMQPConnection?
+            do {
+                let connection = try await AMQPConnection.connect(configuration)
+                open = connection
+                attempt = 0
+                var present: [String] = []
+                for queue in optionalQueues {
+                    // A passive declare of a missing queue closes its channel: use a scratch one.
+                    let probe = try await connection.openChannel()
+                    do {
+                        try await probe.queueDeclare(queue, passive: true)
+                        present.append(queue)
+                        try await probe.close()
+                    } catch AMQPError.channelClosed(404, _, _, _) {
+                        onFailure(
+                            AMQPError.channelClosed(
+                                code: 404, text: "optional queue \(queue) does not exist: not consumed", classId: 50, methodId: 10), 0)
+                    }
+                }
+                let channel = try await connection.openChannel()
+                try await setup(channel)
+                try await channel.basicQos(prefetchCount: prefetch)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for queue in queues + present {
+                        let (_, deliveries) = try await channel.consume(queue: queue)
+                        group.addTask {
+                            for try await delivery in deliveries { await handle(delivery) }
+                            throw AMQPError.connectionLost("consumer of \(queue) ended")
+                        }
+                    }
+                    try await group.next()
+                }
+            } catch {
+                // Whatever ended this round (cancellation, a channel error, a lost link), the
+                // connection goes with it: a live one left behind would keep a consumer that
+                // takes deliveries and never acks them.
+                if let open { try? await open.close() }
+                if Task.isCancelled { break }
+                attempt += 1
+                onFailure(error, attempt)
+                let base = initialBackoff * Int(1 << min(attempt - 1, 16))
+                let capped = min(base, maximumBackoff)
+                let jitter = Double.random(in: 0.5...1.0, using: &generator)
+                try? await Task.sleep(for: capped * jitter)
+            }
+        }
     }
 }

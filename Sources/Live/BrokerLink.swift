@@ -81,8 +81,12 @@ public final class BrokerLink: Sendable {
             })
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.commitLoop() }
-            for await delivery in consumer.deliveries() {
-                await pipeline.ingest(delivery.body, receivedAt: clock.now())
+            // Each queue's task decodes its deliveries itself (pure work, off the pipeline's actor,
+            // in parallel with it) and hands the result over: one hop per message.
+            let pipeline = self.pipeline
+            await consumer.run { [self] delivery in
+                let decoded = EnvelopeDecoder.decodeResult(delivery.body)
+                await pipeline.ingest(decoded, body: delivery.body, receivedAt: clock.now())
                 pending.withLock { $0.append(delivery) }
             }
             group.cancelAll()

@@ -114,16 +114,24 @@ public actor LivePipeline {
     /// be decoded is counted and kept as a dead letter (within the daily bounds), never fatal.
     @discardableResult
     public func ingest(_ body: some Collection<UInt8>, receivedAt now: Nanos, source: String = "broker") -> Outcome {
-        let message: DecodedMessage
-        do {
-            message = try EnvelopeDecoder.decode(body)
-        } catch {
+        ingest(EnvelopeDecoder.decodeResult(body), body: body, receivedAt: now, source: source)
+    }
+
+    /// Processes a message body the caller already decoded (the broker's consumer tasks decode
+    /// off this actor, in parallel with it); `body` is kept as a dead letter when `decoded` failed.
+    @discardableResult
+    public func ingest(
+        _ decoded: Result<DecodedMessage, DecodeError>, body: some Collection<UInt8>, receivedAt now: Nanos, source: String = "broker"
+    ) -> Outcome {
+        switch decoded {
+        case .success(let message):
+            return ingest(events: message.events, receivedAt: now)
+        case .failure(let error):
             counters.malformed += 1
             metrics.malformed.increment()
             countLetter(deadLetters.add(error, body: body, at: now, source: source, logIndividually: true))
             return .malformed(error)
         }
-        return ingest(events: message.events, receivedAt: now)
     }
 
     /// What a batch of lines did: events accepted, lines refused, and the first few errors.

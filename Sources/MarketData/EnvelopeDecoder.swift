@@ -34,6 +34,11 @@ public enum EnvelopeDecoder {
         return try decode(root)
     }
 
+    /// ``decode(_:)`` as a value: the message, or the error naming what is wrong.
+    public static func decodeResult(_ bytes: some Collection<UInt8>) -> Result<DecodedMessage, DecodeError> {
+        do throws(DecodeError) { return .success(try decode(bytes)) } catch { return .failure(error) }
+    }
+
     /// Decodes one message body given as text.
     public static func decode(text: some StringProtocol) throws(DecodeError) -> DecodedMessage {
         try decode(Array(text.utf8))
