@@ -155,6 +155,9 @@ let package = Package(
         .executableTarget(
             name: "LatencyBenchmark", dependencies: ["AMQP", "MarketData", "FeatureServer", "Live", "Offline", "ServiceRuntime"],
             path: "Benchmarks/LatencyBenchmark", swiftSettings: strict),
+        .executableTarget(
+            name: "MemoryBenchmark", dependencies: ["Live", "Offline", "RawStore", "EngineHistory", "FeatureEngine", "MarketData"],
+            path: "Benchmarks/MemoryBenchmark", swiftSettings: strict),
         .executableTarget(name: "ParquetBenchmark", dependencies: ["Parquet"], path: "Benchmarks/ParquetBenchmark", swiftSettings: strict),
 
         // Unit tests: no servers, no Python, no child processes; `scripts/test.sh --unit` runs them anywhere in seconds.

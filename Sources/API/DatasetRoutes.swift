@@ -117,7 +117,9 @@ enum Tar {
             octal(0, at: 108, width: 8)
             octal(0, at: 116, width: 8)
             octal(data.count, at: 124, width: 12)
-            octal(Int(Date().timeIntervalSince1970), at: 136, width: 12)
+            // The file's own modification time, as tar does (not the time of the download).
+            let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
+            octal(Int(modified?.timeIntervalSince1970 ?? 0), at: 136, width: 12)
             put("        ", at: 148, width: 8)
             header[156] = UInt8(ascii: "0")
             put("ustar", at: 257, width: 6)

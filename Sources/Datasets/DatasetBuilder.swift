@@ -77,7 +77,7 @@ public struct DatasetBuilder {
     /// Runs the build. `progress` is called every few hundred thousand events; `isCancelled`
     /// is polled as often.
     public func build(progress: (Progress) -> Void = { _ in }, isCancelled: () -> Bool = { false }) throws -> DatasetManifest {
-        let started = Date()
+        let started = ContinuousClock.now
         let problems = config.validationProblems()
         guard problems.isEmpty else { throw DatasetBuildError.invalid(DatasetConfigError(problems: problems)) }
         if let wanted = config.registryVersion, wanted != registry.version {
@@ -237,7 +237,7 @@ public struct DatasetBuilder {
             id: datasetId, config: config, registry: registry, sink: sink, files: files,
             coverage: coverage, missingPeriods: missing.periods, quietPeriods: quietPeriods,
             leakage: leakage, eventsRead: eventsRead, droppedAtEnd: rowsDroppedAtEnd,
-            lastGrid: lastGrid, buildSeconds: Date().timeIntervalSince(started), createdAt: createdAt)
+            lastGrid: lastGrid, buildSeconds: Double((ContinuousClock.now - started) / .milliseconds(1)) / 1000, createdAt: createdAt)
         try manifest.json.write(toFile: "\(outputDirectory)/manifest.json", atomically: true, encoding: .utf8)
         return manifest
     }

@@ -44,18 +44,19 @@ struct DatasetCommand: ParsableCommand {
             let store = try RawStore(root: dataDir, format: ParquetFormat())
             let id = "ds-" + UUID().uuidString.lowercased().prefix(8)
             let directory = output ?? "\(dataDir)/datasets/\(id)"
-            let started = Date()
-            var lastDraw = Date.distantPast
+            // Durations for the progress bar: a monotonic clock (the wall clock may step).
+            let started = ContinuousClock.now
+            var lastDraw = started - .seconds(1)
             let builder = DatasetBuilder(
                 config: parsed, registry: registry, store: store, outputDirectory: directory,
                 datasetId: String(id), createdAt: SystemClock().now())
             do {
                 let manifest = try builder.build(progress: { progress in
-                    guard Date().timeIntervalSince(lastDraw) > 0.2 || progress.fraction >= 1 else { return }
-                    lastDraw = Date()
+                    guard ContinuousClock.now - lastDraw > .milliseconds(200) || progress.fraction >= 1 else { return }
+                    lastDraw = ContinuousClock.now
                     let width = 30
                     let filled = Int(progress.fraction * Double(width))
-                    let elapsed = Date().timeIntervalSince(started)
+                    let elapsed = (ContinuousClock.now - started) / .seconds(1)
                     let eta = progress.fraction > 0.01 ? elapsed / progress.fraction - elapsed : 0
                     let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
                     FileHandle.standardError.write(
