@@ -3,7 +3,9 @@
 // broker, publishes book updates for 10 symbols into ws-gateway.orderbook with a unique
 // trace id each, consumes features.live, and matches each vector to the update that
 // triggered it (the vector carries the update's trace id). Reports p50/p95/p99/max at the
-// realistic rate (10 symbols x 70 msgs/s) and at the highest rate this machine sustains.
+// realistic rate (10 symbols x 70 msgs/s) and at the highest rate this machine sustains, the
+// service's own flat-out rate (vectors back per second), and the broker's ceiling measured the
+// same way with a plain consumer.
 import AMQP
 import FeatureServer
 import Foundation
@@ -52,12 +54,16 @@ final class Book: @unchecked Sendable {
     let lock = NSLock()
     var sent: [String: Double] = [:]
     var latencies: [Double] = []
+    var lastReceived = 0.0
     func publish(_ id: String, _ t: Double) { lock.lock(); sent[id] = t; lock.unlock() }
     func receive(_ id: String, _ t: Double) {
         lock.lock()
         if let s = sent.removeValue(forKey: id) { latencies.append((t - s) * 1000) }
+        lastReceived = t
         lock.unlock()
     }
+    /// Vectors matched so far in this phase, and when the last one arrived.
+    var progress: (count: Int, last: Double) { lock.lock(); defer { lock.unlock() }; return (latencies.count, lastReceived) }
     func take() -> [Double] { lock.lock(); defer { latencies = []; sent = [:]; lock.unlock() }; return latencies }
 }
 let book = Book()
@@ -84,7 +90,9 @@ mix.tickers = 0
 var simulator = MarketSimulator(seed: 1, symbols: symbols, start: 0, eventsPerSecond: 70, depth: 50, mix: mix)
 var counter = 0
 
-@MainActor func run(rate: Double?, seconds: Double) async throws -> (sent: Int, elapsed: Double) {
+@MainActor func run(
+    rate: Double?, seconds: Double, routingKey: String = "ws-gateway.orderbook"
+) async throws -> (sent: Int, elapsed: Double) {
     let start = now()
     var sent = 0
     while now() - start < seconds {
@@ -98,7 +106,7 @@ var counter = 0
         event.traceId = "lat-\(counter)"
         let body = GatewayEnvelope.encode(event, eventId: "e\(counter)")
         book.publish("lat-\(counter)", now())
-        try await channel.publish(Array(body.utf8), routingKey: "ws-gateway.orderbook", properties: .persistentJSON)
+        try await channel.publish(Array(body.utf8), routingKey: routingKey, properties: .persistentJSON)
         sent += 1
     }
     return (sent, now() - start)
@@ -142,9 +150,61 @@ let reloadCount = await reloads.value
 try await Task.sleep(for: .seconds(1))
 report(
     "realistic during registry reloads (\(reloadCount) reloads, one every 2 s)", sent: duringReloads.sent, elapsed: duringReloads.elapsed)
+let maximumStart = now()
 let maximum = try await run(rate: nil, seconds: 10)
-try await Task.sleep(for: .seconds(2))
+// The service's own rate: vectors back per second until it has caught up (or 60 s more).
+var settled = book.progress
+for _ in 0..<120 {
+    try await Task.sleep(for: .milliseconds(500))
+    let current = book.progress
+    if current.count == settled.count && current.count > 0 { break }
+    settled = current
+}
+let serviceRate = Double(settled.count) / max(settled.last - maximumStart, 1e-9)
 report("maximum (publish as fast as possible)", sent: maximum.sent, elapsed: maximum.elapsed)
+print(
+    String(
+        format: "service, flat out: %d vectors back in %.1f s: %.0f msgs/s end to end", settled.count, settled.last - maximumStart,
+        serviceRate))
+
+// The broker's own ceiling, measured the same way: the same publisher and bodies into a queue
+// with the gateway's arguments, drained by a plain consumer that acks each delivery (prefetch
+// 2000, as the service) and does nothing else.
+try await adminChannel.queueDeclare("bench.ceiling", durable: true, arguments: BrokerLink.gatewayArguments)
+try await adminChannel.queuePurge("bench.ceiling")
+final class Drain: @unchecked Sendable {
+    let lock = NSLock()
+    var count = 0
+    var last = 0.0
+    func got(_ t: Double) { lock.lock(); count += 1; last = t; lock.unlock() }
+    var state: (count: Int, last: Double) { lock.lock(); defer { lock.unlock() }; return (count, last) }
+}
+let drain = Drain()
+let plain = try await AMQPConnection.connect(configuration)
+let plainChannel = try await plain.openChannel()
+try await plainChannel.basicQos(prefetchCount: 2000)
+let (_, plainDeliveries) = try await plainChannel.consume(queue: "bench.ceiling")
+let draining = Task {
+    do {
+        for try await delivery in plainDeliveries {
+            drain.got(now())
+            delivery.channel.ack(deliveryTag: delivery.deliveryTag)
+        }
+    } catch {}
+}
+let ceilingStart = now()
+let ceiling = try await run(rate: nil, seconds: 10, routingKey: "bench.ceiling")
+for _ in 0..<120 where drain.state.count < ceiling.sent { try await Task.sleep(for: .milliseconds(500)) }
+let drained = drain.state
+print(
+    String(
+        format: "broker ceiling (plain consumer, acks each): %d published in %.1f s (%.0f msgs/s), %d consumed in %.1f s: %.0f msgs/s",
+        ceiling.sent, ceiling.elapsed, Double(ceiling.sent) / ceiling.elapsed, drained.count, drained.last - ceilingStart,
+        Double(drained.count) / max(drained.last - ceilingStart, 1e-9)))
+print(String(format: "service / broker ceiling: %.2f", serviceRate / (Double(drained.count) / max(drained.last - ceilingStart, 1e-9))))
+draining.cancel()
+try await adminChannel.queueDelete("bench.ceiling")
+try await plain.close()
 receiving.cancel()
 try await publisher.close()
 try await subscriber.close()
