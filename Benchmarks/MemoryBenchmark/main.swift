@@ -55,6 +55,7 @@ func run() async throws {
     var nextCommit = start + Time.nanosPerSecond
     var nextQuality = start + 10 * Time.nanosPerSecond
     var nextReport = start
+    var nextRoll = start + 5 * 60 * Time.nanosPerSecond
     let reportStep = 60 * Time.nanosPerSecond
     var messages = 0
     let wallStart = wallSeconds()
@@ -78,8 +79,13 @@ func run() async throws {
             _ = await pipeline.takeQualityBuckets(endedBy: time)
             nextQuality += 10 * Time.nanosPerSecond
         }
+        if time >= nextRoll {
+            // As serve's store-commit service: the log is rolled into Parquet every 5 minutes
+            // (and sooner when a segment reaches its size limit).
+            try store.flush()
+            nextRoll += 5 * 60 * Time.nanosPerSecond
+        }
         if time >= nextReport {
-            if nextReport > start { try store.flush() }
             print(
                 String(
                     format: "%10d | %8d | %7.1f | %6.1f", Int((time - start) / (60 * Time.nanosPerSecond)), messages, memoryMiB("VmRSS"),

@@ -111,16 +111,24 @@ public final class RawStore: Sendable {
     }
 
     private func convert(_ segment: WriteAheadLog.Segment) throws {
-        let events = try WriteAheadLog.readSegment(segment.path).events
+        // Memory: the segment's events are moved into their groups (not copied), and each group is
+        // released once its file is written, so the peak is one segment plus one group's columns.
+        var events = try WriteAheadLog.readSegment(segment.path).events
+        var sequences: [String: SequencePoint] = [:]
+        for event in events { sequences[event.symbol] = SequencePoint(recvTs: event.recvTs, seq: event.seq) }
         var groups: [String: (type: EventType, symbol: String, date: String, events: [MarketEvent])] = [:]
-        for event in events {
-            let date = Time.formatDate(event.recvTs)
-            let key = "\(event.type.rawValue)|\(event.symbol)|\(date)"
-            groups[key, default: (event.type, event.symbol, date, [])].events.append(event)
+        var dates: [Int64: String] = [:]
+        for index in events.indices {
+            let day = Time.floorDiv(events[index].recvTs, Time.nanosPerDay)
+            let date = dates[day] ?? Time.formatDate(events[index].recvTs)
+            dates[day] = date
+            let key = "\(events[index].type.rawValue)|\(events[index].symbol)|\(date)"
+            groups[key, default: (events[index].type, events[index].symbol, date, [])].events.append(events[index])
         }
+        events = []
         var directories: Set<String> = []
         for key in groups.keys.sorted() {
-            let group = groups[key]!
+            guard let group = groups.removeValue(forKey: key) else { continue }
             let directory = layout.partitionDirectory(type: group.type, symbol: group.symbol, date: group.date)
             try FileSystem.createDirectory(directory)
             let path = layout.partFile(
@@ -136,7 +144,7 @@ public final class RawStore: Sendable {
         }
         for directory in directories { try FileSystem.syncDirectory(directory) }
         try conversion.withLock { state in
-            for event in events { state.sequences[event.symbol] = SequencePoint(recvTs: event.recvTs, seq: event.seq) }
+            state.sequences.merge(sequences) { _, new in new }
             let data = try JSONEncoder().encode(state.sequences)
             let temporary = checkpointPath + ".tmp"
             try data.write(to: URL(fileURLWithPath: temporary))
