@@ -64,7 +64,9 @@ let package = Package(
             ],
             swiftSettings: strict),
         // Storage: durable ingest, Parquet partitions, ordered replay, retention.
-        .target(name: "RawStore", dependencies: ["MarketData", "Parquet"], swiftSettings: hot),
+        // glibc's malloc.h (malloc_trim): the store returns the heap a segment conversion freed.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        .target(name: "RawStore", dependencies: ["MarketData", "Parquet", "CMalloc"], swiftSettings: hot),
         // Metadata: one SQL schema with migrations, over PostgreSQL (PostgresNIO) or SQLite (Debian's libsqlite3).
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(

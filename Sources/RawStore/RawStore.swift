@@ -1,6 +1,9 @@
 import Foundation
 public import MarketData
 import Synchronization
+#if canImport(CMalloc)
+import CMalloc
+#endif
 
 /// Durable storage of every accepted raw event, and its ordered replay.
 ///
@@ -72,6 +75,15 @@ public final class RawStore: Sendable {
     public func flush() throws {
         guard let sealed = try wal.rotate() else { return }
         try convert(sealed)
+        releaseFreedMemory()
+    }
+
+    /// A conversion decodes a whole segment and frees it again; glibc keeps such freed heap
+    /// for reuse, so without this the resident size steps up after a large roll and stays there.
+    private func releaseFreedMemory() {
+        #if canImport(CMalloc)
+        malloc_trim(0)
+        #endif
     }
 
     /// Writes already stamped events straight to Parquet partitions, bypassing the log: for
