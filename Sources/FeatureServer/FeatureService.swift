@@ -4,9 +4,9 @@ import EngineHistory
 public import FeatureEngine
 import Foundation
 import Hummingbird
-import Live
+public import Live
 public import Logging
-import MarketData
+public import MarketData
 import Metadata
 public import RawStore
 import ServiceLifecycle
@@ -102,10 +102,7 @@ public struct FeatureService: Sendable {
             })
         let context = APIContext(
             live: pipeline, clock: clock, store: store, registryPath: configuration.registryPath,
-            metrics: { now in
-                await pipeline.updateGauges(now: now)
-                return metrics.render()
-            },
+            metrics: Self.exposition(of: pipeline, in: metrics),
             startedAt: clock.now(), datasets: datasets, metadata: metadata, instance: configuration.instance,
             brokerStatus: { broker?.status })
         var services: [any Service] = [
@@ -167,6 +164,15 @@ public struct FeatureService: Sendable {
         }
         await metadata.close()
         logger.notice("feature-service stopped; raw store flushed")
+    }
+
+    /// What `GET /metrics` answers at `now`: the registry, with the gauges that are read rather
+    /// than counted brought up to date first.
+    public static func exposition(of pipeline: LivePipeline, in metrics: ServiceMetrics) -> @Sendable (Nanos) async -> String {
+        { now in
+            await pipeline.updateGauges(now: now)
+            return metrics.render()
+        }
     }
 
     /// The configured API keys, or one generated for this run: printed once on standard output for

@@ -34,8 +34,5 @@ extension LivePipeline: LiveFeatures {
             deadLettersKept: outcome.deadLettersKept)
     }
 
-    public nonisolated func makeDurable() async throws {
-        // Straight to the store on NIO's blocking pool: an fsync never runs on the actor.
-        if let store { try await Blocking.run { try store.sync() } }
-    }
+    public nonisolated func makeDurable() async throws { try await sync() }
 }

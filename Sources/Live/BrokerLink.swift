@@ -123,7 +123,7 @@ public final class BrokerLink: Sendable {
             do {
                 // Straight to the store, on NIO's blocking pool: fsync never holds up ingestion on the
                 // pipeline's actor, nor a cooperative thread.
-                if let store = pipeline.store { try await Blocking.run { try store.sync() } }
+                try await pipeline.sync()
             } catch {
                 // Not durable: do not ack; the broker redelivers after a reconnect.
                 logger.error("store sync failed; deliveries left unacked", metadata: ["error": .string("\(error)")])

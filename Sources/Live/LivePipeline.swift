@@ -278,11 +278,12 @@ public actor LivePipeline {
         for vector in grid { publish(vector, traceId: nil, trigger: nil) }
     }
 
-    /// The durability point for every message ingested so far.
+    /// The durability point for every message ingested so far. The fsync runs on NIO's blocking
+    /// pool, straight on the (thread-safe) store: never on this actor or a cooperative thread.
     @discardableResult
-    public func sync() throws -> UInt64 {
+    public nonisolated func sync() async throws -> UInt64 {
         guard let store else { return 0 }
-        return try store.sync()
+        return try await Blocking.run { try store.sync() }
     }
 
     /// The vector of `symbol` computed from the live state at `now`, or nil for an unknown symbol.

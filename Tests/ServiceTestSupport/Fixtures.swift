@@ -117,10 +117,7 @@ public func makeAPI(
     }
     let context = APIContext(
         live: pipeline, clock: SystemClock(), store: nil, registryPath: registryPath,
-        metrics: { now in
-            await pipeline.updateGauges(now: now)
-            return metrics.render()
-        },
+        metrics: FeatureService.exposition(of: pipeline, in: metrics),
         startedAt: now, metadata: metadata, instance: "test-node")
     let app = Application(router: APIRoutes.router(context, apiKeys: ["secret-key"]))
     return (app, pipeline)

@@ -45,8 +45,7 @@ struct StoreCommitService: Service, CustomStringConvertible {
                 // Checkpoints taken before this sync are written after it: a checkpoint is only
                 // ever as new as the durable events it summarises.
                 let due = await pipeline.takeCheckpoints()
-                let store = self.store
-                try await Blocking.run { try store.sync() }
+                try await pipeline.sync()
                 if !due.isEmpty {
                     let checkpoints = self.checkpoints
                     do {
