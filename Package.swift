@@ -99,11 +99,18 @@ let package = Package(
             name: "Offline",
             dependencies: ["MarketData", "OrderBook", "FeatureEngine", "RawStore", "EngineHistory", "Quality"],
             swiftSettings: strict),
+        // Routing: the gateway's queues, the symbol-keyed routing topology and the `route` command's router.
+        .target(
+            name: "Routing",
+            dependencies: [
+                "MarketData", "AMQP", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
         // Live: broker deliveries and other feeds into the pipeline, vectors out to features.live.
         .target(
             name: "Live",
             dependencies: [
-                "MarketData", "OrderBook", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "AMQP", "ServiceRuntime",
+                "MarketData", "OrderBook", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "AMQP", "Routing", "ServiceRuntime",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -126,7 +133,7 @@ let package = Package(
             dependencies: [
                 "MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "Metadata", "ServiceRuntime", "Offline", "Live",
                 "API",
-                "AMQP",
+                "AMQP", "Routing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -137,7 +144,7 @@ let package = Package(
             name: "feature-service",
             dependencies: [
                 "FeatureServer", "Offline", "ServiceRuntime", "FeatureEngine", "RawStore", "EngineHistory", "Datasets", "MarketData",
-                "Quality", "Metadata",
+                "Quality", "Metadata", "Routing", "AMQP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -236,7 +243,7 @@ let package = Package(
             name: "ProcessIntegrationTests",
             dependencies: [
                 "TestSupport", "ServiceTestSupport", "Offline", "FeatureServer", "MarketData",
-                "RawStore", "FeatureEngine", "EngineHistory",
+                "RawStore", "FeatureEngine", "EngineHistory", "AMQP", "Routing", "Live",
             ],
             path: "Tests/Integration/ProcessIntegrationTests", swiftSettings: strict),
     ],

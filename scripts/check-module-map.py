@@ -48,6 +48,8 @@ RULES = {
     "AMQP": ({"MarketData", "RawStore", "FeatureEngine"}, "AMQP is standalone"),
     "Offline": ({"Hummingbird", "AMQP", "PostgresNIO", "Metadata", "Live", "API"},
                 "replay and import link no HTTP server, broker or database client"),
+    "Routing": ({"Hummingbird", "RawStore", "PostgresNIO", "Metadata", "Live", "FeatureEngine"},
+                "the router only reads symbols and republishes: no store, engine, HTTP or database"),
     "Live": ({"Hummingbird", "API", "Offline", "PostgresNIO", "Metadata"}, "the live path knows neither HTTP nor the metadata store"),
     "API": ({"Live", "AMQP", "Offline"}, "routes see the live side only through the LiveFeatures protocol"),
 }

@@ -66,6 +66,15 @@ public final class AMQPChannel: Sendable {
         _ = try await call(w, .queueBindOk)
     }
 
+    /// Removes a binding (queue.unbind); removing one that does not exist is not an error.
+    public func queueUnbind(queue: String, exchange: String, routingKey: String, arguments: AMQPTable = [:]) async throws {
+        var w = MethodWriter(.queueUnbind)
+        w.u16(0)
+        try w.short(queue); try w.short(exchange); try w.short(routingKey)
+        try w.table(arguments)
+        _ = try await call(w, .queueUnbindOk)
+    }
+
     /// Removes every ready message of a queue; returns how many.
     @discardableResult
     public func queuePurge(_ queue: String) async throws -> UInt32 {
@@ -195,6 +204,35 @@ public final class AMQPChannel: Sendable {
         _ body: [UInt8], exchange: String = "", routingKey: String, properties: AMQPProperties = AMQPProperties(),
         mandatory: Bool = false
     ) async throws {
+        let frames = try Self.frames(body, exchange: exchange, routingKey: routingKey, properties: properties, mandatory: mandatory)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            switch send(frames, bodyCount: body.count, waiter: .continuation(continuation)) {
+            case .failure(let error): continuation.resume(throwing: error)
+            case .success(let confirming): if !confirming { continuation.resume() }
+            }
+        }
+    }
+
+    /// Publishes a message without waiting: the frames are written before this returns (so
+    /// publishes from one task keep their order on the wire) and `confirmed` is called, on the
+    /// connection's event loop, when the broker acks or nacks it — or the channel fails. Many
+    /// publishes can then be in flight at once (pipelining), which `async` publishes in confirm
+    /// mode cannot do from one task. Requires confirm mode (``confirmSelect()``).
+    public func publish(
+        _ body: [UInt8], exchange: String = "", routingKey: String, properties: AMQPProperties = AMQPProperties(),
+        mandatory: Bool = false, confirmed: @escaping @Sendable (Result<Void, AMQPError>) -> Void
+    ) throws(AMQPError) {
+        let frames = try Self.frames(body, exchange: exchange, routingKey: routingKey, properties: properties, mandatory: mandatory)
+        switch send(frames, bodyCount: body.count, waiter: .callback(confirmed)) {
+        case .failure(let error): throw error
+        case .success(let confirming):
+            guard confirming else { throw AMQPError.protocolError("a publish with a confirm callback needs confirm mode") }
+        }
+    }
+
+    private static func frames(
+        _ body: [UInt8], exchange: String, routingKey: String, properties: AMQPProperties, mandatory: Bool
+    ) throws(AMQPError) -> (method: ByteBuffer, header: ByteBuffer, body: [UInt8]) {
         var method = MethodWriter(.basicPublish)
         method.u16(0)
         try method.short(exchange)
@@ -206,39 +244,40 @@ public final class AMQPChannel: Sendable {
         header.writeInteger(UInt16(0))
         header.writeInteger(UInt64(body.count))
         try properties.encode(into: &header)
-        let methodPayload = method.finish()
-        let headerPayload = header
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let outcome: Result<Bool, AMQPError> = connection.state.withLockedValue { s in
-                if let closed = s.closed { return .failure(closed) }
-                guard var ch = s.channels[id] else { return .failure(.protocolError("channel \(id) is closed")) }
-                if let closed = ch.closed { return .failure(closed) }
-                let frameMax = Int(s.frameMax) - 8
-                // Method, header and bodies go out together under the lock: frames of two
-                // publishes on one channel must not interleave.
-                var out = connection.nio.allocator.buffer(capacity: body.count + 256)
-                out.writeFrame(.method, channel: id, payload: methodPayload)
-                out.writeFrame(.header, channel: id, payload: headerPayload)
-                var offset = 0
-                while offset < body.count {
-                    let end = min(offset + frameMax, body.count)
-                    out.writeFrame(.body, channel: id, payload: ByteBuffer(bytes: body[offset..<end]))
-                    offset = end
-                }
-                let confirming = ch.confirmMode
-                if confirming {
-                    ch.confirms[ch.nextPublishTag] = continuation
-                    ch.nextPublishTag += 1
-                    s.channels[id] = ch
-                }
-                s.lastSent = .now()
-                connection.nio.writeAndFlush(out, promise: nil)
-                return .success(confirming)
+        return (method.finish(), header, body)
+    }
+
+    /// Writes one message's frames; registers `waiter` for its confirm in confirm mode. Returns
+    /// whether the channel is in confirm mode (else nobody will resolve the waiter).
+    private func send(
+        _ frames: (method: ByteBuffer, header: ByteBuffer, body: [UInt8]), bodyCount: Int, waiter: AMQPConnection.ConfirmWaiter
+    ) -> Result<Bool, AMQPError> {
+        connection.state.withLockedValue { s in
+            if let closed = s.closed { return .failure(closed) }
+            guard var ch = s.channels[id] else { return .failure(.protocolError("channel \(id) is closed")) }
+            if let closed = ch.closed { return .failure(closed) }
+            let frameMax = Int(s.frameMax) - 8
+            // Method, header and bodies go out together under the lock: frames of two
+            // publishes on one channel must not interleave.
+            var out = connection.nio.allocator.buffer(capacity: bodyCount + 256)
+            out.writeFrame(.method, channel: id, payload: frames.method)
+            out.writeFrame(.header, channel: id, payload: frames.header)
+            var offset = 0
+            let body = frames.body
+            while offset < body.count {
+                let end = min(offset + frameMax, body.count)
+                out.writeFrame(.body, channel: id, payload: ByteBuffer(bytes: body[offset..<end]))
+                offset = end
             }
-            switch outcome {
-            case .failure(let error): continuation.resume(throwing: error)
-            case .success(let confirming): if !confirming { continuation.resume() }
+            let confirming = ch.confirmMode
+            if confirming {
+                ch.confirms[ch.nextPublishTag] = waiter
+                ch.nextPublishTag += 1
+                s.channels[id] = ch
             }
+            s.lastSent = .now()
+            connection.nio.writeAndFlush(out, promise: nil)
+            return .success(confirming)
         }
     }
 

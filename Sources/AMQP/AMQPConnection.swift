@@ -21,9 +21,22 @@ public final class AMQPConnection: Sendable {
         var incoming: (deliver: ReceivedMethod, properties: AMQPProperties?, size: UInt64, body: [UInt8])?
         var confirmMode = false
         var nextPublishTag: UInt64 = 1
-        var confirms: [UInt64: CheckedContinuation<Void, any Error>] = [:]
+        var confirms: [UInt64: ConfirmWaiter] = [:]
         var closed: AMQPError?
         var handle: AMQPChannel?
+    }
+
+    /// Who waits for a publish's confirm: an `async` publish, or a callback (pipelined publishes).
+    enum ConfirmWaiter {
+        case continuation(CheckedContinuation<Void, any Error>)
+        case callback(@Sendable (Result<Void, AMQPError>) -> Void)
+
+        func resolve(_ result: Result<Void, AMQPError>) {
+            switch self {
+            case .continuation(let continuation): continuation.resume(with: result.mapError { $0 as any Error })
+            case .callback(let callback): callback(result)
+            }
+        }
     }
 
     struct ConnectionState {
@@ -206,7 +219,7 @@ public final class AMQPConnection: Sendable {
     static func failChannel(_ channel: ChannelState, _ error: AMQPError) {
         for pending in channel.rpc { pending.continuation.resume(throwing: error) }
         for (_, consumer) in channel.consumers { consumer.finish(throwing: error) }
-        for (_, confirm) in channel.confirms { confirm.resume(throwing: error) }
+        for (_, confirm) in channel.confirms { confirm.resolve(.failure(error)) }
     }
 
     // MARK: - Inbound
@@ -351,7 +364,7 @@ public final class AMQPConnection: Sendable {
         case .basicAck, .basicNack:
             let tag = try args.readOrThrow(UInt64.self)
             let multiple = (try args.readOrThrow(UInt8.self)) & 1 == 1
-            let resolved: [CheckedContinuation<Void, any Error>] = state.withLockedValue { s in
+            let resolved: [ConfirmWaiter] = state.withLockedValue { s in
                 guard var ch = s.channels[channel] else { return [] }
                 let keys = multiple ? ch.confirms.keys.filter { $0 <= tag } : (ch.confirms[tag] != nil ? [tag] : [])
                 let conts = keys.compactMap { ch.confirms.removeValue(forKey: $0) }
@@ -359,7 +372,7 @@ public final class AMQPConnection: Sendable {
                 return conts
             }
             for c in resolved {
-                if method.id == .basicAck { c.resume() } else { c.resume(throwing: AMQPError.publishNacked) }
+                c.resolve(method.id == .basicAck ? .success(()) : .failure(.publishNacked))
             }
         case .basicCancel:
             // The broker cancelled a consumer (queue deleted, node failover).

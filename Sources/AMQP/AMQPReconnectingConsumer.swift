@@ -24,12 +24,16 @@ public struct AMQPReconnectingConsumer: Sendable {
     public let maximumBackoff: Duration
     /// Called with each connection failure (for logs and metrics).
     public let onFailure: @Sendable (any Error, Int) -> Void
+    /// Consume exclusively: while another connection holds an exclusive consumer on a queue, the
+    /// broker refuses this one (403 ACCESS_REFUSED) and the round is retried with backoff — a hot
+    /// standby that takes over once the active consumer's connection is gone.
+    public let exclusive: Bool
 
     /// A consumer that does nothing until ``deliveries()`` is called. `onFailure` receives each
     /// error with the attempt number (0 for an optional queue found missing).
     public init(
         configuration: AMQPConfiguration, queues: [String], optionalQueues: [String] = [], prefetch: UInt16 = 1000,
-        initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(10),
+        initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(10), exclusive: Bool = false,
         onFailure: @escaping @Sendable (any Error, Int) -> Void = { _, _ in },
         setup: @escaping @Sendable (AMQPChannel) async throws -> Void = { _ in }
     ) {
@@ -41,6 +45,7 @@ public struct AMQPReconnectingConsumer: Sendable {
         self.initialBackoff = initialBackoff
         self.maximumBackoff = maximumBackoff
         self.onFailure = onFailure
+        self.exclusive = exclusive
     }
 
     /// Deliveries from every queue, across reconnects, until the consuming task is cancelled.
@@ -86,7 +91,7 @@ public struct AMQPReconnectingConsumer: Sendable {
                 try await channel.basicQos(prefetchCount: prefetch)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for queue in queues + present {
-                        let (_, deliveries) = try await channel.consume(queue: queue)
+                        let (_, deliveries) = try await channel.consume(queue: queue, exclusive: exclusive)
                         group.addTask {
                             for try await delivery in deliveries { await handle(delivery) }
                             throw AMQPError.connectionLost("consumer of \(queue) ended")

@@ -15,7 +15,7 @@ struct MethodID: Hashable, Sendable {
     static let channelClose = MethodID(20, 40), channelCloseOk = MethodID(20, 41)
     static let exchangeDeclare = MethodID(40, 10), exchangeDeclareOk = MethodID(40, 11)
     static let queueDeclare = MethodID(50, 10), queueDeclareOk = MethodID(50, 11), queueBind = MethodID(50, 20),
-        queueBindOk = MethodID(50, 21)
+        queueBindOk = MethodID(50, 21), queueUnbind = MethodID(50, 50), queueUnbindOk = MethodID(50, 51)
     static let queuePurge = MethodID(50, 30), queuePurgeOk = MethodID(50, 31), queueDelete = MethodID(50, 40),
         queueDeleteOk = MethodID(50, 41)
     static let basicQos = MethodID(60, 10), basicQosOk = MethodID(60, 11), basicConsume = MethodID(60, 20),

@@ -10,6 +10,8 @@ public struct APIError: Error, Sendable {
     public var headers: HTTPFields = [:]
     /// Every problem of a rejected document (registry, dataset request), each with where it is.
     public var problems: [(path: String, message: String)] = []
+    /// For a symbol another shard owns: that shard (its name and API URL).
+    public var owner: ShardOwner?
 
     public init(_ status: HTTPResponse.Status, code: String, _ message: String) {
         self.status = status
@@ -39,7 +41,7 @@ public struct APIError: Error, Sendable {
     /// Renders itself: the error body with `traceId`, this error's status and headers.
     func response(traceId: String) -> Response {
         let listed = problems.isEmpty ? nil : problems.map { APIProblem(path: $0.path, message: $0.message) }
-        let body = ErrorBody(error: .init(code: code, message: message, traceId: traceId, problems: listed))
+        let body = ErrorBody(error: .init(code: code, message: message, traceId: traceId, problems: listed, owner: owner))
         // Strings only: encoding cannot fail (should it, the status still goes out).
         return (try? JSONResponse.encoded(body, status: status, headers: headers)) ?? Response(status: status, headers: headers)
     }
@@ -50,6 +52,19 @@ public struct APIError: Error, Sendable {
 extension APIError: HTTPResponseError {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         response(traceId: (context as? ServiceRequestContext)?.traceId ?? "")
+    }
+}
+
+/// The shard that owns a symbol this instance does not (`GET /features/latest` on a shard).
+public struct ShardOwner: Codable, Equatable, Sendable {
+    /// The shard's name.
+    public var shard: String
+    /// Its API's base URL, when it advertises one.
+    public var url: String?
+
+    public init(shard: String, url: String?) {
+        self.shard = shard
+        self.url = url
     }
 }
 
@@ -67,9 +82,11 @@ struct ErrorBody: Codable, Equatable {
         var traceId: String
         /// Absent unless a document was rejected.
         var problems: [APIProblem]?
+        /// Absent unless another shard owns the requested symbol.
+        var owner: ShardOwner?
 
         enum CodingKeys: String, CodingKey {
-            case code, message, problems
+            case code, message, problems, owner
             case traceId = "trace_id"
         }
     }

@@ -37,10 +37,16 @@ public enum OpenAPIDocument {
                       "code": {"type": "string"},
                       "message": {"type": "string"},
                       "trace_id": {"type": "string"},
-                      "problems": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}}
+                      "problems": {"type": "array", "items": {"$ref": "#/components/schemas/Problem"}},
+                      "owner": {"$ref": "#/components/schemas/ShardOwner"}
                     }
                   }
                 }
+              },
+              "ShardOwner": {
+                "type": "object",
+                "required": ["shard"],
+                "properties": {"shard": {"type": "string"}, "url": {"type": "string"}}
               },
               "Problem": {
                 "type": "object",
@@ -390,7 +396,7 @@ public enum OpenAPIDocument {
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
                   "404": {
-                    "description": "Unknown symbol",
+                    "description": "Unknown symbol; on a shard, a symbol another shard owns (error.owner names it)",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
                   }
                 }

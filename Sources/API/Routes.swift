@@ -29,14 +29,18 @@ public struct APIContext: Sendable {
     public let metadata: MetadataStore?
     /// This instance's name in the metadata store.
     public let instance: String
+    /// The shard that owns a symbol this instance does not know (nil: none, or not sharded).
+    public let owner: @Sendable (_ symbol: String) async -> ShardOwner?
 
     public init(
         live: any LiveFeatures, clock: any WallClock, store: RawStore?, registryPath: String?,
         metrics: @escaping @Sendable (_ now: Nanos) async -> String = { _ in "" },
         startedAt: Nanos, staleAfter: Nanos = 5 * Time.nanosPerSecond, datasets: DatasetJobs? = nil,
         metadata: MetadataStore? = nil, instance: String = "local",
-        brokerStatus: @escaping @Sendable () async -> String? = { nil }
+        brokerStatus: @escaping @Sendable () async -> String? = { nil },
+        owner: @escaping @Sendable (_ symbol: String) async -> ShardOwner? = { _ in nil }
     ) {
+        self.owner = owner
         self.datasets = datasets
         self.metadata = metadata
         self.instance = instance
@@ -120,6 +124,12 @@ public enum APIRoutes {
         guard Symbols.isValid(symbol) else { throw invalidSymbol(symbol) }
         let now = service.clock.now()
         guard let vector = await service.live.latest(symbol: symbol, now: now) else {
+            if let owner = await service.owner(symbol) {
+                var error = APIError(.notFound, code: "other_shard", "symbol '\(symbol)' is owned by shard '\(owner.shard)'")
+                if let url = owner.url { error.message += "; ask \(url)/features/latest?symbol=\(symbol)" }
+                error.owner = owner
+                throw error
+            }
             let known = await service.live.symbols()
             let list = known.isEmpty ? "none yet" : known.prefix(20).joined(separator: ", ") + (known.count > 20 ? ", …" : "")
             throw APIError.notFound("unknown symbol '\(symbol)'; known symbols: \(list)")

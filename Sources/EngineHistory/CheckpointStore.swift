@@ -101,9 +101,11 @@ public struct CheckpointStore: Sendable {
     /// Removes the checkpoints of every day before `date` (`YYYY-MM-DD`), as retention removes
     /// the raw data of those days; returns the files removed.
     @discardableResult
-    public func removeDays(before date: String) throws -> Int {
+    public func removeDays(before date: String, symbols owned: Set<String>? = nil) throws -> Int {
         var removed = 0
         for symbolEntry in try DurableFile.list(directory) where symbolEntry.hasPrefix("symbol=") {
+            // A shard removes only its own symbols' checkpoints.
+            if let owned, !owned.contains(String(symbolEntry.dropFirst("symbol=".count))) { continue }
             let symbolPath = "\(directory)/\(symbolEntry)"
             for day in try DurableFile.list(symbolPath) where day.hasPrefix("date=") && String(day.dropFirst(5)) < date {
                 let dayPath = "\(symbolPath)/\(day)"

@@ -9,6 +9,7 @@ public import Logging
 public import MarketData
 import Metadata
 public import RawStore
+import Routing
 import ServiceLifecycle
 public import ServiceRuntime
 
@@ -51,6 +52,7 @@ public struct FeatureService: Sendable {
     /// Runs until SIGINT/SIGTERM (or, with `--exit-after-replay`, until the recording is played).
     public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let (registry, registryText) = try initialRegistry()
+        var shard = try configuration.shardAssignment()
         let apiKeys = apiKeysForThisRun()
         var amqp: AMQPConfiguration?
         if let url = configuration.amqpURL {
@@ -69,7 +71,10 @@ public struct FeatureService: Sendable {
         await RegistryHistory.record(
             registry, text: registryText, in: metadata, instance: configuration.instance,
             reason: .startup, source: configuration.registryPath ?? "bundled", at: clock.now(), logger: logger)
-        let store = try RawStore(root: configuration.dataDirectory, format: format)
+        if let assigned = shard { shard = try await register(assigned, in: metadata) }
+        var storeOptions = RawStore.Options()
+        storeOptions.writer = shard?.name
+        let store = try RawStore(root: configuration.dataDirectory, format: format, options: storeOptions)
         let checkpoints = CheckpointStore(root: configuration.dataDirectory)
         let throttle = configuration.bookUpdateThrottleMs.map { Nanos($0) * Time.nanosPerMilli }
         let pipeline = try LivePipeline(
@@ -88,7 +93,9 @@ public struct FeatureService: Sendable {
             ])
         let (clock, logger) = (self.clock, self.logger)
         let (metrics, latency) = (self.metrics, self.metrics.ingestToVector)
-        let broker = amqp.map { BrokerLink(configuration: $0, pipeline: pipeline, logger: logger, clock: clock, latency: latency) }
+        let broker = amqp.map {
+            BrokerLink(configuration: $0, pipeline: pipeline, logger: logger, clock: clock, latency: latency, shard: shard)
+        }
         let datasets = try await DatasetJobs(
             directory: "\(configuration.dataDirectory)/datasets", store: store, metadata: metadata, owner: configuration.instance,
             workers: 1, logger: logger, clock: clock, registry: { await pipeline.configuration.registry },
@@ -104,14 +111,15 @@ public struct FeatureService: Sendable {
             live: pipeline, clock: clock, store: store, registryPath: configuration.registryPath,
             metrics: Self.exposition(of: pipeline, in: metrics),
             startedAt: clock.now(), datasets: datasets, metadata: metadata, instance: configuration.instance,
-            brokerStatus: { broker?.status })
+            brokerStatus: { broker?.status }, owner: ShardOwnerLookup(metadata: metadata, shard: shard?.name).owner)
         var services: [any Service] = [
             GridClockService(pipeline: pipeline, clock: clock),
             StoreCommitService(pipeline: pipeline, store: store, checkpoints: checkpoints, clock: clock, logger: logger),
             PublisherService(pipeline: pipeline, broker: broker, latency: latency, clock: clock),
             QualityRecorderService(pipeline: pipeline, metadata: metadata, clock: clock, logger: logger),
             HousekeepingService(
-                store: store, checkpoints: checkpoints, retentionDays: configuration.retentionDays, clock: clock, logger: logger),
+                store: store, checkpoints: checkpoints, retentionDays: configuration.retentionDays, symbols: shard?.symbols, clock: clock,
+                logger: logger),
             datasets,
         ]
         if let broker { services.append(BrokerConsumerService(broker: broker)) }
@@ -147,6 +155,7 @@ public struct FeatureService: Sendable {
             metadata: [
                 "port": .stringConvertible(port), "data_dir": .string(configuration.dataDirectory),
                 "metadata": .string(metadata.database.location), "instance": .string(configuration.instance),
+                "shard": .string(shard.map { "\($0.name): \($0.symbols.sorted().joined(separator: ","))" } ?? "none (lone instance)"),
                 "registry": .string("\(registry.version) \(registry.contentHash.prefix(12))"),
                 "services": .string(group.map { "\($0.service)" }.joined(separator: ",")),
             ])
@@ -164,6 +173,30 @@ public struct FeatureService: Sendable {
         }
         await metadata.close()
         logger.notice("feature-service stopped; raw store flushed")
+    }
+
+    /// Records this shard in the metadata store's directory (so that the other shards can name
+    /// its symbols' owner) and returns the assignment with the symbols it owned before and gives
+    /// up now, whose queue bindings go. A symbol that another shard also claims is logged.
+    func register(_ shard: ShardAssignment, in metadata: MetadataStore) async throws -> ShardAssignment {
+        let url = configuration.advertiseURL ?? "http://\(configuration.instance):\(configuration.port)"
+        let record = ShardRecord(
+            name: shard.name, symbols: shard.symbols.sorted(), url: url, instance: configuration.instance, updatedAt: clock.now())
+        let previous: [String]
+        do { previous = try await metadata.registerShard(record) } catch {
+            throw ConfigurationError("metadata store: cannot register shard '\(shard.name)': \(error)")
+        }
+        for other in (try? await metadata.shards()) ?? [] where other.name != shard.name {
+            let both = shard.symbols.intersection(other.symbols)
+            if !both.isEmpty {
+                logger.warning(
+                    "another shard also claims some of this shard's symbols: both queues receive their messages",
+                    metadata: ["other_shard": .string(other.name), "symbols": .string(both.sorted().joined(separator: ","))])
+            }
+        }
+        var assigned = shard
+        assigned.released = Set(previous).subtracting(shard.symbols)
+        return assigned
     }
 
     /// What `GET /metrics` answers at `now`: the registry, with the gauges that are read rather

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+public import Routing
 
 /// Everything `serve` needs, from environment variables (interfaces.md §9) and flags.
 /// Every setting has a default, so `serve` runs with none set.
@@ -18,6 +19,12 @@ public struct ServiceConfiguration: Sendable {
     public var amqpURL: String?
     /// Symbols this instance owns (nil: all).
     public var symbols: Set<String>?
+    /// This instance's shard name (`FEATURE_SERVICE_SHARD`): it consumes only its own queue, fed
+    /// by `feature-service route` and bound to ``symbols`` (nil: a lone instance).
+    public var shard: String?
+    /// The API base URL this instance advertises to the other shards (`FEATURE_SERVICE_ADVERTISE_URL`;
+    /// default `http://{instance}:{port}`), named when one is asked for a symbol it does not own.
+    public var advertiseURL: String?
     /// Raw data retention in days: `serve` deletes older partitions (hourly, and at start-up).
     public var retentionDays = ServiceConfiguration.defaultRetentionDays
     /// The retention period when `FEATURE_SERVICE_RETENTION_DAYS` is not set.
@@ -62,6 +69,8 @@ public struct ServiceConfiguration: Sendable {
         if let symbols = env["FEATURE_SERVICE_SYMBOLS"], !symbols.isEmpty, symbols != "all" {
             c.symbols = Set(symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() })
         }
+        if let shard = env["FEATURE_SERVICE_SHARD"], !shard.isEmpty { c.shard = shard }
+        if let url = env["FEATURE_SERVICE_ADVERTISE_URL"], !url.isEmpty { c.advertiseURL = url }
         c.retentionDays = try retentionDays(env)
         if let url = env["POSITION_MANAGER_URL"], !url.isEmpty { c.positionManagerURL = url }
         if let key = env["POSITION_MANAGER_API_KEY"], !key.isEmpty { c.positionManagerAPIKey = key }
@@ -73,6 +82,36 @@ public struct ServiceConfiguration: Sendable {
             c.logLevel = value
         }
         return c
+    }
+
+    /// The shard this configuration describes (nil: a lone instance), or why the combination of
+    /// broker, shard and symbols cannot work. An instance that owns only some symbols but
+    /// consumes the gateway's queues directly would receive every symbol's messages as a
+    /// competing consumer and acknowledge the others' — lost — so it is refused.
+    public func shardAssignment() throws -> ShardAssignment? {
+        guard let shard else {
+            if let symbols, amqpURL != nil {
+                throw ConfigurationError(
+                    "FEATURE_SERVICE_SYMBOLS=\(symbols.sorted().joined(separator: ",")) with AMQP_URL: an instance that owns some "
+                        + "symbols must not consume the gateway queues directly (it would acknowledge, and lose, every other "
+                        + "symbol's messages). Run `feature-service route` in front and give each instance a shard name "
+                        + "(FEATURE_SERVICE_SHARD or --shard), or unset FEATURE_SERVICE_SYMBOLS to own all symbols.")
+            }
+            return nil
+        }
+        guard ShardAssignment.isValidName(shard) else {
+            throw ConfigurationError("shard name '\(shard)' must be 1 to 64 letters, digits, '-' or '_'")
+        }
+        guard amqpURL != nil else {
+            throw ConfigurationError("shard '\(shard)' consumes its queue from the broker: set AMQP_URL")
+        }
+        guard let symbols, !symbols.isEmpty else {
+            throw ConfigurationError("shard '\(shard)' needs the symbols it owns: FEATURE_SERVICE_SYMBOLS=BTCUSDT,ETHUSDT or --symbols")
+        }
+        if let bad = symbols.sorted().first(where: { !ShardAssignment.isValidName($0) }) {
+            throw ConfigurationError("symbol '\(bad)' in FEATURE_SERVICE_SYMBOLS is not a symbol (letters, digits, '-', '_')")
+        }
+        return ShardAssignment(name: shard, symbols: symbols)
     }
 
     /// `FEATURE_SERVICE_RETENTION_DAYS` (default 90), also read by `import` to warn about data `serve` would delete.

@@ -4,6 +4,7 @@ import Foundation
 public import Logging
 import MarketData
 public import Prometheus
+public import Routing
 public import ServiceRuntime
 import Synchronization
 
@@ -12,29 +13,28 @@ import Synchronization
 /// milliseconds), publishes vectors to `features.live` and dataset notifications to
 /// `features.dataset.ready`. Both directions reconnect with backoff.
 public final class BrokerLink: Sendable {
-    /// The gateway's queues and the arguments it declares them with.
-    public static let gatewayQueues = [
-        "ws-gateway.orderbook", "ws-gateway.trade", "ws-gateway.kline", "ws-gateway.ticker",
-        "ws-gateway.funding", "ws-gateway.position",
-    ]
+    /// The gateway's queues (``GatewayQueues``).
+    public static let gatewayQueues = GatewayQueues.required
     /// Consumed when present: own executions, and the position manager's events.
-    public static let optionalQueues = ["ws-gateway.order", "position-manager.position_updated"]
-    public static let gatewayArguments: AMQPTable = [
-        "x-message-ttl": .int64(86_400_000), "x-max-length": .int64(100_000),
-        "x-overflow": .string("drop-head"),
-    ]
+    public static let optionalQueues = GatewayQueues.optional
+    /// The arguments the gateway declares its queues with.
+    public static let gatewayArguments = GatewayQueues.arguments
+    /// The queue of vectors (interfaces.md §2), bound to the topic exchange of the same name.
     public static let liveQueue = "features.live"
+    /// The topic exchange vectors are published to, keyed by symbol: each downstream consumer
+    /// binds its own queue (`#` for all, `BTCUSDT` for one) instead of splitting one queue's stream.
+    public static let liveExchange = "features.live"
     public static let datasetReadyQueue = "features.dataset.ready"
 
-    /// Declares the gateway's queues (with the gateway's arguments) and `features.live`;
-    /// `purge` empties them first (tests and benchmarks start from clean queues).
+    /// Declares the gateway's queues (with the gateway's arguments) and `features.live` (the queue,
+    /// the topic exchange and the binding between them); `purge` empties the queues first (tests
+    /// and benchmarks start from clean queues).
     public static func declareQueues(on channel: AMQPChannel, gateway: Bool = true, live: Bool = true, purge: Bool = false) async throws {
-        for queue in gateway ? gatewayQueues : [] {
-            try await channel.queueDeclare(queue, durable: true, arguments: gatewayArguments)
-            if purge { try await channel.queuePurge(queue) }
-        }
+        if gateway { try await GatewayQueues.declare(on: channel, purge: purge) }
         if live {
             try await channel.queueDeclare(liveQueue, durable: true)
+            try await channel.exchangeDeclare(liveExchange, type: "topic", durable: true)
+            try await channel.queueBind(queue: liveQueue, exchange: liveExchange, routingKey: "#")
             if purge { try await channel.queuePurge(liveQueue) }
         }
     }
@@ -49,11 +49,16 @@ public final class BrokerLink: Sendable {
     private let connected = Mutex<Bool>(false)
     private let published = Mutex<(sent: Int, dropped: Int)>((0, 0))
     private let datasetReady: DatasetReadyPublisher
+    /// The shard this instance is (nil: a lone instance consuming the gateway's queues directly).
+    public let shard: ShardAssignment?
 
+    /// A link for a lone instance (consumes the gateway queues) or, with `shard`, for one shard
+    /// behind `feature-service route` (consumes its own queue, bound to its symbols).
     public init(
         configuration: AMQPConfiguration, pipeline: LivePipeline, logger: Logger, clock: any WallClock,
-        latency: ValueHistogram? = nil
+        latency: ValueHistogram? = nil, shard: ShardAssignment? = nil
     ) {
+        self.shard = shard
         self.clock = clock
         self.configuration = configuration
         self.pipeline = pipeline
@@ -68,14 +73,20 @@ public final class BrokerLink: Sendable {
     /// Consumes until cancelled.
     public func runConsumer() async {
         let logger = self.logger
+        let shard = self.shard
         let consumer = AMQPReconnectingConsumer(
-            configuration: configuration, queues: Self.gatewayQueues, optionalQueues: Self.optionalQueues, prefetch: 2000,
+            configuration: configuration, queues: shard.map { [SymbolRoute.shardQueue($0.name)] } ?? Self.gatewayQueues,
+            optionalQueues: shard == nil ? Self.optionalQueues : [], prefetch: 2000,
             onFailure: { [self] error, attempt in
                 self.connected.withLock { $0 = false }
                 logger.warning("broker consumer: \(error)", metadata: ["attempt": .stringConvertible(attempt)])
             },
             setup: { [self] channel in
-                try await Self.declareQueues(on: channel, live: false)
+                if let shard {
+                    try await SymbolRoute.declareShard(name: shard.name, symbols: shard.symbols, released: shard.released, on: channel)
+                } else {
+                    try await Self.declareQueues(on: channel, live: false)
+                }
                 // Connected and consuming: up, even while the queues are idle.
                 self.connected.withLock { $0 = true }
             })
@@ -147,7 +158,7 @@ public final class BrokerLink: Sendable {
             do {
                 let channel = try await publisher()
                 try await channel.publish(
-                    Array(body.utf8), routingKey: Self.liveQueue,
+                    Array(body.utf8), exchange: Self.liveExchange, routingKey: publication.vector.symbol,
                     properties: AMQPProperties(contentType: "application/json", deliveryMode: 1))
                 attempt = 0
                 published.withLock { $0.sent += 1 }

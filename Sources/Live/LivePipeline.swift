@@ -125,6 +125,13 @@ public actor LivePipeline {
     ) -> Outcome {
         switch decoded {
         case .success(let message):
+            // A message for a symbol this instance does not own (a shard behind stale queue
+            // bindings) is not silently dropped: its body is kept with the dead letters.
+            if let owned = configuration.symbols, let foreign = message.events.first(where: { !owned.contains($0.symbol) }) {
+                let error = DecodeError(
+                    field: "symbol", problem: "\(foreign.symbol) is not one of this instance's symbols", traceId: message.traceId)
+                countLetter(deadLetters.add(error, body: body, at: now, source: source, logIndividually: true))
+            }
             return ingest(events: message.events, receivedAt: now)
         case .failure(let error):
             counters.malformed += 1

@@ -97,7 +97,20 @@ public enum MetadataSchema {
                     PRIMARY KEY (symbol, period_start, period_end)
                 )
                 """,
-            ])
+            ]),
+        Migration(
+            version: 2, name: "shard directory",
+            statements: [
+                """
+                CREATE TABLE shards (
+                    name TEXT PRIMARY KEY,
+                    symbols TEXT NOT NULL,
+                    url TEXT,
+                    instance TEXT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """
+            ]),
     ]
 }
 

@@ -17,9 +17,12 @@ extension RawStore {
     @discardableResult
     /// `isCancelled` is asked before each partition: a long first compaction (a backfilled month)
     /// stops at a partition boundary on shutdown; each partition is crash-safe on its own.
-    public func compact(before: String, minimumFiles: Int = 2, isCancelled: () -> Bool = { false }) throws -> CompactionReport {
+    /// `symbols` limits it to those symbols' partitions (a shard compacts only what it writes).
+    public func compact(
+        before: String, symbols owned: Set<String>? = nil, minimumFiles: Int = 2, isCancelled: () -> Bool = { false }
+    ) throws -> CompactionReport {
         var report = CompactionReport()
-        for symbol in try layout.symbols() {
+        for symbol in try layout.symbols() where owned?.contains(symbol) ?? true {
             for type in EventType.allCases {
                 for date in try layout.dates(type: type, symbol: symbol) where date < before {
                     if isCancelled() { return report }

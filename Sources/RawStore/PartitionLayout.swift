@@ -4,13 +4,22 @@ public import MarketData
 /// as one dataset (interfaces.md §3):
 /// `{root}/raw/type={type}/symbol={symbol}/date={YYYY-MM-DD}/part-{first record}.{ext}`,
 /// the date being the UTC date of `recv_ts`.
+///
+/// Several shards can share one root (a shared filesystem): each has its own log and dead
+/// letters (`wal-{shard}`, `dead-letter-{shard}`) and writes only its own symbols' partitions.
 public struct PartitionLayout: Sendable {
     public let root: String
-    public init(root: String) { self.root = root }
+    /// The shard whose log and dead letters this layout names (nil: a lone instance).
+    public let writer: String?
+
+    public init(root: String, writer: String? = nil) {
+        self.root = root
+        self.writer = writer
+    }
 
     public var rawDirectory: String { "\(root)/raw" }
-    public var walDirectory: String { "\(root)/wal" }
-    public var deadLetterDirectory: String { "\(root)/dead-letter" }
+    public var walDirectory: String { writer.map { "\(root)/wal-\($0)" } ?? "\(root)/wal" }
+    public var deadLetterDirectory: String { writer.map { "\(root)/dead-letter-\($0)" } ?? "\(root)/dead-letter" }
 
     public func partitionDirectory(type: EventType, symbol: String, date: String) -> String {
         "\(rawDirectory)/type=\(type.rawValue)/symbol=\(symbol)/date=\(date)"
@@ -75,6 +84,26 @@ public struct PartitionLayout: Sendable {
             }
         }
         return visible.sorted { ($0.first, $0.last) < ($1.first, $1.last) }
+    }
+
+    /// One above the highest file number in the latest partition of every (type, symbol): a shard
+    /// numbers its log from there, so the files it writes for a symbol that another shard owned
+    /// before sort after that shard's and never take their names.
+    public func nextFreeFileNumber() throws(StoreError) -> UInt64 {
+        var highest: UInt64?
+        for type in EventType.allCases {
+            for entry in try FileSystem.list("\(rawDirectory)/type=\(type.rawValue)") where entry.hasPrefix("symbol=") {
+                let symbol = String(entry.dropFirst("symbol=".count))
+                guard let date = try dates(type: type, symbol: symbol).last else { continue }
+                let dir = partitionDirectory(type: type, symbol: symbol, date: date)
+                for name in try FileSystem.list(dir) {
+                    // part-<n>.<ext> or compact-<first>-<last>.<ext>: the last number is the highest.
+                    let stem = name.split(separator: ".").first ?? ""
+                    if let last = stem.split(separator: "-").last, let n = UInt64(last) { highest = max(highest ?? 0, n) }
+                }
+            }
+        }
+        return highest.map { $0 &+ 1 } ?? 0
     }
 
     /// Paths of the files to read, in write order.

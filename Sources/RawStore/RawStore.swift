@@ -1,6 +1,7 @@
 import Foundation
 public import MarketData
 import Synchronization
+
 #if canImport(CMalloc)
 import CMalloc
 #endif
@@ -19,6 +20,9 @@ public final class RawStore: Sendable {
         public var segmentBytes = 64 << 20
         /// Converted segments kept for restart bookkeeping (duplicate filter).
         public var keptConvertedSegments = 2
+        /// The shard this store writes for (nil: a lone instance): its own log and dead letters,
+        /// numbered above every file already in the partitions (``PartitionLayout/nextFreeFileNumber()``).
+        public var writer: String?
         public init() {}
     }
 
@@ -40,12 +44,13 @@ public final class RawStore: Sendable {
 
     /// Opens the store at `root`, recovering anything logged but not yet in Parquet.
     public init(root: String, format: any ColumnFileFormat, options: Options = Options()) throws {
-        layout = PartitionLayout(root: root)
+        layout = PartitionLayout(root: root, writer: options.writer)
         self.format = format
         self.options = options
         try FileSystem.createDirectory(layout.rawDirectory)
         try FileSystem.createDirectory("\(layout.walDirectory)/converted")
-        wal = try WriteAheadLog(directory: layout.walDirectory)
+        wal = try WriteAheadLog(
+            directory: layout.walDirectory, firstRecordAtLeast: options.writer == nil ? 0 : try layout.nextFreeFileNumber())
         if let data = FileManager.default.contents(atPath: checkpointPath),
             let saved = try? JSONDecoder().decode([String: SequencePoint].self, from: data)
         {

@@ -42,8 +42,9 @@ public final class WriteAheadLog: Sendable {
     private let syncing = Mutex(())
 
     /// Opens (or creates) the log in `directory`, recovering existing segments. The last
-    /// segment's torn tail, if any, is cut off. New records go to a fresh segment.
-    public init(directory: String) throws(StoreError) {
+    /// segment's torn tail, if any, is cut off. New records go to a fresh segment, numbered at
+    /// least `firstRecordAtLeast` (record numbers name the Parquet files a segment becomes).
+    public init(directory: String, firstRecordAtLeast: UInt64 = 0) throws(StoreError) {
         self.directory = directory
         try FileSystem.createDirectory(directory)
         var next: UInt64 = 0
@@ -55,6 +56,7 @@ public final class WriteAheadLog: Sendable {
             }
             next = segment.firstRecord + UInt64(events.count)
         }
+        next = max(next, firstRecordAtLeast)
         let segment = Segment(path: Self.path(directory, next), firstRecord: next)
         let fd = open(segment.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError.io("open \(segment.path)", errno) }

@@ -24,7 +24,11 @@ struct Serve: AsyncParsableCommand {
             Environment: FEATURE_SERVICE_PORT, FEATURE_SERVICE_API_KEYS, FEATURE_SERVICE_DATA_DIR, \
             FEATURE_SERVICE_REGISTRY, FEATURE_SERVICE_SYMBOLS, FEATURE_SERVICE_RETENTION_DAYS, \
             AMQP_URL, DATABASE_URL (postgres://user:pass@host:5432/db or sqlite:PATH), \
-            FEATURE_SERVICE_INSTANCE, POSITION_MANAGER_URL, POSITION_MANAGER_API_KEY, LOG_LEVEL (flags override them).
+            FEATURE_SERVICE_INSTANCE, FEATURE_SERVICE_SHARD, FEATURE_SERVICE_ADVERTISE_URL, POSITION_MANAGER_URL, \
+            POSITION_MANAGER_API_KEY, LOG_LEVEL (flags override them).
+            Scale-out: `feature-service route` in front, and each instance started with --shard NAME \
+            --symbols A,B consumes only its own queue; an instance that owns some symbols but would \
+            consume the gateway queues directly refuses to start (it would acknowledge, and lose, the others).
             """)
 
     @Option(name: .long, help: "HTTP port (env FEATURE_SERVICE_PORT, default 4500).")
@@ -61,6 +65,22 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Also publish a vector on every book update, at most once per this many ms per symbol.")
     var bookUpdateThrottleMs: Int?
 
+    @Option(name: .long, help: "Broker URL, amqp://user:pass@host:5672/vhost (env AMQP_URL; default: no broker).")
+    var amqpURL: String?
+
+    @Option(
+        name: .long,
+        help:
+            "Run as shard NAME behind `feature-service route`: consume only the queue feature-service.shard.NAME (env FEATURE_SERVICE_SHARD)."
+    )
+    var shard: String?
+
+    @Option(name: .long, help: "Symbols this instance owns, comma-separated (env FEATURE_SERVICE_SYMBOLS, default: all).")
+    var symbols: String?
+
+    @Option(name: .long, help: "API base URL other shards name for this shard's symbols (env FEATURE_SERVICE_ADVERTISE_URL).")
+    var advertiseURL: String?
+
     func validate() throws {
         if exitAfterReplay && replay == nil { throw ValidationError("--exit-after-replay needs --replay FILE") }
         if speed < 0 { throw ValidationError("--speed must be 0 or more") }
@@ -74,6 +94,13 @@ struct Serve: AsyncParsableCommand {
         if let dataDir { configuration.dataDirectory = dataDir }
         if let registry { configuration.registryPath = registry }
         if let databaseURL { configuration.databaseURL = databaseURL }
+        if let amqpURL { configuration.amqpURL = amqpURL }
+        if let shard { configuration.shard = shard }
+        if let advertiseURL { configuration.advertiseURL = advertiseURL }
+        if let symbols {
+            let list = symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }.filter { !$0.isEmpty }
+            configuration.symbols = list.isEmpty || list == ["ALL"] ? nil : Set(list)
+        }
         configuration.replayFile = replay
         configuration.replaySpeed = speed
         configuration.exitAfterReplay = exitAfterReplay

@@ -202,6 +202,13 @@ import Testing
                 try JSONResponse.text(of: ErrorBody(error: .init(code: "bad_request", message: "m", traceId: "t"))),
                 try JSONResponse.text(
                     of: ErrorBody(error: .init(code: "c", message: "m", traceId: "t", problems: [.init(path: "p", message: "m")]))),
+                try JSONResponse.text(
+                    of: ErrorBody(
+                        error: .init(code: "other_shard", message: "m", traceId: "t", owner: ShardOwner(shard: "b", url: "http://b:4500")))),
+            ],
+            "ShardOwner": [
+                try JSONResponse.text(of: ShardOwner(shard: "b", url: "http://b:4500")),
+                try JSONResponse.text(of: ShardOwner(shard: "b", url: nil)),
             ],
             "Problem": [try JSONResponse.text(of: APIProblem(path: "features[0]", message: "m"))],
             "Vector": [

@@ -63,7 +63,10 @@ import Testing
         #expect(counters.otherSymbols == 1)
         #expect(counters.malformed == 1)
         #expect(counters.eventsByType[.trade] == 1)
-        #expect(await pipeline.takeDeadLetters().count == 1)
+        // The malformed body, and the foreign one: counted and kept, not silently dropped.
+        let letters = await pipeline.takeDeadLetters()
+        #expect(letters.count == 2)
+        #expect(letters.contains { $0.error.description.contains("ETHUSDT is not one of this instance's symbols") })
         #expect(await pipeline.latest(symbol: "BTCUSDT", now: 5) != nil)
         #expect(await pipeline.latest(symbol: "ETHUSDT", now: 5) == nil)
     }

@@ -91,6 +91,8 @@ struct HousekeepingService: Service, CustomStringConvertible {
     let store: RawStore
     let checkpoints: CheckpointStore
     let retentionDays: Int
+    /// The symbols whose files this instance manages (nil: all; a shard: its own).
+    let symbols: Set<String>?
     let clock: any WallClock
     let logger: Logger
     var description: String { "retention-and-compaction" }
@@ -110,7 +112,8 @@ struct HousekeepingService: Service, CustomStringConvertible {
         let store = self.store
         // Listing, counting and deleting files: on NIO's blocking pool, not the cooperative one.
         let (expired, removed) = try await Blocking.run { () throws -> ([Retention.Partition], Retention.Summary) in
-            let expired = try retention.expired(now: now)
+            let symbols = self.symbols
+            let expired = try retention.expired(now: now).filter { symbols?.contains($0.symbol) ?? true }
             guard !expired.isEmpty else { return ([], Retention.Summary()) }
             // Counted before deleting: the log is the only trace of what went (e.g. an old import).
             let removed = retention.summary(of: expired, format: store.format)
@@ -132,7 +135,9 @@ struct HousekeepingService: Service, CustomStringConvertible {
         // whose events are gone).
         let firstKept = Time.formatDate(Retention.firstKeptDay(now: now, days: retentionDays) * Time.nanosPerDay)
         let checkpoints = self.checkpoints
-        let removedCheckpoints = try await Blocking.run { try checkpoints.removeDays(before: firstKept) }
+        let removedCheckpoints = try await Blocking.run { [symbols] in
+            try checkpoints.removeDays(before: firstKept, symbols: symbols)
+        }
         if removedCheckpoints > 0 {
             logger.notice(
                 "retention deleted engine checkpoints",
@@ -142,7 +147,9 @@ struct HousekeepingService: Service, CustomStringConvertible {
         }
         // Yesterday's and older partitions no longer grow: merge their small files.
         let today = Time.formatDate(now)
-        let report = try await Blocking.runCancellable { isCancelled in try store.compact(before: today, isCancelled: isCancelled) }
+        let report = try await Blocking.runCancellable { isCancelled in
+            try store.compact(before: today, symbols: symbols, isCancelled: isCancelled)
+        }
         if report.partitions > 0 {
             logger.info(
                 "compacted partitions",
