@@ -190,6 +190,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MetadataTests", dependencies: ["Metadata", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "FeatureServer", "MarketData"], swiftSettings: strict),
         .testTarget(name: "QualityTests", dependencies: ["Quality", "MarketData", "OrderBook"], swiftSettings: strict),
         .testTarget(
             name: "RawStoreTests", dependencies: ["TestSupport", "ServiceTestSupport", "RawStore", "MarketData"], swiftSettings: strict),
