@@ -167,6 +167,10 @@ let package = Package(
         .executableTarget(
             name: "MemoryBenchmark", dependencies: ["Live", "Offline", "RawStore", "EngineHistory", "FeatureEngine", "MarketData"],
             path: "Benchmarks/MemoryBenchmark", swiftSettings: strict),
+        .executableTarget(
+            name: "ScaleOutBenchmark",
+            dependencies: ["AMQP", "Routing", "Live", "MarketData", "Offline", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/ScaleOutBenchmark", swiftSettings: strict),
         .executableTarget(name: "ParquetBenchmark", dependencies: ["Parquet"], path: "Benchmarks/ParquetBenchmark", swiftSettings: strict),
 
         // Unit tests: no servers, no Python, no child processes; `scripts/test.sh --unit` runs them anywhere in seconds.
