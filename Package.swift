@@ -124,9 +124,8 @@ let package = Package(
         .target(
             name: "FeatureServer",
             dependencies: [
-                "MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "Metadata", "ServiceRuntime", "Offline", "Live",
-                "API",
-                "AMQP",
+                "MarketData", "OrderBook", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "Metadata", "ServiceRuntime", "Offline",
+                "Live", "API", "AMQP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
