@@ -25,7 +25,7 @@ import Testing
         }
         let data = scratchDirectory()
         // A minute of stored market data (2026-01-01, kept by a long retention) for the dataset build.
-        let (recording, events) = try writeRecording(events: 6_000, seed: 23)
+        let (recording, events) = try writeRecording(events: 18_000, seed: 23)
         let environment = ["FEATURE_SERVICE_API_KEYS": Self.key, "LOG_LEVEL": "notice", "FEATURE_SERVICE_RETENTION_DAYS": "36500"]
         let importer = try ServiceProcess(["import", "--input", recording, "--data-dir", data], environment: environment)
         #expect(try await importer.waitForExit() == 0, "\(importer.standardError)")
@@ -38,10 +38,12 @@ import Testing
                 if case .string(let text) = value { return Int(text) } else { return nil }
             }, "\(service.standardError)")
 
-        let first = events.first!.recvTs
-        func at(_ seconds: Int64) -> String { Time.formatISO8601(first + seconds * Time.nanosPerSecond) }
+        // Whole seconds after the first stored event, for BTCUSDT (the simulator's first symbol).
+        let first = Time.floorDiv(events.first!.recvTs, Time.nanosPerSecond) * Time.nanosPerSecond
+        func at(_ seconds: Int64) -> String { String(Time.formatISO8601(first + seconds * Time.nanosPerSecond).prefix(19)) + "Z" }
+        #expect(events.contains { $0.symbol == "BTCUSDT" })
         let dataset =
-            #"{"symbol": "\#(events.first!.symbol)", "horizon": "1s", "train": ["\#(at(2))", "\#(at(30))"], "#
+            #"{"symbol": "BTCUSDT", "horizon": "1s", "train": ["\#(at(2))", "\#(at(30))"], "#
             + #""validation": ["\#(at(30))", "\#(at(40))"], "test": ["\#(at(40))", "\#(at(50))"]}"#
         let screenshots = packageRoot.appendingPathComponent(".build/console-screenshots").path
         try? FileManager.default.removeItem(atPath: screenshots)
