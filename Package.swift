@@ -131,9 +131,8 @@ let package = Package(
         .target(
             name: "FeatureServer",
             dependencies: [
-                "MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "Metadata", "ServiceRuntime", "Offline", "Live",
-                "API",
-                "AMQP", "Routing",
+                "MarketData", "OrderBook", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "Metadata", "ServiceRuntime", "Offline",
+                "Live", "API", "AMQP", "Routing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 mib="${1:-64}"
 swift build -c release --product feature-service >/dev/null
 data=$(mktemp -d); body=$(mktemp); answer=$(mktemp); log=$(mktemp)
-FEATURE_SERVICE_API_KEYS=floodkey LOG_LEVEL=info .build/release/feature-service serve --port 4596 --host 127.0.0.1 \
+FEATURE_SERVICE_API_KEYS=floodkey LOG_LEVEL=info .build/release/feature-service serve --port 4596 --host 127.0.0.1 --no-console \
   --data-dir "$data" --no-simulator >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data" "$body" "$answer" "$log"' EXIT

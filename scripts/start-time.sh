@@ -14,7 +14,7 @@ rm -rf "$data/dataset"
 for run in 1 2 3; do
   start=$(date +%s.%N)
   FEATURE_SERVICE_API_KEYS=k LOG_LEVEL=notice FEATURE_SERVICE_RETENTION_DAYS=36500 \
-    .build/release/feature-service serve --port 4598 --host 127.0.0.1 --data-dir "$data" --no-simulator >"$data/serve.log" 2>&1 &
+    .build/release/feature-service serve --port 4598 --host 127.0.0.1 --no-console --data-dir "$data" --no-simulator >"$data/serve.log" 2>&1 &
   pid=$!
   until curl -sf localhost:4598/health >/dev/null; do sleep 0.01; done
   ready=$(date +%s.%N)

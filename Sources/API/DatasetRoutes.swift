@@ -20,7 +20,7 @@ enum DatasetRoutes {
             } catch let error as DatasetConfigError {
                 throw APIError.invalid(
                     code: "invalid_dataset", "the dataset request has \(error.problems.count) problem(s)",
-                    problems: error.problems.map { (path: "", message: $0) })
+                    problems: error.problems.map(problem))
             } catch let error as DatasetBuildError {
                 switch error {
                 case .noData: throw APIError(.unprocessableContent, code: "no_data", error.description)
@@ -96,6 +96,17 @@ enum DatasetRoutes {
                 body: body)
         }
     }
+}
+
+/// A dataset problem (`splits.periods.train[0]: missing timestamp`) split into where it is and
+/// what it is, so that a client can show it next to the field; one without a path keeps it empty.
+func problem(_ text: String) -> (path: String, message: String) {
+    guard let colon = text.range(of: ": ") else { return ("", text) }
+    let path = text[..<colon.lowerBound]
+    let isPath =
+        !path.isEmpty && path.first!.isLetter
+        && path.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.[]".contains($0)) }
+    return isPath ? (String(path), String(text[colon.upperBound...])) : ("", text)
 }
 
 /// A minimal ustar writer for `download?split=all`.

@@ -26,6 +26,41 @@ public protocol LiveFeatures: Sendable {
     func makeDurable() async throws
     /// Data-quality buckets not yet handed to the metadata store (the current minute).
     func openQualityBuckets(symbol: String) async -> [QualityBucket]
+    /// The top of `symbol`'s book (at most `levels` per side), nil for an unknown symbol. Costs
+    /// O(levels) on the live side: the console's stream reads it every second.
+    func bookTop(symbol: String, levels: Int) async -> BookTop?
+}
+
+/// The best levels of a book with its sync state, as the live side holds it now.
+public struct BookTop: Sendable, Equatable {
+    /// One price level.
+    public struct Level: Sendable, Equatable {
+        public var price: Double
+        public var size: Double
+
+        public init(price: Double, size: Double) {
+            self.price = price
+            self.size = size
+        }
+    }
+
+    /// Best first (highest bid, lowest ask).
+    public var bids: [Level]
+    public var asks: [Level]
+    /// Whether values may be read from the book (features are null while it is not).
+    public var inSync: Bool
+    /// `synced`, or why not: `awaiting_snapshot`, `sequence_gap`, `crossed_book`, `delta_before_snapshot`.
+    public var state: String
+    /// The last update id (`u`) applied, nil before any.
+    public var lastUpdateId: Int64?
+
+    public init(bids: [Level], asks: [Level], inSync: Bool, state: String, lastUpdateId: Int64?) {
+        self.bids = bids
+        self.asks = asks
+        self.inSync = inSync
+        self.state = state
+        self.lastUpdateId = lastUpdateId
+    }
 }
 
 /// What a `POST /ingest` batch did.

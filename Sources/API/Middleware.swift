@@ -100,18 +100,19 @@ enum RouteMethods {
 struct APIKeyMiddleware: RouterMiddleware {
     typealias Context = ServiceRequestContext
     let keys: [[UInt8]]
-    let publicPaths: Set<String>
+    /// Whether a path is answered without a key.
+    let isPublic: @Sendable (String) -> Bool
 
-    init(keys: [String], publicPaths: Set<String>) {
+    init(keys: [String], isPublic: @escaping @Sendable (String) -> Bool) {
         self.keys = keys.map { Array($0.utf8) }
-        self.publicPaths = publicPaths
+        self.isPublic = isPublic
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let given: String? = request.headers[HTTPField.Name("X-API-Key")!] ?? request.uri.queryParameters["api_key"].map { String($0) }
         var context = context
         context.authenticated = given.map { Self.matches(Array($0.utf8), keys) } ?? false
-        if publicPaths.contains(request.uri.path) { return try await next(request, context) }
+        if isPublic(request.uri.path) { return try await next(request, context) }
         guard given != nil else { throw APIError.unauthorized("missing API key: send header X-API-Key or query parameter api_key") }
         guard context.authenticated else { throw APIError.unauthorized("invalid API key") }
         return try await next(request, context)

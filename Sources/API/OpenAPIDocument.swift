@@ -4,8 +4,9 @@
 public enum OpenAPIDocument {
     /// (method, path) of every documented operation.
     public static let operations: [(method: String, path: String)] = [
-        ("get", "/health"), ("get", "/openapi.json"), ("get", "/features/latest"), ("get", "/feature-registry"),
-        ("post", "/feature-registry/reload"), ("get", "/feature-registry/validate"),
+        ("get", "/health"), ("get", "/openapi.json"), ("get", "/features/latest"), ("get", "/features/symbols"), ("get", "/features/book"),
+        ("get", "/features/stream"), ("get", "/feature-registry"), ("post", "/feature-registry/reload"),
+        ("get", "/feature-registry/validate"), ("post", "/feature-registry/validate"),
         ("get", "/feature-registry/versions"), ("post", "/ingest"), ("get", "/metrics"),
         ("post", "/dataset/build"), ("get", "/dataset/list"), ("get", "/dataset/{id}"), ("get", "/dataset/{id}/download"),
         ("post", "/dataset/{id}/cancel"), ("get", "/data-quality/report"),
@@ -66,6 +67,49 @@ public enum OpenAPIDocument {
                   "stale": {"type": "boolean"},
                   "last_event_ts_ns": {"type": "integer", "nullable": true}
                 }
+              },
+              "Book": {
+                "type": "object",
+                "description": "best levels first; best_bid, best_ask, mid and spread are null while the book is out of sync",
+                "required": [
+                  "symbol",
+                  "ts_ns",
+                  "in_sync",
+                  "state",
+                  "last_update_id",
+                  "bids",
+                  "asks",
+                  "best_bid",
+                  "best_ask",
+                  "mid",
+                  "spread"
+                ],
+                "properties": {
+                  "symbol": {"type": "string"},
+                  "ts_ns": {"type": "integer"},
+                  "in_sync": {"type": "boolean"},
+                  "state": {
+                    "type": "string",
+                    "enum": ["synced", "awaiting_snapshot", "sequence_gap", "crossed_book", "delta_before_snapshot"]
+                  },
+                  "last_update_id": {"type": "integer", "nullable": true},
+                  "bids": {"type": "array", "items": {"$ref": "#/components/schemas/Level"}},
+                  "asks": {"type": "array", "items": {"$ref": "#/components/schemas/Level"}},
+                  "best_bid": {"type": "number", "nullable": true},
+                  "best_ask": {"type": "number", "nullable": true},
+                  "mid": {"type": "number", "nullable": true},
+                  "spread": {"type": "number", "nullable": true}
+                }
+              },
+              "Symbols": {
+                "type": "object",
+                "required": ["symbols"],
+                "properties": {"symbols": {"type": "array", "items": {"type": "string"}}}
+              },
+              "Level": {
+                "type": "object",
+                "required": ["price", "size"],
+                "properties": {"price": {"type": "number"}, "size": {"type": "number"}}
               },
               "Health": {
                 "type": "object",
@@ -253,6 +297,20 @@ public enum OpenAPIDocument {
                   "mean": {"type": "number", "nullable": true}
                 }
               },
+              "QualityMinute": {
+                "type": "object",
+                "required": ["start", "coverage", "orderbook", "events", "sequence_gaps", "desyncs", "resyncs", "anomalies"],
+                "properties": {
+                  "start": {"type": "string"},
+                  "coverage": {"type": "number", "description": "fraction of the minute's seconds with any event"},
+                  "orderbook": {"type": "number", "description": "fraction of the minute's seconds with an order-book message"},
+                  "events": {"type": "integer"},
+                  "sequence_gaps": {"type": "integer"},
+                  "desyncs": {"type": "integer"},
+                  "resyncs": {"type": "integer"},
+                  "anomalies": {"type": "integer"}
+                }
+              },
               "QualityReport": {
                 "type": "object",
                 "required": [
@@ -326,6 +384,11 @@ public enum OpenAPIDocument {
                       "exchange_to_service": {"$ref": "#/components/schemas/Latency"},
                       "gateway_to_service": {"$ref": "#/components/schemas/Latency"}
                     }
+                  },
+                  "minutes": {
+                    "type": "array",
+                    "description": "only with minutes=true: each minute of the range that has data, oldest first",
+                    "items": {"$ref": "#/components/schemas/QualityMinute"}
                   }
                 }
               }
@@ -402,6 +465,70 @@ public enum OpenAPIDocument {
                 }
               }
             },
+            "/features/symbols": {
+              "get": {
+                "summary": "The symbols seen so far, sorted",
+                "responses": {
+                  "200": {
+                    "description": "Symbols",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Symbols"}}}
+                  },
+                  "401": {"$ref": "#/components/responses/Unauthorized"}
+                }
+              }
+            },
+            "/features/book": {
+              "get": {
+                "summary": "The best levels of a symbol's book (at most 50 per side), its sync state, mid and spread",
+                "parameters": [
+                  {
+                    "name": "symbol",
+                    "in": "query",
+                    "required": true,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Z0-9][A-Z0-9_-]{0,39}$"}
+                  },
+                  {"name": "levels", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 50}}
+                ],
+                "responses": {
+                  "200": {"description": "Book", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Book"}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {
+                    "description": "Unknown symbol",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  }
+                }
+              }
+            },
+            "/features/stream": {
+              "get": {
+                "summary": "Server-Sent Events, every second: event 'vector' (a Vector, as /features/latest) then event 'book' \#
+        (a Book, as /features/book), read at the same instant. The key may go in query api_key (EventSource sends no headers). \#
+        A stream ends after an hour (EventSource reconnects); at most 32 are open at once.",
+                "parameters": [
+                  {
+                    "name": "symbol",
+                    "in": "query",
+                    "required": true,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Z0-9][A-Z0-9_-]{0,39}$"}
+                  },
+                  {"name": "levels", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 50}}
+                ],
+                "responses": {
+                  "200": {"description": "Event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "404": {
+                    "description": "Unknown symbol",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  },
+                  "503": {
+                    "description": "Too many streams open",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+                  }
+                }
+              }
+            },
             "/feature-registry": {
               "get": {
                 "summary": "The registry in force",
@@ -448,6 +575,27 @@ public enum OpenAPIDocument {
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Validation"}}}
                   },
                   "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "422": {"$ref": "#/components/responses/Invalid"}
+                }
+              },
+              "post": {
+                "summary": "Validate the registry in the body (YAML or JSON, at most 1 MiB) without applying or recording it; \#
+        a 422 lists every problem",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/yaml": {"schema": {"type": "string"}},
+                    "application/json": {"schema": {"type": "object"}}
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Valid",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Validation"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/BadRequest"},
+                  "401": {"$ref": "#/components/responses/Unauthorized"},
+                  "413": {"$ref": "#/components/responses/TooLarge"},
                   "422": {"$ref": "#/components/responses/Invalid"}
                 }
               }
@@ -566,6 +714,13 @@ public enum OpenAPIDocument {
                     "required": false,
                     "description": "ISO 8601 or ns since the epoch, within 2000-01-01 and 2100-01-01; default: now",
                     "schema": {"type": "string", "maxLength": 40}
+                  },
+                  {
+                    "name": "minutes",
+                    "in": "query",
+                    "required": false,
+                    "description": "true: also each minute with data (coverage, counters); the range is then at most 24 h",
+                    "schema": {"type": "boolean"}
                   }
                 ],
                 "responses": {

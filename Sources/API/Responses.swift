@@ -1,6 +1,7 @@
 import FeatureEngine
 import MarketData
 import Metadata
+import Quality
 
 // The answers of the registry, health and ingest routes, as encoded by `JSONResponse.encoded`.
 // Keys are snake_case through explicit coding keys; optional members are left out when nil
@@ -136,4 +137,123 @@ struct IngestAnswer: Codable, Equatable {
         case deadLettered = "dead_lettered"
         case malformedNotListed = "malformed_not_listed"
     }
+}
+
+/// `GET /features/book` and the `book` events of `GET /features/stream`: the best levels of a
+/// symbol's book, best first. `mid`, `spread`, `best_bid` and `best_ask` are null while the book
+/// is out of sync or a side is empty, as the book features are; the levels are shown regardless
+/// (while out of sync they are what the book last held).
+struct BookAnswer: Codable, Equatable {
+    struct Level: Codable, Equatable {
+        var price: Double
+        var size: Double
+    }
+
+    var symbol: String
+    /// When the book was read (ns since the epoch).
+    var tsNs: Int64
+    var inSync: Bool
+    /// `synced`, or why not: `awaiting_snapshot`, `sequence_gap`, `crossed_book`, `delta_before_snapshot`.
+    var state: String
+    var lastUpdateId: Int64?
+    var bids: [Level]
+    var asks: [Level]
+    var bestBid: Double?
+    var bestAsk: Double?
+    /// (best bid + best ask) / 2, as the `mid_price` feature.
+    var mid: Double?
+    /// best ask - best bid, as the `spread_abs` feature.
+    var spread: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case symbol, state, bids, asks, mid, spread
+        case tsNs = "ts_ns"
+        case inSync = "in_sync"
+        case lastUpdateId = "last_update_id"
+        case bestBid = "best_bid"
+        case bestAsk = "best_ask"
+    }
+
+    init(symbol: String, at now: Nanos, top: BookTop) {
+        self.symbol = symbol
+        tsNs = now
+        inSync = top.inSync
+        state = top.state
+        lastUpdateId = top.lastUpdateId
+        bids = top.bids.map { Level(price: $0.price, size: $0.size) }
+        asks = top.asks.map { Level(price: $0.price, size: $0.size) }
+        if top.inSync, let bid = top.bids.first?.price, let ask = top.asks.first?.price {
+            (bestBid, bestAsk, mid, spread) = (bid, ask, (bid + ask) / 2, ask - bid)
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(symbol, forKey: .symbol)
+        try container.encode(tsNs, forKey: .tsNs)
+        try container.encode(inSync, forKey: .inSync)
+        try container.encode(state, forKey: .state)
+        try container.encode(lastUpdateId, forKey: .lastUpdateId)
+        try container.encode(bids, forKey: .bids)
+        try container.encode(asks, forKey: .asks)
+        try container.encode(bestBid, forKey: .bestBid)
+        try container.encode(bestAsk, forKey: .bestAsk)
+        try container.encode(mid, forKey: .mid)
+        try container.encode(spread, forKey: .spread)
+    }
+}
+
+/// `GET /data-quality/report`: the report, and with `minutes=true` each minute with data (the
+/// console's coverage strip and its desync and anomaly markers).
+struct QualityReportAnswer: Encodable {
+    var report: QualityReportDocument
+    var minutes: [QualityMinute]?
+
+    enum CodingKeys: String, CodingKey { case minutes }
+
+    func encode(to encoder: any Encoder) throws {
+        try report.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(minutes, forKey: .minutes)
+    }
+}
+
+/// One minute of a data-quality report: coverage from its seconds, its counters.
+struct QualityMinute: Codable, Equatable {
+    var start: String
+    /// Fraction of the minute's seconds with any event, and with an order-book message.
+    var coverage: Double
+    var orderbook: Double
+    var events: Int
+    var sequenceGaps: Int
+    var desyncs: Int
+    var resyncs: Int
+    var anomalies: Int
+
+    enum CodingKeys: String, CodingKey {
+        case start, coverage, orderbook, events, desyncs, resyncs, anomalies
+        case sequenceGaps = "sequence_gaps"
+    }
+
+    /// The minutes of `buckets` within [from, to) (several buckets of one minute merged), oldest first.
+    static func series(_ buckets: [QualityBucket], from: Nanos, to: Nanos) -> [QualityMinute] {
+        let first = Time.floorDiv(from, 60 * Time.nanosPerSecond)
+        let last = Time.floorDiv(to - 1, 60 * Time.nanosPerSecond)
+        var merged: [Int64: QualityBucket] = [:]
+        for bucket in buckets where bucket.minute >= first && bucket.minute <= last {
+            merged[bucket.minute, default: QualityBucket(minute: bucket.minute)].merge(bucket)
+        }
+        return merged.keys.sorted().map { minute in
+            let bucket = merged[minute]!
+            return QualityMinute(
+                start: Time.formatISO8601(minute * 60 * Time.nanosPerSecond), coverage: Double(bucket.anySeconds.nonzeroBitCount) / 60,
+                orderbook: Double(bucket.bookSeconds.nonzeroBitCount) / 60, events: bucket.totalEvents, sequenceGaps: bucket.sequenceGaps,
+                desyncs: bucket.desyncs.values.reduce(0, +), resyncs: bucket.resyncs, anomalies: bucket.anomalies.values.reduce(0, +))
+        }
+    }
+}
+
+/// `GET /features/symbols`: the symbols seen so far, sorted.
+struct SymbolsAnswer: Codable, Equatable {
+    var symbols: [String]
 }

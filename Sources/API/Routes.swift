@@ -31,16 +31,19 @@ public struct APIContext: Sendable {
     public let instance: String
     /// The shard that owns a symbol this instance does not know (nil: none, or not sharded).
     public let owner: @Sendable (_ symbol: String) async -> ShardOwner?
+    /// Bounds the open `GET /features/stream` responses (shared by every router of this context).
+    public let streams: StreamLimiter
 
     public init(
         live: any LiveFeatures, clock: any WallClock, store: RawStore?, registryPath: String?,
         metrics: @escaping @Sendable (_ now: Nanos) async -> String = { _ in "" },
         startedAt: Nanos, staleAfter: Nanos = 5 * Time.nanosPerSecond, datasets: DatasetJobs? = nil,
         metadata: MetadataStore? = nil, instance: String = "local",
-        brokerStatus: @escaping @Sendable () async -> String? = { nil },
+        brokerStatus: @escaping @Sendable () async -> String? = { nil }, streams: StreamLimiter = StreamLimiter(limit: 32),
         owner: @escaping @Sendable (_ symbol: String) async -> ShardOwner? = { _ in nil }
     ) {
         self.owner = owner
+        self.streams = streams
         self.datasets = datasets
         self.metadata = metadata
         self.instance = instance
@@ -60,19 +63,30 @@ public enum APIRoutes {
     /// Paths reachable without an API key.
     public static let publicPaths: Set<String> = ["/health", "/openapi.json"]
 
-    public static func router(_ service: APIContext, apiKeys: [String]) -> Router<ServiceRequestContext> {
+    /// The API's router; with `console`, also the web console's static files (public, like
+    /// `/health`), so that the console's port answers the page and the API it calls.
+    public static func router(_ service: APIContext, apiKeys: [String], console: ConsoleFiles? = nil) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         router.middlewares.add(TraceAndErrorMiddleware())
         // HTTP request counts and durations through swift-metrics (bootstrapped with the service's registry by `serve`).
         router.middlewares.add(MetricsMiddleware())
-        router.middlewares.add(APIKeyMiddleware(keys: apiKeys, publicPaths: publicPaths))
+        let servesConsole = console != nil
+        let isPublic: @Sendable (String) -> Bool = { path in
+            publicPaths.contains(path) || (servesConsole && ConsoleFiles.isConsolePath(path))
+        }
+        router.middlewares.add(APIKeyMiddleware(keys: apiKeys, isPublic: isPublic))
+        console?.add(to: router)
 
         router.get("/health") { _, context in try await health(service, detailed: context.authenticated) }
         router.get("/openapi.json") { _, _ in JSONResponse.make(OpenAPIDocument.json) }
         router.get("/features/latest") { request, _ in try await latest(service, request) }
+        router.get("/features/symbols") { _, _ in try JSONResponse.encoded(SymbolsAnswer(symbols: await service.live.symbols())) }
+        router.get("/features/book") { request, _ in try await LiveStream.book(service, request) }
+        router.get("/features/stream") { request, _ in try await LiveStream.stream(service, request) }
         router.get("/feature-registry") { _, _ in try await registry(service) }
         router.post("/feature-registry/reload") { request, context in try await reload(service, request, logger: context.logger) }
         router.get("/feature-registry/validate") { _, _ in try validate(service) }
+        router.post("/feature-registry/validate") { request, _ in try await validate(service, request) }
         router.get("/feature-registry/versions") { _, _ in try await versions(service) }
         router.post("/ingest") { request, context in try await ingest(service, request, logger: context.logger) }
         router.get("/metrics") { _, _ in await metrics(service) }
@@ -122,26 +136,21 @@ public enum APIRoutes {
             throw APIError.badRequest("query parameter 'symbol' is required, e.g. /features/latest?symbol=BTCUSDT")
         }
         guard Symbols.isValid(symbol) else { throw invalidSymbol(symbol) }
-        let now = service.clock.now()
-        guard let vector = await service.live.latest(symbol: symbol, now: now) else {
-            if let owner = await service.owner(symbol) {
-                var error = APIError(.notFound, code: "other_shard", "symbol '\(symbol)' is owned by shard '\(owner.shard)'")
-                if let url = owner.url { error.message += "; ask \(url)/features/latest?symbol=\(symbol)" }
-                error.owner = owner
-                throw error
-            }
-            let known = await service.live.symbols()
-            let list = known.isEmpty ? "none yet" : known.prefix(20).joined(separator: ", ") + (known.count > 20 ? ", …" : "")
-            throw APIError.notFound("unknown symbol '\(symbol)'; known symbols: \(list)")
+        guard let text = await vectorText(service, symbol: symbol, now: service.clock.now()) else {
+            throw await LiveStream.unknown(service, symbol)
         }
+        return JSONResponse.make(text)
+    }
+
+    /// The `/features/latest` answer of `symbol` at `now` (the vector with `stale` and
+    /// `last_event_ts_ns`), nil for an unknown symbol.
+    static func vectorText(_ service: APIContext, symbol: String, now: Nanos) async -> String? {
+        guard let vector = await service.live.latest(symbol: symbol, now: now) else { return nil }
         let registry = await service.live.registry()
         let lastEvent = await service.live.lastEventAt(symbol: symbol)
         let stale = lastEvent.map { now - $0 > service.staleAfter } ?? true
         let extra: [(String, String)] = [("stale", stale ? "true" : "false"), ("last_event_ts_ns", lastEvent.map(String.init) ?? "null")]
-        return JSONResponse.make(
-            FeatureMessage.encode(
-                vector, names: registry.names,
-                registryVersion: registry.version, traceId: nil, extra: extra))
+        return FeatureMessage.encode(vector, names: registry.names, registryVersion: registry.version, traceId: nil, extra: extra)
     }
 
     static func invalidSymbol(_ symbol: String) -> APIError {
@@ -210,6 +219,18 @@ public enum APIRoutes {
         }
         let inForce = await service.live.registry().contentHash
         return try JSONResponse.encoded(RegistryVersionsAnswer(versions: versions.map { .init($0, inForce: inForce) }))
+    }
+
+    /// `POST /feature-registry/validate`: checks the registry in the body (YAML or JSON) and lists
+    /// every problem; nothing is applied or recorded.
+    static func validate(_ service: APIContext, _ request: Request) async throws -> Response {
+        let body = try await request.body.collect(upTo: 1 << 20)
+        guard body.readableBytes > 0 else {
+            throw APIError.badRequest("send the registry (YAML or JSON) as the body; GET validates the configured file")
+        }
+        let problems = FeatureRegistry.validate(String(buffer: body))
+        guard problems.isEmpty else { throw invalidRegistry(problems) }
+        return try JSONResponse.encoded(ValidationAnswer(source: "request body"))
     }
 
     static func validate(_ service: APIContext) throws -> Response {
@@ -307,6 +328,15 @@ public enum APIRoutes {
         let from = try time("from") ?? to - Time.nanosPerDay
         guard from < to else { throw APIError.badRequest("'from' must be before 'to'") }
         guard to - from <= maxQualityRange else { throw APIError.badRequest("a report covers at most 92 days; ask for a shorter range") }
+        let minutes: Bool
+        switch request.uri.queryParameters["minutes"].map(String.init) {
+        case nil, "false": minutes = false
+        case "true": minutes = true
+        case let other?: throw APIError.badRequest("'minutes' must be true or false, got '\(Echo.prefix(other, 20))'")
+        }
+        if minutes && to - from > Time.nanosPerDay {
+            throw APIError.badRequest("with minutes=true a report covers at most 24 h; ask for a shorter range")
+        }
         let open = await service.live.openQualityBuckets(symbol: symbol)
         var stored: [QualityBucket] = []
         if let metadata = service.metadata {
@@ -317,7 +347,10 @@ public enum APIRoutes {
         if open.isEmpty && stored.isEmpty, !(await service.live.symbols().contains(symbol)) {
             throw APIError.notFound("no data-quality record of '\(symbol)' in this range, and the symbol is not live here")
         }
-        return try JSONResponse.encoded(QualityReportDocument(QualityReport(symbol: symbol, from: from, to: to, buckets: stored + open)))
+        let report = QualityReport(symbol: symbol, from: from, to: to, buckets: stored + open)
+        return try JSONResponse.encoded(
+            QualityReportAnswer(
+                report: QualityReportDocument(report), minutes: minutes ? QualityMinute.series(stored + open, from: from, to: to) : nil))
     }
 
     static func metrics(_ service: APIContext) async -> Response {

@@ -50,7 +50,12 @@ public struct FeatureService: Sendable {
     }
 
     /// Runs until SIGINT/SIGTERM (or, with `--exit-after-replay`, until the recording is played).
-    public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    ///   - onServerRunning: called with the API's bound port once it listens.
+    ///   - onConsoleRunning: called with the console's bound port once it listens.
+    public func run(
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onConsoleRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         let (registry, registryText) = try initialRegistry()
         var shard = try configuration.shardAssignment()
         let apiKeys = apiKeysForThisRun()
@@ -148,12 +153,28 @@ public struct FeatureService: Sendable {
             router: APIRoutes.router(context, apiKeys: apiKeys),
             configuration: .init(address: .hostname(configuration.host, port: port), serverName: "feature-service"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) }, logger: logger)
-        // The HTTP server starts last and stops first: no request finds a stopped part.
+        // The HTTP servers start last and stop first: no request finds a stopped part.
         group.append(.init(service: app))
+        if let consolePort = configuration.consolePort {
+            guard let directory = configuration.consoleDirectory ?? ConsoleFiles.locate() else {
+                throw ConfigurationError(
+                    "web console: no Console folder with index.html found (beside or above the executable, in the working directory, "
+                        + "or in the source tree); set FEATURE_SERVICE_CONSOLE_DIR, or FEATURE_SERVICE_CONSOLE_PORT=off / --no-console")
+            }
+            guard FileManager.default.fileExists(atPath: "\(directory)/index.html") else {
+                throw ConfigurationError("web console: '\(directory)' has no index.html (FEATURE_SERVICE_CONSOLE_DIR)")
+            }
+            let console = Application(
+                router: APIRoutes.router(context, apiKeys: apiKeys, console: ConsoleFiles(directory: directory)),
+                configuration: .init(address: .hostname(configuration.host, port: consolePort), serverName: "feature-service-console"),
+                onServerRunning: { channel in await onConsoleRunning(channel.localAddress?.port ?? consolePort) }, logger: logger)
+            group.append(.init(service: ConsoleServerService(application: console, directory: directory)))
+        }
         logger.notice(
             "feature-service starting",
             metadata: [
-                "port": .stringConvertible(port), "data_dir": .string(configuration.dataDirectory),
+                "port": .stringConvertible(port), "console_port": .string(configuration.consolePort.map(String.init) ?? "off"),
+                "data_dir": .string(configuration.dataDirectory),
                 "metadata": .string(metadata.database.location), "instance": .string(configuration.instance),
                 "shard": .string(shard.map { "\($0.name): \($0.symbols.sorted().joined(separator: ","))" } ?? "none (lone instance)"),
                 "registry": .string("\(registry.version) \(registry.contentHash.prefix(12))"),

@@ -2,6 +2,7 @@ public import API
 public import FeatureEngine
 public import Live
 public import MarketData
+import OrderBook
 import Quality
 import ServiceRuntime
 
@@ -35,4 +36,19 @@ extension LivePipeline: LiveFeatures {
     }
 
     public nonisolated func makeDurable() async throws { try await sync() }
+
+    public func bookTop(symbol: String, levels: Int) -> BookTop? {
+        guard let top = bookLevels(symbol: symbol, levels: levels) else { return nil }
+        let state: String
+        switch top.state {
+        case .synced: state = "synced"
+        case .awaitingSnapshot: state = "awaiting_snapshot"
+        case .gap: state = "sequence_gap"
+        case .crossed: state = "crossed_book"
+        case .deltaBeforeSnapshot: state = "delta_before_snapshot"
+        }
+        return BookTop(
+            bids: top.bids.map { .init(price: $0.price, size: $0.size) }, asks: top.asks.map { .init(price: $0.price, size: $0.size) },
+            inSync: top.state.isSynced, state: state, lastUpdateId: top.lastUpdateId)
+    }
 }

@@ -7,6 +7,12 @@ public import Routing
 public struct ServiceConfiguration: Sendable {
     public var host = "0.0.0.0"
     public var port = 4500
+    /// The web console's port (the console's files and the same API); 0: any free port; nil: no console.
+    public var consolePort: Int? = ServiceConfiguration.defaultConsolePort
+    /// The console port when `FEATURE_SERVICE_CONSOLE_PORT` is not set.
+    public static let defaultConsolePort = 4501
+    /// The console's folder (nil: found by `ConsoleFiles.locate`, `FEATURE_SERVICE_CONSOLE_DIR` first).
+    public var consoleDirectory: String?
     /// Accepted API keys; when none are configured a random key is generated and printed.
     public var apiKeys: [String] = []
     public var dataDirectory = "./data"
@@ -58,6 +64,17 @@ public struct ServiceConfiguration: Sendable {
             }
             c.port = value
         }
+        if let port = env["FEATURE_SERVICE_CONSOLE_PORT"] {
+            if port.lowercased() == "off" {
+                c.consolePort = nil
+            } else {
+                guard let value = Int(port), (0...65535).contains(value) else {
+                    throw ConfigurationError("FEATURE_SERVICE_CONSOLE_PORT must be 0-65535 (0: any free port) or off, got '\(port)'")
+                }
+                c.consolePort = value
+            }
+        }
+        if let dir = env["FEATURE_SERVICE_CONSOLE_DIR"], !dir.isEmpty { c.consoleDirectory = dir }
         if let keys = env["FEATURE_SERVICE_API_KEYS"] {
             c.apiKeys = keys.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }

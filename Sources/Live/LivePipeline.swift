@@ -2,7 +2,7 @@ import EngineHistory
 public import FeatureEngine
 import Foundation
 public import MarketData
-import OrderBook
+public import OrderBook
 public import Prometheus
 public import Quality
 public import RawStore
@@ -403,6 +403,18 @@ public actor LivePipeline {
     /// Data-quality buckets of minutes that ended by `time` (removed: the caller stores them).
     public func takeQualityBuckets(endedBy time: Nanos) -> [String: [QualityBucket]] {
         quality.takeBuckets(endedBy: time)
+    }
+
+    /// The best `levels` levels of each side of `symbol`'s book (best first), its sync state and
+    /// last update id; nil for an unknown symbol. O(levels): the book is not copied.
+    public func bookLevels(
+        symbol: String, levels: Int
+    ) -> (bids: [PriceLevel], asks: [PriceLevel], state: BookSyncState, lastUpdateId: Int64?)? {
+        guard let book = engine.state(of: symbol)?.book else { return nil }
+        func best(_ side: BookSide) -> [PriceLevel] {
+            (0..<min(levels, side.count)).map { PriceLevel(price: side.price(rank: $0), size: side.size(rank: $0)) }
+        }
+        return (best(book.bids), best(book.asks), book.state, book.lastUpdateId)
     }
 
     /// Data-quality buckets not taken yet, for reports that include the current minute.

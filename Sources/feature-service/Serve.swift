@@ -25,7 +25,9 @@ struct Serve: AsyncParsableCommand {
             FEATURE_SERVICE_REGISTRY, FEATURE_SERVICE_SYMBOLS, FEATURE_SERVICE_RETENTION_DAYS, \
             AMQP_URL, DATABASE_URL (postgres://user:pass@host:5432/db or sqlite:PATH), \
             FEATURE_SERVICE_INSTANCE, FEATURE_SERVICE_SHARD, FEATURE_SERVICE_ADVERTISE_URL, POSITION_MANAGER_URL, \
-            POSITION_MANAGER_API_KEY, LOG_LEVEL (flags override them).
+            POSITION_MANAGER_API_KEY, LOG_LEVEL, FEATURE_SERVICE_CONSOLE_PORT, FEATURE_SERVICE_CONSOLE_DIR (flags override them).
+            The web console (http://localhost:4501/) serves its page and the same API on its own port; \
+            the API key is entered once in the page.
             Scale-out: `feature-service route` in front, and each instance started with --shard NAME \
             --symbols A,B consumes only its own queue; an instance that owns some symbols but would \
             consume the gateway queues directly refuses to start (it would acknowledge, and lose, the others).
@@ -33,6 +35,14 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .long, help: "HTTP port (env FEATURE_SERVICE_PORT, default 4500).")
     var port: Int?
+
+    @Option(
+        name: .long,
+        help: "Web console port: the console page and the same API (env FEATURE_SERVICE_CONSOLE_PORT, default 4501; 0: any free port).")
+    var consolePort: Int?
+
+    @Flag(name: .long, help: "Do not serve the web console (env FEATURE_SERVICE_CONSOLE_PORT=off).")
+    var noConsole = false
 
     @Option(name: .long, help: "Bind address (default 0.0.0.0).")
     var host: String?
@@ -84,6 +94,8 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         if exitAfterReplay && replay == nil { throw ValidationError("--exit-after-replay needs --replay FILE") }
         if speed < 0 { throw ValidationError("--speed must be 0 or more") }
+        if let consolePort, !(0...65535).contains(consolePort) { throw ValidationError("--console-port must be 0-65535") }
+        if noConsole && consolePort != nil { throw ValidationError("--no-console and --console-port exclude each other") }
     }
 
     func run() async throws {
@@ -91,6 +103,8 @@ struct Serve: AsyncParsableCommand {
         do { configuration = try ServiceConfiguration.fromEnvironment() } catch { throw ValidationError("\(error)") }
         if let port { configuration.port = port }
         if let host { configuration.host = host }
+        if let consolePort { configuration.consolePort = consolePort }
+        if noConsole { configuration.consolePort = nil }
         if let dataDir { configuration.dataDirectory = dataDir }
         if let registry { configuration.registryPath = registry }
         if let databaseURL { configuration.databaseURL = databaseURL }
@@ -116,9 +130,14 @@ struct Serve: AsyncParsableCommand {
         let service = FeatureService(configuration: configuration, format: ParquetFormat(), logger: logger, metrics: metrics)
         do {
             // The bound port, so `--port 0` (any free port) is usable.
-            try await service.run(onServerRunning: { port in
-                logger.notice("HTTP API listening", metadata: ["port": .stringConvertible(port)])
-            })
+            try await service.run(
+                onServerRunning: { port in
+                    logger.notice("HTTP API listening", metadata: ["port": .stringConvertible(port)])
+                },
+                onConsoleRunning: { port in
+                    logger.notice(
+                        "web console listening", metadata: ["port": .stringConvertible(port), "url": .string("http://localhost:\(port)/")])
+                })
         } catch let error as ConfigurationError {
             // A configuration problem, not a usage one: the reason without the usage text.
             FileHandle.standardError.write(Data("Error: \(error.description)\n".utf8))

@@ -56,6 +56,31 @@ import Testing
         #expect(summaries.count >= 1 && summaries.map(\.events).reduce(0, +) == Int(events))
     }
 
+    /// `minutes=true` (the console's coverage strip): each minute with data, whose counts add up to
+    /// the report's, and only over ranges of at most a day.
+    @Test func minutesAddUpToTheReport() async throws {
+        let (app, _) = try await makeAPI(metadata: try await sqliteStore())
+        let now = Nanos(Date().timeIntervalSince1970 * 1e9)
+        let range = "symbol=BTCUSDT&from=\(now - 3600 * Time.nanosPerSecond)&to=\(now + Time.nanosPerSecond)"
+        let (status, text) = try await report(app, range + "&minutes=true")
+        #expect(status == .ok, "\(text)")
+        let body = try JSONParser.parse(text)
+        guard case .array(let minutes)? = body["minutes"] else { Issue.record("no minutes: \(text)"); return }
+        // 10 s of simulated data: one or two minutes.
+        #expect((1...2).contains(minutes.count))
+        #expect(minutes.compactMap { number($0["events"]) }.reduce(0, +) == number(body["total_events"]))
+        let seconds = minutes.compactMap { number($0["orderbook"]) }.reduce(0, +) * 60
+        let covered = try #require(number(body["coverage"]?["orderbook"])) * Double(3601)
+        #expect(abs(seconds - covered) < 1e-6)
+        #expect(minutes.allSatisfy { if case .string(let start)? = $0["start"] { start.hasSuffix(":00.000000000Z") } else { false } })
+        let (plain, plainText) = try await report(app, range)
+        #expect(plain == .ok && !plainText.contains("\"minutes\""))
+        let (tooLong, _) = try await report(app, "symbol=BTCUSDT&from=\(now - 2 * Time.nanosPerDay)&to=\(now)&minutes=true")
+        #expect(tooLong == .badRequest)
+        let (bad, _) = try await report(app, range + "&minutes=yes")
+        #expect(bad == .badRequest)
+    }
+
     @Test func storingTheSameMinuteTwiceAddsUp() async throws {
         let metadata = try await sqliteStore()
         let history = QualityHistory(metadata: metadata)

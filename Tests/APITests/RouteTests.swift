@@ -227,6 +227,20 @@ import Testing
                         checks: ["broker": .init(status: "down", detail: "refused")])),
             ],
             "Registry": [try JSONResponse.text(of: registry)],
+            "Book": [
+                try JSONResponse.text(
+                    of: BookAnswer(
+                        symbol: "BTCUSDT", at: 5,
+                        top: BookTop(
+                            bids: [.init(price: 1, size: 2)], asks: [.init(price: 3, size: 4)], inSync: true, state: "synced",
+                            lastUpdateId: 7))),
+                try JSONResponse.text(
+                    of: BookAnswer(
+                        symbol: "BTCUSDT", at: 5,
+                        top: BookTop(bids: [], asks: [], inSync: false, state: "awaiting_snapshot", lastUpdateId: nil))),
+            ],
+            "Level": [#"{"price":1.5,"size":2}"#],
+            "Symbols": [try JSONResponse.text(of: SymbolsAnswer(symbols: ["BTCUSDT"]))],
             "Reload": [try JSONResponse.text(of: ReloadAnswer(recorded: true, registry: registry))],
             "Validation": [try JSONResponse.text(of: ValidationAnswer(source: "bundled default"))],
             "Versions": [
@@ -254,7 +268,14 @@ import Testing
                     of: QualityReportDocument(
                         QualityReport(
                             symbol: "BTCUSDT", from: 0, to: 60 * Time.nanosPerSecond,
-                            buckets: [])))
+                            buckets: []))),
+                try JSONResponse.text(
+                    of: QualityReportAnswer(
+                        report: QualityReportDocument(QualityReport(symbol: "BTCUSDT", from: 0, to: 60 * Time.nanosPerSecond, buckets: [])),
+                        minutes: QualityMinute.series([QualityBucket(minute: 0)], from: 0, to: 60 * Time.nanosPerSecond))),
+            ],
+            "QualityMinute": [
+                try JSONResponse.text(of: QualityMinute.series([QualityBucket(minute: 0)], from: 0, to: 60 * Time.nanosPerSecond)[0])
             ],
         ]
         // Every documented JSON response refers to a schema; a schema with properties has samples.

@@ -106,7 +106,8 @@ public enum Hostile {
 
 /// An API over a pipeline fed with a few seconds of simulated market.
 public func makeAPI(
-    registryPath: String? = nil, metadata: MetadataStore? = nil
+    registryPath: String? = nil, metadata: MetadataStore? = nil, console: ConsoleFiles? = nil,
+    streams: StreamLimiter = StreamLimiter(limit: 32)
 ) async throws -> (Application<RouterResponder<ServiceRequestContext>>, LivePipeline) {
     let metrics = ServiceMetrics()
     let pipeline = try LivePipeline(
@@ -118,8 +119,8 @@ public func makeAPI(
     let context = APIContext(
         live: pipeline, clock: SystemClock(), store: nil, registryPath: registryPath,
         metrics: FeatureService.exposition(of: pipeline, in: metrics),
-        startedAt: now, metadata: metadata, instance: "test-node")
-    let app = Application(router: APIRoutes.router(context, apiKeys: ["secret-key"]))
+        startedAt: now, metadata: metadata, instance: "test-node", streams: streams)
+    let app = Application(router: APIRoutes.router(context, apiKeys: ["secret-key"], console: console))
     return (app, pipeline)
 }
 

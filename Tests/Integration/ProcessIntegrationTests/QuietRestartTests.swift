@@ -51,7 +51,7 @@ import FoundationNetworking
         let port = 41_000 + Int(UInt16.random(in: 0..<8_000))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", "--port", "\(port)", "--host", "127.0.0.1", "--data-dir", root, "--no-simulator"]
+        process.arguments = ["serve", "--port", "\(port)", "--host", "127.0.0.1", "--data-dir", root, "--no-simulator", "--no-console"]
         process.environment = ["FEATURE_SERVICE_API_KEYS": "k", "LOG_LEVEL": "error", "PATH": "/usr/bin:/bin"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

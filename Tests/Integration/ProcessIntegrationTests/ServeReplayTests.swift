@@ -33,7 +33,7 @@ func getHealth(port: Int) async throws -> (status: Int, body: String) {
         let service = try ServiceProcess(
             [
                 "serve", "--replay", recording, "--speed", "0", "--host", "127.0.0.1", "--port", "0",
-                "--data-dir", data,
+                "--console-port", "0", "--data-dir", data,
             ], environment: Self.environment, scratch: data)
         let listening = try await service.waitForLog("HTTP API listening")
         let port = try #require(
@@ -62,7 +62,7 @@ func getHealth(port: Int) async throws -> (status: Int, body: String) {
         let service = try ServiceProcess(
             [
                 "serve", "--replay", recording, "--speed", "0", "--exit-after-replay", "--host", "127.0.0.1",
-                "--port", "0", "--data-dir", data,
+                "--port", "0", "--no-console", "--data-dir", data,
             ], environment: Self.environment, scratch: data)
         #expect(try await service.waitForExit() == 0, "\(service.standardError)")
         #expect(try await service.waitForLog("replay finished") != nil, "\(service.standardError)")
