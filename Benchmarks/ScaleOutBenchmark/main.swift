@@ -191,7 +191,7 @@ try await channel.queueDelete("bench.sink")
 try await reset()
 _ = try await fill()
 let loneData = FileManager.default.temporaryDirectory.appendingPathComponent("scaleout-lone-\(UUID().uuidString)").path
-let lone = try child(["serve", "--port", "4601", "--no-simulator", "--amqp-url", url], data: loneData)
+let lone = try child(["serve", "--port", "4601", "--no-console", "--no-simulator", "--amqp-url", url], data: loneData)
 let loneRate = line(
     "2. one instance (consumes the gateway queues)",
     try await drainTime(source: GatewayQueues.required) { await accepted(ports: [4601]) >= count })
@@ -204,7 +204,7 @@ _ = try await fill()
 let sharedData = FileManager.default.temporaryDirectory.appendingPathComponent("scaleout-shards-\(UUID().uuidString)").path
 let shards = [("a", symbolsA, 4602), ("b", symbolsB, 4603)].map { name, symbols, port in
     try! child(
-        ["serve", "--port", "\(port)", "--no-simulator", "--amqp-url", url, "--shard", name, "--symbols", symbols.joined(separator: ",")],
+        ["serve", "--port", "\(port)", "--no-console", "--no-simulator", "--amqp-url", url, "--shard", name, "--symbols", symbols.joined(separator: ",")],
         data: sharedData)
 }
 // The shards' queues and bindings exist before the router routes (else messages wait unrouted).

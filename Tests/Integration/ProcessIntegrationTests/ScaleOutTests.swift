@@ -51,7 +51,7 @@ import FoundationNetworking
         try ServiceProcess(
             [
                 "serve", "--shard", name, "--symbols", symbols.sorted().joined(separator: ","), "--host", "127.0.0.1", "--port", "0",
-                "--data-dir", data, "--database-url", servers.databaseURL, "--amqp-url", servers.amqpURL,
+                "--data-dir", data, "--database-url", servers.databaseURL, "--amqp-url", servers.amqpURL, "--no-console",
             ], environment: Self.environment)
     }
 
@@ -273,7 +273,10 @@ import FoundationNetworking
         try #require(FileManager.default.isExecutableFile(atPath: executable), "build the executable first (scripts/test.sh does)")
         let data = scratchDirectory()
         let process = try ServiceProcess(
-            ["serve", "--symbols", "BTCUSDT", "--amqp-url", "amqp://guest:guest@127.0.0.1:1/", "--data-dir", data, "--port", "0"],
+            [
+                "serve", "--no-console", "--symbols", "BTCUSDT", "--amqp-url", "amqp://guest:guest@127.0.0.1:1/", "--data-dir", data,
+                "--port", "0",
+            ],
             environment: Self.environment, scratch: data)
         #expect(try await process.waitForExit(timeout: .seconds(30)) == 78)
         #expect(process.standardError.contains("must not consume the gateway queues directly"), "\(process.standardError)")
