@@ -193,6 +193,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "MetadataTests", dependencies: ["Metadata", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "AMQPTests", dependencies: ["AMQP"], swiftSettings: strict),
         .testTarget(name: "RoutingTests", dependencies: ["Routing", "FeatureServer", "MarketData"], swiftSettings: strict),
         .testTarget(name: "QualityTests", dependencies: ["Quality", "MarketData", "OrderBook"], swiftSettings: strict),
         .testTarget(

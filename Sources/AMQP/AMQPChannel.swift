@@ -254,8 +254,10 @@ public final class AMQPChannel: Sendable {
     ) -> Result<Bool, AMQPError> {
         connection.state.withLockedValue { s in
             if let closed = s.closed { return .failure(closed) }
-            guard var ch = s.channels[id] else { return .failure(.protocolError("channel \(id) is closed")) }
-            if let closed = ch.closed { return .failure(closed) }
+            // Fields read one by one: a copy of the channel state held while its confirms grow
+            // below would make that append copy them all.
+            guard let confirming = s.channels[id]?.confirmMode else { return .failure(.protocolError("channel \(id) is closed")) }
+            if let closed = s.channels[id]?.closed { return .failure(closed) }
             let frameMax = Int(s.frameMax) - 8
             // Method, header and bodies go out together under the lock: frames of two
             // publishes on one channel must not interleave.
@@ -269,12 +271,8 @@ public final class AMQPChannel: Sendable {
                 out.writeFrame(.body, channel: id, payload: ByteBuffer(bytes: body[offset..<end]))
                 offset = end
             }
-            let confirming = ch.confirmMode
-            if confirming {
-                ch.confirms[ch.nextPublishTag] = waiter
-                ch.nextPublishTag += 1
-                s.channels[id] = ch
-            }
+            // In place: writing back a copy of the channel state would copy its pending confirms.
+            if confirming { s.channels[id]?.confirms.append(waiter) }
             s.lastSent = .now()
             connection.nio.writeAndFlush(out, promise: nil)
             return .success(confirming)

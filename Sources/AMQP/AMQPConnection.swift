@@ -20,8 +20,7 @@ public final class AMQPConnection: Sendable {
         var consumers: [String: AsyncThrowingStream<AMQPDelivery, any Error>.Continuation] = [:]
         var incoming: (deliver: ReceivedMethod, properties: AMQPProperties?, size: UInt64, body: [UInt8])?
         var confirmMode = false
-        var nextPublishTag: UInt64 = 1
-        var confirms: [UInt64: ConfirmWaiter] = [:]
+        var confirms = PendingConfirms()
         var closed: AMQPError?
         var handle: AMQPChannel?
     }
@@ -219,7 +218,8 @@ public final class AMQPConnection: Sendable {
     static func failChannel(_ channel: ChannelState, _ error: AMQPError) {
         for pending in channel.rpc { pending.continuation.resume(throwing: error) }
         for (_, consumer) in channel.consumers { consumer.finish(throwing: error) }
-        for (_, confirm) in channel.confirms { confirm.resolve(.failure(error)) }
+        var pending = channel.confirms
+        for confirm in pending.removeAll() { confirm.resolve(.failure(error)) }
     }
 
     // MARK: - Inbound
@@ -249,9 +249,9 @@ public final class AMQPConnection: Sendable {
                 if complete { deliverComplete(frame.channel) }
             case .body:
                 let complete: Bool = state.withLockedValue { s in
-                    guard var incoming = s.channels[frame.channel]?.incoming else { return false }
-                    incoming.body += frame.payload.readableBytesView
-                    s.channels[frame.channel]?.incoming = incoming
+                    // Appended in place (a copy out and back would copy the body so far).
+                    s.channels[frame.channel]?.incoming?.body += frame.payload.readableBytesView
+                    guard let incoming = s.channels[frame.channel]?.incoming else { return false }
                     return UInt64(incoming.body.count) >= incoming.size
                 }
                 if complete { deliverComplete(frame.channel) }
@@ -365,11 +365,8 @@ public final class AMQPConnection: Sendable {
             let tag = try args.readOrThrow(UInt64.self)
             let multiple = (try args.readOrThrow(UInt8.self)) & 1 == 1
             let resolved: [ConfirmWaiter] = state.withLockedValue { s in
-                guard var ch = s.channels[channel] else { return [] }
-                let keys = multiple ? ch.confirms.keys.filter { $0 <= tag } : (ch.confirms[tag] != nil ? [tag] : [])
-                let conts = keys.compactMap { ch.confirms.removeValue(forKey: $0) }
-                s.channels[channel] = ch
-                return conts
+                // In place: a copy of the channel state would copy its pending confirms.
+                s.channels[channel]?.confirms.settle(tag, multiple: multiple) ?? []
             }
             for c in resolved {
                 c.resolve(method.id == .basicAck ? .success(()) : .failure(.publishNacked))
