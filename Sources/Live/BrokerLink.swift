@@ -106,24 +106,7 @@ public final class BrokerLink: Sendable {
 
     /// Group commit: every 2 ms, make what was ingested durable, then ack it.
     private func commitLoop() async {
-        // Per channel (a reconnect brings a new one, whose deliveries are numbered from 1 again).
-        var ledgers: [ObjectIdentifier: AckLedger] = [:]
-        /// Acknowledges a durable batch: per channel, one `multiple` ack when the batch closes every
-        /// gap below its highest tag, else one ack per delivery.
-        func acknowledge(_ batch: [AMQPDelivery]) {
-            for (key, deliveries) in Dictionary(grouping: batch, by: { ObjectIdentifier($0.channel) }) {
-                let channel = deliveries[0].channel
-                switch ledgers[key, default: AckLedger()].plan(deliveries.map(\.deliveryTag)) {
-                case .multiple(let through): channel.ack(deliveryTag: through, multiple: true)
-                case .each(let tags): for tag in tags { channel.ack(deliveryTag: tag) }
-                }
-            }
-            // Ledgers of channels that closed (after a reconnect) go.
-            if ledgers.count > 1 {
-                let open = Set(batch.filter { $0.channel.isOpen }.map { ObjectIdentifier($0.channel) })
-                ledgers = ledgers.filter { open.contains($0.key) }
-            }
-        }
+        var acknowledger = AMQPBatchAcknowledger()
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(2))
             let batch = pending.withLock { list -> [AMQPDelivery] in
@@ -139,12 +122,10 @@ public final class BrokerLink: Sendable {
                 // Not durable: do not ack; the broker redelivers after a reconnect.
                 logger.error("store sync failed; deliveries left unacked", metadata: ["error": .string("\(error)")])
                 for delivery in batch { delivery.channel.nack(deliveryTag: delivery.deliveryTag, requeue: true) }
-                for (channel, deliveries) in Dictionary(grouping: batch, by: { ObjectIdentifier($0.channel) }) {
-                    ledgers[channel, default: AckLedger()].settle(deliveries.map(\.deliveryTag))
-                }
+                acknowledger.settle(batch)
                 continue
             }
-            acknowledge(batch)
+            acknowledger.acknowledge(batch)
         }
     }
 

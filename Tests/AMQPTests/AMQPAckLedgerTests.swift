@@ -1,19 +1,18 @@
+import AMQP
 import Testing
-
-@testable import Live
 
 /// Acknowledgements of durable deliveries: one `multiple` ack only when nothing outstanding
 /// below it is left out; otherwise one per delivery.
-@Suite struct AckLedgerTests {
+@Suite struct AMQPAckLedgerTests {
     @Test func aContiguousBatchIsOneMultipleAck() {
-        var ledger = AckLedger()
+        var ledger = AMQPAckLedger()
         #expect(ledger.plan([1, 2, 3]) == .multiple(through: 3))
         #expect(ledger.plan([5, 4]) == .multiple(through: 5))
         #expect(ledger.settledThrough == 5)
     }
 
     @Test func aGapBelowTheBatchMeansOneAckEach() {
-        var ledger = AckLedger()
+        var ledger = AMQPAckLedger()
         // Tag 2 is still being ingested (another queue): acking 3 with `multiple` would take it along.
         #expect(ledger.plan([1, 3, 4]) == .each([1, 3, 4]))
         #expect(ledger.settledThrough == 1)
@@ -24,7 +23,7 @@ import Testing
     }
 
     @Test func tagsSettledEarlierCountAsCovered() {
-        var ledger = AckLedger()
+        var ledger = AMQPAckLedger()
         #expect(ledger.plan([2, 3]) == .each([2, 3]))  // 1 outstanding
         // 1 arrives with 4 and 5: 2 and 3 are settled, so nothing outstanding lies below 5 but the batch.
         #expect(ledger.plan([1, 4, 5]) == .multiple(through: 5))
@@ -32,19 +31,19 @@ import Testing
     }
 
     @Test func rejectedTagsCloseGapsToo() {
-        var ledger = AckLedger()
+        var ledger = AMQPAckLedger()
         ledger.settle([1, 2])  // nacked after a failed sync
         #expect(ledger.plan([3, 4]) == .multiple(through: 4))
     }
 
     @Test func aSingleDeliveryIsAnOrdinaryAck() {
-        var ledger = AckLedger()
+        var ledger = AMQPAckLedger()
         #expect(ledger.plan([1]) == .each([1]))
         #expect(ledger.plan([]) == .each([]))
     }
 
     @Test func aGapThatNeverClosesFallsBackToSingleAcksForGood() {
-        var ledger = AckLedger()
+        var ledger = AMQPAckLedger()
         // Tag 1 never comes back; more settled tags wait above it than deliveries can be in flight.
         var next: UInt64 = 2
         while !ledger.eachOnly {
