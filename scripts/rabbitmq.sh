@@ -101,6 +101,13 @@ CONF
   pid)
     "$BIN/rabbitmqctl" -q eval 'os:getpid().' | tr -d '"'
     ;;
+  ctl)
+    # rabbitmqctl against the private node (benchmarks: shovels as a peer).
+    shift; "$BIN/rabbitmqctl" -q "$@"
+    ;;
+  plugins)
+    shift; "$BIN/rabbitmq-plugins" -q "$@"
+    ;;
   *)
-    echo "usage: $0 start|stop|stop_app|start_app|url|pid" >&2; exit 2 ;;
+    echo "usage: $0 start|stop|stop_app|start_app|url|pid|ctl ARGS|plugins ARGS" >&2; exit 2 ;;
 esac

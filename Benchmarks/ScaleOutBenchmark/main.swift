@@ -179,13 +179,68 @@ _ = try await fill()
 let router = SymbolRouter(configuration: configuration, logger: Logger(label: "bench"))
 let routing = Task { await router.run() }
 let routed = line(
-    "1. router alone (republish with confirms, ack after confirm)",
+    "1. router alone into one sink queue (republish with confirms, ack after confirm)",
     try await drainTime(source: GatewayQueues.required) { try await ready(["bench.sink"]) >= count })
 routing.cancel()
 _ = await routing.value
 let sunk = try await ready(["bench.sink"])
 print("   sink holds \(sunk) of \(count) (router counters: \(router.snapshot.routed) routed, \(router.snapshot.failed) failed)")
 try await channel.queueDelete("bench.sink")
+
+// 1b. The peer: RabbitMQ's own shovel (ack-mode on-confirm) from each gateway queue into the same
+// sink. It cannot route by symbol (the symbol is in the body): it measures what the broker itself
+// achieves republishing with confirms, over its internal connections.
+func rabbitmq(_ arguments: [String]) -> Bool {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = ["scripts/rabbitmq.sh"] + arguments
+    process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+    process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+    guard (try? process.run()) != nil else { return false }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+}
+var shovelRate: Double?
+if rabbitmq(["plugins", "enable", "--online", "rabbitmq_shovel"]) {
+    try await reset()
+    try await channel.queueDeclare("bench.sink", durable: true)
+    try await channel.queueBind(queue: "bench.sink", exchange: SymbolRoute.exchange, routingKey: "#")
+    _ = try await fill()
+    // Timed from the first message the shovels take: the clock starts before they are declared.
+    async let shovelled = drainTime(source: GatewayQueues.required) { try await ready(["bench.sink"]) >= count }
+    for queue in GatewayQueues.required {
+        let definition =
+            #"{"src-protocol":"amqp091","src-uri":"amqp://","src-queue":"\#(queue)","dest-protocol":"amqp091","dest-uri":"amqp://","#
+            + #""dest-exchange":"\#(SymbolRoute.exchange)","dest-exchange-key":"shovel.x","ack-mode":"on-confirm","#
+            + #""src-prefetch-count":2000}"#
+        _ = rabbitmq(["ctl", "set_parameter", "shovel", "bench-\(queue)", definition])
+    }
+    shovelRate = line("1b. peer: RabbitMQ shovel (ack-mode on-confirm, no routing by symbol)", try await shovelled)
+    for queue in GatewayQueues.required { _ = rabbitmq(["ctl", "clear_parameter", "shovel", "bench-\(queue)"]) }
+    try await channel.queueDelete("bench.sink")
+} else {
+    print("1b. skipped: cannot enable rabbitmq_shovel through scripts/rabbitmq.sh (run from the repository root)")
+}
+
+// 1c. The router into two queues bound by symbol, as two shards bind theirs (RabbitMQ runs each
+// queue in one Erlang process: one sink queue is itself a ceiling).
+try await reset()
+for (name, symbols) in [("bench.sink.a", symbolsA), ("bench.sink.b", symbolsB)] {
+    try await channel.queueDelete(name)
+    try await channel.queueDeclare(name, durable: true)
+    for symbol in symbols {
+        try await channel.queueBind(queue: name, exchange: SymbolRoute.exchange, routingKey: SymbolRoute.binding(symbol))
+    }
+}
+_ = try await fill()
+let router2 = SymbolRouter(configuration: configuration, logger: Logger(label: "bench"))
+let routing2 = Task { await router2.run() }
+let routedTwo = line(
+    "1c. router alone into two queues bound by symbol",
+    try await drainTime(source: GatewayQueues.required) { try await ready(["bench.sink.a", "bench.sink.b"]) >= count })
+routing2.cancel()
+_ = await routing2.value
+for name in ["bench.sink.a", "bench.sink.b"] { try await channel.queueDelete(name) }
 
 // 2. One lone instance consuming the gateway queues.
 try await reset()
@@ -204,7 +259,10 @@ _ = try await fill()
 let sharedData = FileManager.default.temporaryDirectory.appendingPathComponent("scaleout-shards-\(UUID().uuidString)").path
 let shards = [("a", symbolsA, 4602), ("b", symbolsB, 4603)].map { name, symbols, port in
     try! child(
-        ["serve", "--port", "\(port)", "--no-console", "--no-simulator", "--amqp-url", url, "--shard", name, "--symbols", symbols.joined(separator: ",")],
+        [
+            "serve", "--port", "\(port)", "--no-console", "--no-simulator", "--amqp-url", url, "--shard", name, "--symbols",
+            symbols.joined(separator: ","),
+        ],
         data: sharedData)
 }
 // The shards' queues and bindings exist before the router routes (else messages wait unrouted).
@@ -221,7 +279,38 @@ stop([routeProcess] + shards)
 try? FileManager.default.removeItem(atPath: sharedData)
 print("   unrouted: \(unrouted)")
 
-print(String(format: "router / broker ceiling: %.2f", routed / ceiling))
+// 4. Failover: two `route` processes, the active one killed with SIGKILL; how long until the
+// standby has routed messages published right after the kill (default --standby-retry-ms 500).
+try await reset()
+try await channel.queueDeclare("bench.sink", durable: true)
+try await channel.queueBind(queue: "bench.sink", exchange: SymbolRoute.exchange, routingKey: "#")
+let routerData = FileManager.default.temporaryDirectory.appendingPathComponent("scaleout-route-\(UUID().uuidString)").path
+var takeovers: [Double] = []
+for _ in 0..<3 {
+    let active = try child(["route", "--amqp-url", url], data: routerData)
+    try await Task.sleep(for: .seconds(1))
+    let standby = try child(["route", "--amqp-url", url], data: routerData)
+    try await Task.sleep(for: .seconds(2))
+    try await channel.queuePurge("bench.sink")
+    kill(active.processIdentifier, SIGKILL)
+    active.waitUntilExit()
+    let killed = now()
+    let connection = try await AMQPConnection.connect(configuration)
+    let publisher = try await connection.openChannel()
+    try await publisher.confirmSelect()
+    for (queue, body) in messages.prefix(100) { try await publisher.publish(body, routingKey: queue, properties: .persistentJSON) }
+    try await connection.close()
+    while try await ready(["bench.sink"]) < 100 && now() - killed < 30 { try await Task.sleep(for: .milliseconds(10)) }
+    takeovers.append(now() - killed)
+    stop([standby])
+}
+print(
+    "4. failover: standby routing \(takeovers.map { String(format: "%.2f s", $0) }.joined(separator: ", ")) after SIGKILL of the active router"
+)
+try await channel.queueDelete("bench.sink")
+
+print(String(format: "router (two queues) / broker ceiling: %.2f", routedTwo / ceiling))
+if let shovelRate { print(String(format: "router / RabbitMQ shovel: %.2f", routed / shovelRate)) }
 print(String(format: "router + 2 shards / one instance: %.2f", shardedRate / loneRate))
 try await reset()
 try await admin.close()
