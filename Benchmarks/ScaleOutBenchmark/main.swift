@@ -215,7 +215,7 @@ if rabbitmq(["plugins", "enable", "--online", "rabbitmq_shovel"]) {
             + #""src-prefetch-count":2000}"#
         _ = rabbitmq(["ctl", "set_parameter", "shovel", "bench-\(queue)", definition])
     }
-    shovelRate = line("1b. peer: RabbitMQ shovel (ack-mode on-confirm, no routing by symbol)", try await shovelled)
+    shovelRate = line("1b. peer: RabbitMQ shovel into the same sink queue (ack-mode on-confirm, no routing by symbol)", try await shovelled)
     for queue in GatewayQueues.required { _ = rabbitmq(["ctl", "clear_parameter", "shovel", "bench-\(queue)"]) }
     try await channel.queueDelete("bench.sink")
 } else {
