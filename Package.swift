@@ -125,7 +125,7 @@ let package = Package(
             name: "FeatureServer",
             dependencies: [
                 "MarketData", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "Metadata", "ServiceRuntime", "Offline", "Live",
-                "API",
+                "API", "Datasets",
                 "AMQP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -176,7 +176,8 @@ let package = Package(
         .testTarget(name: "FeatureEngineTests", dependencies: ["FeatureEngine", "OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "ParquetTests", dependencies: ["TestSupport", "Parquet"], swiftSettings: strict),
         .testTarget(
-            name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet"],
+            name: "DatasetsTests",
+            dependencies: ["TestSupport", "Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet", "Offline", "EngineHistory"],
             swiftSettings: strict),
         .testTarget(
             name: "EngineHistoryTests", dependencies: ["TestSupport", "EngineHistory", "RawStore", "FeatureEngine", "MarketData"],
@@ -236,7 +237,8 @@ let package = Package(
             name: "ProcessIntegrationTests",
             dependencies: [
                 "TestSupport", "ServiceTestSupport", "Offline", "FeatureServer", "MarketData",
-                "RawStore", "FeatureEngine", "EngineHistory",
+                "RawStore", "FeatureEngine", "EngineHistory", "API", "Datasets", "Metadata", "AMQP", "ServiceRuntime",
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/Integration/ProcessIntegrationTests", swiftSettings: strict),
     ],

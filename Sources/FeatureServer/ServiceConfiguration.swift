@@ -39,6 +39,8 @@ public struct ServiceConfiguration: Sendable {
     public var simulate = true
     /// Publish a vector on every book update too, at most once per this many ms per symbol (nil: grid only).
     public var bookUpdateThrottleMs: Int?
+    /// Dataset builds in this process, or spread over `worker` processes through the broker.
+    public var datasetDistribution = DatasetDistribution()
 
     public init() {}
 
@@ -63,6 +65,7 @@ public struct ServiceConfiguration: Sendable {
             c.symbols = Set(symbols.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() })
         }
         c.retentionDays = try retentionDays(env)
+        c.datasetDistribution = try DatasetDistribution.fromEnvironment(env)
         if let url = env["POSITION_MANAGER_URL"], !url.isEmpty { c.positionManagerURL = url }
         if let key = env["POSITION_MANAGER_API_KEY"], !key.isEmpty { c.positionManagerAPIKey = key }
         if let url = env["FEATURE_SERVICE_SNAPSHOT_URL"], !url.isEmpty { c.snapshotURL = url }
