@@ -89,7 +89,8 @@ public struct DistributedDatasetBuilds: Sendable {
         try DatasetBuilder.precheck(config, registry: registry)
         let store = self.store
         let coverage = try await Blocking.run {
-            try Dictionary(uniqueKeysWithValues: config.symbols.map { ($0, try DatasetBuilder.coverage(of: $0, config: config, store: store)) })
+            try Dictionary(
+                uniqueKeysWithValues: config.symbols.map { ($0, try DatasetBuilder.coverage(of: $0, config: config, store: store)) })
         }
         guard try await metadata.registryDocument(contentHash: registry.contentHash) != nil else {
             throw DistributedBuildError.registryNotRecorded(version: registry.version, contentHash: registry.contentHash)

@@ -107,7 +107,9 @@ public struct DatasetTaskRunner: Sendable {
     }
 
     /// Reads a part back: its rows in order and its stats.
-    public static func read(path: String, config: DatasetConfig, registry: FeatureRegistry) throws -> (
+    public static func read(
+        path: String, config: DatasetConfig, registry: FeatureRegistry
+    ) throws -> (
         rows: [DatasetRow], stats: DatasetPartStats
     ) {
         let reader = try ParquetReader(path: path)

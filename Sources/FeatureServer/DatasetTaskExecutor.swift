@@ -59,7 +59,9 @@ public struct DatasetTaskExecutor: Sendable {
     /// Handles one message body.
     public func handle(body: [UInt8]) async -> Outcome {
         guard let message = try? JSONDecoder().decode(DatasetTaskMessage.self, from: Data(body)) else {
-            logger.error("dataset task message is not a task id: dropped", metadata: ["body": .string(String(decoding: body.prefix(200), as: UTF8.self))])
+            logger.error(
+                "dataset task message is not a task id: dropped",
+                metadata: ["body": .string(String(decoding: body.prefix(200), as: UTF8.self))])
             return .ack
         }
         var log = logger

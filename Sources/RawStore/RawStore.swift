@@ -1,6 +1,7 @@
 import Foundation
 public import MarketData
 import Synchronization
+
 #if canImport(CMalloc)
 import CMalloc
 #endif

@@ -30,7 +30,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: "Metadata database: postgres://user:pass@host:5432/db or sqlite:PATH (env DATABASE_URL, default: SQLite in the data directory).")
+        help:
+            "Metadata database: postgres://user:pass@host:5432/db or sqlite:PATH (env DATABASE_URL, default: SQLite in the data directory)."
+    )
     var databaseURL: String?
 
     @Option(name: .long, help: "The shared data directory (env FEATURE_SERVICE_DATA_DIR, default ./data).")
@@ -59,7 +61,9 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let level: Logger.Level
         if let text = env["LOG_LEVEL"] {
-            guard let parsed = Logger.Level(rawValue: text.lowercased()) else { throw ValidationError("LOG_LEVEL: unknown level '\(text)'") }
+            guard let parsed = Logger.Level(rawValue: text.lowercased()) else {
+                throw ValidationError("LOG_LEVEL: unknown level '\(text)'")
+            }
             level = parsed
         } else {
             level = .info

@@ -31,7 +31,9 @@ func simulatedStore(hours: Double, eventsPerSecond: Double = 6, seed: UInt64 = 2
     try store.sync()
     try store.flush()
     let checkpoints = CheckpointStore(root: store.layout.root)
-    for (symbol, _, _) in MarketSimulator.defaultSymbols { try CheckpointRebuild.run(store: store, checkpoints: checkpoints, symbol: symbol) }
+    for (symbol, _, _) in MarketSimulator.defaultSymbols {
+        try CheckpointRebuild.run(store: store, checkpoints: checkpoints, symbol: symbol)
+    }
     return (store, start)
 }
 
@@ -53,7 +55,8 @@ func threeSymbolConfig(start: Nanos) -> DatasetConfig {
 @Suite struct DatasetPlanTests {
     @Test func tasksCoverEachSymbolsRangeOnceOnTheSamplingGrid() {
         let second = Time.nanosPerSecond
-        var config = DatasetConfig(symbols: ["A", "B"], splits: .explicit(periods: [("train", 1_000 * second, 1_100 * second)], embargo: 0))
+        var config = DatasetConfig(
+            symbols: ["A", "B"], splits: .explicit(periods: [("train", 1_000 * second, 1_100 * second)], embargo: 0))
         config.sampleEvery = 3 * second
         // 25 s is rounded up to 27 s, a whole number of rows.
         let tasks = DatasetPlan.tasks(for: config, chunk: 25 * second)
@@ -83,7 +86,10 @@ func threeSymbolConfig(start: Nanos) -> DatasetConfig {
         #expect(throws: DatasetConfigError.self) { try DatasetConfig.parse(json: twice) }
         let both = text.replacingOccurrences(of: "{\"symbols\"", with: "{\"symbol\": \"BTCUSDT\", \"symbols\"")
         #expect(throws: DatasetConfigError.self) { try DatasetConfig.parse(json: both) }
-        #expect(try DatasetConfig.parse(json: text.replacingOccurrences(of: "\"symbols\": [\"BTCUSDT\", \"ETHUSDT\"]", with: "\"symbol\": \"BTCUSDT\"")).symbols == ["BTCUSDT"])
+        #expect(
+            try DatasetConfig.parse(
+                json: text.replacingOccurrences(of: "\"symbols\": [\"BTCUSDT\", \"ETHUSDT\"]", with: "\"symbol\": \"BTCUSDT\"")
+            ).symbols == ["BTCUSDT"])
     }
 }
 
@@ -141,7 +147,8 @@ func threeSymbolConfig(start: Nanos) -> DatasetConfig {
     @Test func aTaskWritesTheSameBytesEachTime() throws {
         let (store, start) = try simulatedStore(hours: 1)
         var config = threeSymbolConfig(start: start)
-        config.splits = .explicit(periods: [("train", start + 20 * 60 * Time.nanosPerSecond, start + 40 * 60 * Time.nanosPerSecond)], embargo: 0)
+        config.splits = .explicit(
+            periods: [("train", start + 20 * 60 * Time.nanosPerSecond, start + 40 * 60 * Time.nanosPerSecond)], embargo: 0)
         let directory = scratchDirectory()
         let runner = try DatasetTaskRunner(config: config, registry: .bundledDefault, store: store, directory: directory)
         let task = DatasetPlan.tasks(for: config, chunk: 600 * Time.nanosPerSecond)[1]

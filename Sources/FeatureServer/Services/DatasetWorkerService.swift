@@ -17,7 +17,8 @@ struct DatasetWorkerService: Service, CustomStringConvertible {
         let consumer = AMQPReconnectingConsumer(
             configuration: configuration, queues: [DatasetWorkQueue.name], prefetch: 1,
             onFailure: { error, attempt in
-                logger.warning("work queue connection failed; reconnecting", metadata: ["error": .string("\(error)"), "attempt": "\(attempt)"])
+                logger.warning(
+                    "work queue connection failed; reconnecting", metadata: ["error": .string("\(error)"), "attempt": "\(attempt)"])
             },
             setup: { try await DatasetWorkQueue.declare(on: $0) })
         let executor = self.executor
