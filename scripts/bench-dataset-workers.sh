@@ -57,6 +57,7 @@ for workers in 1 2; do
     sleep 0.2
   done
   echo "$workers worker(s), $chunk chunks: $status in $(echo "$(now) - $t0" | bc) s"
+  echo "  $(grep '"dataset parts merged"' "$data/serve.log" | grep -o '"\(tasks\|merge\)_seconds":"[^"]*"' | tr '\n' ' ')"
   cmp "$data/single/train.parquet" "$data/datasets/$id/train.parquet" && echo "  train.parquet identical to the single-process build"
   for p in "${started[@]}" "$serve"; do kill -TERM "$p"; wait "$p" || true; done
   pids=()

@@ -125,6 +125,7 @@ public struct DistributedDatasetBuilds: Sendable {
             try? await metadata.cancelTasks(datasetId: id, now: clock.now())
             throw error
         }
+        let tasksDone = ContinuousClock.now
         let (createdAtValue, startedAt) = (createdAt, started)
         let manifest = try await Blocking.run {
             try DatasetAssembler.merge(
@@ -133,6 +134,13 @@ public struct DistributedDatasetBuilds: Sendable {
                 createdAt: createdAtValue)
         }
         try? await metadata.deleteTasks(datasetId: id)
+        func seconds(_ d: Duration) -> String { String(format: "%.2f", Double(d / .milliseconds(1)) / 1000) }
+        logger.notice(
+            "dataset parts merged",
+            metadata: [
+                "dataset_id": .string(id), "tasks_seconds": .string(seconds(tasksDone - started)),
+                "merge_seconds": .string(seconds(ContinuousClock.now - tasksDone)),
+            ])
         return manifest
     }
 }

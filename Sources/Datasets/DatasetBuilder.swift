@@ -158,6 +158,8 @@ public struct DatasetPartStats: Codable, Sendable, Equatable {
     /// The last grid point a vector was computed for (nil: none).
     public var lastGrid: Nanos?
     public var rows = 0
+    /// Every event the replay read, warm-up from the checkpoint included (the task's cost).
+    public var replayed = 0
     /// Written by the symbol's last task (the one that sums up the end of the replay).
     public var last = false
 
@@ -273,9 +275,12 @@ public struct DatasetRowProducer: Sendable {
 
         // The one replay: from the latest checkpoint at or before rowStart - W, so that a task
         // costs its own period, not the whole stored history (features.md §6).
+        let horizonEnd = rowEnd + hMax
+        // Bounded at rowEnd + h_max: the store decodes the row groups a replay's range overlaps,
+        // so an open end would decode the rest of each file for every chunk.
         var opened = try EngineReplay.open(
             store: store, checkpoints: CheckpointStore(root: store.layout.root), symbol: task.symbol,
-            firstNeeded: rowStart, lookback: augmented.lookback)
+            firstNeeded: rowStart, lookback: augmented.lookback, to: horizonEnd + 1)
         if let checkpoint = opened.checkpoint {
             engine.restore(checkpoint)
             lastApplied = checkpoint.lastEventRecvTs
@@ -286,13 +291,13 @@ public struct DatasetRowProducer: Sendable {
         } else if let first = try store.coverage(symbol: task.symbol).first?.lowerBound {
             replayStart = first
         }
-        let horizonEnd = rowEnd + hMax
         let span = Double(max(1, horizonEnd - replayStart))
         var failure: (any Error)?
         // Missing periods inside the build's row range, from the events themselves (the data-quality
         // report's definition: runs of at least 5 whole seconds without any event of the symbol).
         var missing = MissingPeriods(range: start..<end)
-        while let event = try opened.events.next() {
+        /// Applies one event; false once it is past rowEnd + h_max (every row's targets are then known).
+        func process(_ event: MarketEvent) throws -> Bool {
             eventsRead += 1
             let isOwned = owned.contains(event.recvTs)
             if isOwned { stats.eventsRead += 1 }
@@ -329,9 +334,28 @@ public struct DatasetRowProducer: Sendable {
                 progress(min(1, Double(event.recvTs - replayStart) / span), stats.eventsRead)
             }
             // Every grid point up to rowEnd - 1 s + h_max is closed once an event after it is read.
-            if event.recvTs > horizonEnd { break }
+            return event.recvTs <= horizonEnd
+        }
+        var open = true
+        while open, let event = try opened.events.next() { open = try process(event) }
+        if open {
+            // The first event after rowEnd + h_max closes the last grid points: found in widening
+            // windows, so that a quiet stretch after the range costs a few lookups, not a decode of
+            // everything stored after it.
+            var (from, window) = (horizonEnd + 1, 60 * Time.nanosPerSecond)
+            while true {
+                let to = window >= Nanos.max / 64 || from > Nanos.max - window ? Nanos.max : from + window
+                var tail = try store.replay(symbol: task.symbol, from: from, to: to)
+                if let event = try tail.next() {
+                    _ = try process(event)
+                    break
+                }
+                if to == .max { break }
+                (from, window) = (to, window * 16)
+            }
         }
         if isCancelled() { throw DatasetBuildError.cancelled }
+        stats.replayed = eventsRead
         if task.last { missing.finish(after: lastApplied) }
         stats.gaps = missing.periods.map { [$0.start, $0.end] }
         // Rows whose t + h lies past the last stored event are dropped (features.md §4).

@@ -164,6 +164,7 @@ public struct DatasetTaskExecutor: Sendable {
                 "dataset task done",
                 metadata: [
                     "rows": .stringConvertible(stats.rows), "events": .stringConvertible(stats.eventsRead),
+                    "replayed": .stringConvertible(stats.replayed),
                     "seconds": .stringConvertible(Double((ContinuousClock.now - started) / .milliseconds(1)) / 1000),
                 ])
             return .ack
