@@ -70,7 +70,12 @@ public struct DatasetTaskExecutor: Sendable {
         do {
             return try await handle(message, log: log)
         } catch is CancellationError {
-            try? await metadata.releaseTask(datasetId: message.datasetId, index: message.taskIndex, owner: owner, now: clock.now())
+            // In a task of its own: this one is cancelled (shutdown), and the database client
+            // refuses to start a query for a cancelled task.
+            let (metadata, owner, now) = (self.metadata, self.owner, clock.now())
+            await Task {
+                try? await metadata.releaseTask(datasetId: message.datasetId, index: message.taskIndex, owner: owner, now: now)
+            }.value
             log.notice("dataset task given back: worker shutting down")
             return .requeue
         } catch {
@@ -159,7 +164,9 @@ public struct DatasetTaskExecutor: Sendable {
         }
         switch outcome {
         case .success(let stats):
-            try await metadata.completeTask(datasetId: id, index: index, owner: owner, now: clock.now())
+            // Recorded even when shutdown has begun: the part is durable, the work is done.
+            let (metadata, owner, now) = (self.metadata, self.owner, clock.now())
+            try await Task { try await metadata.completeTask(datasetId: id, index: index, owner: owner, now: now) }.value
             log.notice(
                 "dataset task done",
                 metadata: [

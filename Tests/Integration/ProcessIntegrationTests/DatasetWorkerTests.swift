@@ -59,6 +59,62 @@ import Testing
         process.log.contains { $0.contains("\"message\":\"\(message)\"") && $0.contains("\"task\":\"\(task)\"") }
     }
 
+    /// SIGTERM while a worker holds a task: the task goes back to the queue (not counted as an
+    /// attempt), the worker exits 0, and another worker finishes the build.
+    @Test func sigtermGivesTheCurrentTaskBack() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: executable), "build the executable first (scripts/test.sh does)")
+        let amqpURL = try #require(
+            ProcessInfo.processInfo.environment["AMQP_TEST_URL"], "run scripts/rabbitmq.sh start and export AMQP_TEST_URL")
+        let databaseURL = try await freshDatabase()
+        let data = scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let (store, start) = try simulatedStore(root: data)
+        let iso = { (minutes: Int64) in Time.formatISO8601(start + minutes * 60 * Time.nanosPerSecond) }
+        let configJSON = """
+            {"symbol": "ETHUSDT", "targets": {"types": ["return"], "horizons": ["1m"]},
+             "splits": {"strategy": "explicit", "periods": {"train": ["\(iso(20))", "\(iso(60))"]}}}
+            """
+        let registry = FeatureRegistry.bundledDefault
+        let metadata = try await MetadataStore.open(url: databaseURL, dataDirectory: data, logger: Self.logger, now: start)
+        try await metadata.recordRegistry(
+            version: registry.version, contentHash: registry.contentHash, featureCount: registry.features.count,
+            document: FeatureRegistry.bundledDefaultText,
+            activation: RegistryActivation(
+                instance: "test", contentHash: registry.contentHash, activatedAt: start, reason: .startup, source: "bundled"))
+        let environment = ["AMQP_URL": amqpURL, "DATABASE_URL": databaseURL, "LOG_LEVEL": "info"]
+        // A worker that holds each part for a minute: it is stopped while it holds the first task.
+        let slow = try ServiceProcess(
+            ["worker", "--data-dir", data, "--instance", "slow"],
+            environment: environment.merging(["FEATURE_SERVICE_TEST_TASK_HOLD_MS": "60000"]) { $1 })
+        #expect(try await slow.waitForLog("dataset worker starting") != nil, "\(slow.standardError)")
+        let publisher = DatasetTaskPublisher(configuration: try AMQPConfiguration(url: amqpURL))
+        let coordinator = DistributedDatasetBuilds(
+            metadata: metadata, store: store, dataDirectory: data, chunk: 20 * 60 * Time.nanosPerSecond,
+            pollInterval: .milliseconds(100), clock: SystemClock(), logger: Self.logger,
+            enqueue: { try await publisher.publish($0) })
+        let build = Task {
+            try await coordinator.build(
+                id: "ds-term", configJSON: configJSON, registry: registry, directory: "\(data)/datasets/ds-term", createdAt: start,
+                progress: { _ in }, isCancelled: { false })
+        }
+        while try await !metadata.tasks(datasetId: "ds-term").contains(where: { $0.status == .running && $0.owner == "slow" }) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(slow.process.processIdentifier, SIGTERM)
+        #expect(try await slow.waitForExit() == 0, "\(slow.standardError)")
+        #expect(try await slow.waitForLog("dataset task given back: worker shutting down") != nil, "\(slow.standardError)")
+        let tasks = try await metadata.tasks(datasetId: "ds-term")
+        #expect(tasks.allSatisfy { $0.status == .queued && $0.attempts == 0 }, "\(tasks)")
+        // Another worker finishes the build.
+        let other = try ServiceProcess(["worker", "--data-dir", data, "--instance", "other"], environment: environment)
+        let manifest = try await build.value
+        #expect(manifest.document.rows == 40 * 60)
+        kill(other.process.processIdentifier, SIGTERM)
+        #expect(try await other.waitForExit() == 0, "\(other.standardError)")
+        await publisher.close()
+        await metadata.close()
+    }
+
     @Test func twoWorkersBuildWhatOneProcessBuildsEvenWhenOneIsKilledMidTask() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: executable), "build the executable first (scripts/test.sh does)")
         let amqpURL = try #require(
