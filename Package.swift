@@ -132,7 +132,7 @@ let package = Package(
             name: "FeatureServer",
             dependencies: [
                 "MarketData", "OrderBook", "FeatureEngine", "RawStore", "EngineHistory", "Quality", "Metadata", "ServiceRuntime", "Offline",
-                "Live", "API", "AMQP", "Routing",
+                "Live", "API", "AMQP", "Routing", "Datasets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -186,7 +186,8 @@ let package = Package(
         .testTarget(name: "FeatureEngineTests", dependencies: ["FeatureEngine", "OrderBook", "MarketData"], swiftSettings: strict),
         .testTarget(name: "ParquetTests", dependencies: ["TestSupport", "Parquet"], swiftSettings: strict),
         .testTarget(
-            name: "DatasetsTests", dependencies: ["TestSupport", "Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet"],
+            name: "DatasetsTests",
+            dependencies: ["TestSupport", "Datasets", "RawStore", "FeatureEngine", "MarketData", "Parquet", "Offline", "EngineHistory"],
             swiftSettings: strict),
         .testTarget(
             name: "EngineHistoryTests", dependencies: ["TestSupport", "EngineHistory", "RawStore", "FeatureEngine", "MarketData"],
@@ -248,7 +249,8 @@ let package = Package(
             name: "ProcessIntegrationTests",
             dependencies: [
                 "TestSupport", "ServiceTestSupport", "Offline", "FeatureServer", "MarketData",
-                "RawStore", "FeatureEngine", "EngineHistory", "AMQP", "Routing", "Live",
+                "RawStore", "FeatureEngine", "EngineHistory", "API", "Datasets", "Metadata", "AMQP", "ServiceRuntime", "Routing", "Live",
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/Integration/ProcessIntegrationTests", swiftSettings: strict),
     ],

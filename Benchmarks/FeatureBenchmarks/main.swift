@@ -23,6 +23,43 @@ let start: Nanos = 1_733_011_200_000_000_000
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
+// `--dataset-store DIR [--dataset-hours H] [--dataset-rate EVENTS_PER_S]`: only builds a store of
+// three simulated symbols (default 24 h at 20 events/s per symbol) with its checkpoints in DIR,
+// for scripts/bench-dataset-workers.sh (dataset builds by 1 and 2 workers), and exits.
+if let flag = CommandLine.arguments.firstIndex(of: "--dataset-store"), flag + 1 < CommandLine.arguments.count {
+    func option(_ name: String, _ fallback: Double) -> Double {
+        guard let i = CommandLine.arguments.firstIndex(of: name), i + 1 < CommandLine.arguments.count else { return fallback }
+        return Double(CommandLine.arguments[i + 1]) ?? fallback
+    }
+    let root = CommandLine.arguments[flag + 1]
+    let (hours, rate) = (option("--dataset-hours", 24), option("--dataset-rate", 20))
+    let store = try RawStore(root: root, format: ParquetFormat())
+    var generator = MarketSimulator(seed: 23, start: start, eventsPerSecond: rate, depth: 50)
+    var stamps = Stamper()
+    let end = start + Nanos(hours * 3_600) * Time.nanosPerSecond
+    var (total, part, finished) = (0, UInt64(1_000_000_000), false)
+    let t0 = now()
+    while !finished {
+        var chunk: [MarketEvent] = []
+        while chunk.count < 1_000_000 {
+            let (time, event) = generator.nextEvent()
+            if time >= end { finished = true; break }
+            chunk.append(stamps.stamp(event, at: time))
+        }
+        try store.bulkLoad(chunk, part: part)
+        part += 1
+        total += chunk.count
+    }
+    for (symbol, _, _) in MarketSimulator.defaultSymbols {
+        try CheckpointRebuild.run(store: store, checkpoints: CheckpointStore(root: root), symbol: symbol)
+    }
+    print(
+        String(
+            format: "dataset store: 3 symbols, %.0f h, %d events, checkpoints, in %.0f s; first instant %@", hours, total, now() - t0,
+            Time.formatISO8601(start)))
+    exit(0)
+}
+
 print("generating \(count) events (1 symbol, 70 events/s, 200-level book)...")
 var simulator = MarketSimulator(seed: 42, symbols: [("BTCUSDT", 96_000, 0.1)], start: start, eventsPerSecond: 70, depth: 200)
 var stamper = Stamper()

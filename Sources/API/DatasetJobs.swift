@@ -29,6 +29,8 @@ public actor DatasetJobs: Service {
     private let notify: @Sendable (String) async -> Void
     private let logger: Logger
     private let workers: Int
+    /// Set: builds are spread over `worker` processes instead of running here.
+    private let distributed: DistributedDatasetBuilds?
     private var jobs: [String: Job] = [:]
     private var order: [String] = []
     private let clock: any WallClock
@@ -42,10 +44,13 @@ public actor DatasetJobs: Service {
     /// - Parameters:
     ///   - owner: this instance's name (several instances can share one metadata database).
     ///   - notify: receives the `features.dataset.ready` message of each finished build.
+    ///   - distributed: spreads builds over `worker` processes (nil: builds run in this process).
     public init(
         directory: String, store: RawStore, metadata: MetadataStore, owner: String, workers: Int = 1, logger: Logger,
-        clock: any WallClock, registry: @escaping @Sendable () async -> FeatureRegistry, notify: @escaping @Sendable (String) async -> Void
+        clock: any WallClock, registry: @escaping @Sendable () async -> FeatureRegistry,
+        distributed: DistributedDatasetBuilds? = nil, notify: @escaping @Sendable (String) async -> Void
     ) async throws {
+        self.distributed = distributed
         self.directory = directory
         self.store = store
         self.metadata = metadata
@@ -63,6 +68,8 @@ public actor DatasetJobs: Service {
                 job.error = "interrupted by a service restart while running; request the build again"
                 job.finishedAt = clock.now()
                 try await metadata.save(job)
+                // Tasks it left on the work queue are skipped by the workers.
+                try await metadata.cancelTasks(datasetId: job.id, now: clock.now())
             }
             jobs[job.id] = job
             order.append(job.id)
@@ -97,11 +104,7 @@ public actor DatasetJobs: Service {
         if let wanted = config.registryVersion, wanted != inForce.version {
             throw DatasetBuildError.registryMismatch(requested: wanted, inForce: inForce.version)
         }
-        let (start, end) = config.rowRange
-        let coverage = try store.coverage(symbol: config.symbol)
-        guard coverage.contains(where: { $0.upperBound >= start && $0.lowerBound < end }) else {
-            throw DatasetBuildError.noData(symbol: config.symbol, requested: (start, end), available: coverage)
-        }
+        for symbol in config.symbols { _ = try DatasetBuilder.coverage(of: symbol, config: config, store: store) }
         let id = "ds-" + UUID().uuidString.lowercased().prefix(12)
         let job = Job(
             id: String(id), owner: owner, symbol: config.symbol, status: .queued, createdAt: clock.now(),
@@ -117,7 +120,7 @@ public actor DatasetJobs: Service {
     /// A rough duration: replaying the symbol's stored events at ~0.8 M events/s.
     private func estimate(_ config: DatasetConfig) -> Double? {
         guard let bytes = try? FileManager.default.subpathsOfDirectory(atPath: store.layout.rawDirectory) else { return nil }
-        let files = bytes.filter { $0.contains("symbol=\(config.symbol)/") && $0.hasSuffix(".parquet") }.count
+        let files = bytes.filter { path in path.hasSuffix(".parquet") && config.symbols.contains { path.contains("symbol=\($0)/") } }.count
         return Double(max(files, 1)) * 0.05
     }
 
@@ -169,6 +172,20 @@ public actor DatasetJobs: Service {
         let (reports, report) = AsyncStream.makeStream(of: DatasetBuilder.Progress.self, bufferingPolicy: .bufferingNewest(1))
         async let applied: Void = { for await progress in reports { await self.update(id, progress: progress) } }()
         let result: Result<DatasetManifest, any Error>
+        if let distributed {
+            report.finish()
+            do {
+                result = .success(
+                    try await distributed.build(
+                        id: id, configJSON: configJSON, registry: registry, directory: output, createdAt: createdAt,
+                        progress: { await self.update(id, fraction: $0) }, isCancelled: { flag.isSet }))
+            } catch {
+                result = .failure(error)
+            }
+            await applied
+            await finish(id, result, interrupted: Task.isCancelled && !flag.isSet)
+            return
+        }
         do {
             result = .success(
                 try await Blocking.runCancellable { shutdown in
@@ -185,6 +202,17 @@ public actor DatasetJobs: Service {
         }
         await applied
         await finish(id, result, interrupted: Task.isCancelled && !flag.isSet)
+    }
+
+    /// Progress of a distributed build: the fraction of its tasks done.
+    private func update(_ id: String, fraction: Double) {
+        guard var job = jobs[id], job.status == .running else { return }
+        job.progress = fraction
+        if let started = job.startedAt, fraction > 0.01 {
+            let elapsed = Double(clock.now() - started) / 1e9
+            job.etaSeconds = elapsed / fraction - elapsed
+        }
+        jobs[id] = job
     }
 
     private func update(_ id: String, progress: DatasetBuilder.Progress) {

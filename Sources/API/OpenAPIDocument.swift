@@ -652,13 +652,20 @@ public enum OpenAPIDocument {
                     "application/json": {
                       "schema": {
                         "type": "object",
-                        "required": ["symbol"],
+                        "description": "symbol or symbols; with symbols, rows by symbol as listed, then time",
                         "properties": {
                           "symbol": {
                             "type": "string",
                             "minLength": 1,
                             "maxLength": 40,
                             "pattern": "^[A-Z0-9][A-Z0-9_-]{0,39}$"
+                          },
+                          "symbols": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": 100,
+                            "uniqueItems": true,
+                            "items": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Z0-9][A-Z0-9_-]{0,39}$"}
                           },
                           "sample_every": {"type": "string"},
                           "leakage_check": {"type": "boolean"},

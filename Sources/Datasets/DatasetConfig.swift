@@ -1,6 +1,10 @@
 public import MarketData
 
-/// What to build: a symbol, targets, and how rows are split (features.md §4–§5).
+/// What to build: one symbol or several, targets, and how rows are split (features.md §4–§5).
+///
+/// With several symbols every split file holds the rows of each symbol in the order the
+/// symbols are listed, each symbol's rows in time order (the `symbol` column tells them apart);
+/// splits, purging and embargo apply to row times exactly as for one symbol.
 public struct DatasetConfig: Sendable, Equatable {
     public enum TargetType: String, Sendable, CaseIterable, Equatable {
         case `return`, logReturn = "log_return", direction, sharpe
@@ -26,7 +30,14 @@ public struct DatasetConfig: Sendable, Equatable {
         public static func == (a: Splits, b: Splits) -> Bool { "\(a)" == "\(b)" }
     }
 
-    public var symbol: String
+    /// The symbols, in the order their rows appear in every split file (at least one, no repeats).
+    public var symbols: [String]
+    /// The one symbol, or the symbols joined by commas (the `symbol` of the dataset record and the
+    /// manifest); setting it builds that one symbol.
+    public var symbol: String {
+        get { symbols.joined(separator: ",") }
+        set { symbols = [newValue] }
+    }
     public var targets = Targets()
     public var splits: Splits
     /// Row spacing on the 1 s grid.
@@ -38,9 +49,18 @@ public struct DatasetConfig: Sendable, Equatable {
     public var registryVersion: String?
 
     public init(symbol: String, splits: Splits) {
-        self.symbol = symbol
+        self.symbols = [symbol]
         self.splits = splits
     }
+
+    /// A build over several symbols.
+    public init(symbols: [String], splits: Splits) {
+        self.symbols = symbols
+        self.splits = splits
+    }
+
+    /// The most symbols one request may list.
+    public static let maxSymbols = 100
 
     /// The longest duration accepted anywhere in a request (windows, steps, embargo): with instants
     /// kept within 2000–2100, sums of a few of them cannot overflow.
@@ -68,7 +88,7 @@ public struct DatasetConfigError: Error, Sendable, CustomStringConvertible, Equa
 extension DatasetConfig {
     /// Parses the JSON form (the CLI file and the `POST /dataset/build` body):
     /// ```json
-    /// {"symbol": "BTCUSDT", "sample_every": "1s", "leakage_check": true,
+    /// {"symbol": "BTCUSDT", "sample_every": "1s", "leakage_check": true,  (or "symbols": ["BTCUSDT", "ETHUSDT"])
     ///  "targets": {"types": ["return", "direction", "sharpe"], "horizons": ["1m", "5m"], "threshold": 0.001, "vol_window": "5m"},
     ///  "splits": {"strategy": "explicit", "embargo": "0s",
     ///             "periods": {"train": ["2026-01-01T00:00:00Z", "2026-01-20T00:00:00Z"], "validation": [...], "test": [...]}}}
@@ -133,11 +153,32 @@ extension DatasetConfig {
         func bool(_ value: JSONValue?, _ fallback: Bool) -> Bool { if case .bool(let b)? = value { b } else { fallback } }
 
         guard case .object = root else { throw DatasetConfigError(problems: ["expected a JSON object"]) }
-        let symbol = string(root["symbol"], "symbol") ?? ""
-        if symbol.isEmpty {
-            problems.append("symbol: missing")
-        } else if !Symbols.isValid(symbol) {
-            problems.append("symbol: invalid '\(symbol.prefix(40))'")
+        var symbols: [String] = []
+        if let list = root["symbols"] {
+            if root["symbol"] != nil { problems.append("symbol, symbols: give one of them, not both") }
+            if case .array(let items) = list, !items.isEmpty, items.count <= maxSymbols {
+                for (index, item) in items.enumerated() {
+                    guard let symbol = string(item, "symbols[\(index)]") else { continue }
+                    if !Symbols.isValid(symbol) {
+                        problems.append("symbols[\(index)]: invalid '\(symbol.prefix(40))'")
+                    } else if symbols.contains(symbol) {
+                        problems.append("symbols[\(index)]: \(symbol) is listed twice")
+                    } else {
+                        symbols.append(symbol)
+                    }
+                }
+            } else {
+                problems.append("symbols: expected a list of 1 to \(maxSymbols) symbols")
+            }
+        } else {
+            let symbol = string(root["symbol"], "symbol") ?? ""
+            if symbol.isEmpty {
+                problems.append("symbol: missing (or symbols: [...])")
+            } else if !Symbols.isValid(symbol) {
+                problems.append("symbol: invalid '\(symbol.prefix(40))'")
+            } else {
+                symbols = [symbol]
+            }
         }
         var targets = Targets()
         if let t = root["targets"] {
@@ -208,7 +249,7 @@ extension DatasetConfig {
         case let other:
             problems.append("splits.strategy: unknown '\(other)' (explicit, walk_forward, random)")
         }
-        var config = DatasetConfig(symbol: symbol, splits: splits)
+        var config = DatasetConfig(symbols: symbols, splits: splits)
         config.targets = targets
         config.sampleEvery = duration(root["sample_every"], "sample_every", default: Time.nanosPerSecond) ?? Time.nanosPerSecond
         config.leakageCheck = bool(root["leakage_check"], true)
@@ -223,6 +264,8 @@ extension DatasetConfig {
     public func validationProblems() -> [String] {
         var problems: [String] = []
         let second = Time.nanosPerSecond
+        if symbols.isEmpty { problems.append("symbols: at least one symbol is needed") }
+        if Set(symbols).count != symbols.count { problems.append("symbols: a symbol is listed twice") }
         if targets.types.isEmpty { problems.append("targets.types: at least one target is needed") }
         if targets.horizons.isEmpty { problems.append("targets.horizons: at least one horizon is needed") }
         for h in targets.horizons where h % second != 0 || h <= 0 {

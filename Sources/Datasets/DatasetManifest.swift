@@ -12,6 +12,17 @@ public struct DatasetManifest: Sendable {
         public var file: String
     }
 
+    /// What the replay of one symbol saw (summed over its tasks in a distributed build).
+    public struct SymbolSource: Sendable {
+        public var symbol: String
+        public var coverage: [ClosedRange<Nanos>]
+        public var gaps: [(start: Nanos, end: Nanos)]
+        public var quietPeriods: [(start: Nanos, end: Nanos)]
+        public var eventsRead: Int
+        public var droppedAtEnd: Int
+        public var lastGrid: Nanos?
+    }
+
     public var id: String
     public var symbol: String
     public var splits: [Split]
@@ -23,10 +34,7 @@ public struct DatasetManifest: Sendable {
     /// - Parameter createdAt: the build's time, from the caller's clock.
     static func make(
         id: String, config: DatasetConfig, registry: FeatureRegistry, sink: SplitSink, files: [String: String],
-        coverage: [ClosedRange<Nanos>], missingPeriods: [(start: Nanos, end: Nanos)] = [],
-        quietPeriods: [(start: Nanos, end: Nanos)] = [],
-        leakage: LeakageChecker.Report, eventsRead: Int, droppedAtEnd: Int,
-        lastGrid: Nanos, buildSeconds: Double, createdAt: Nanos
+        sources: [SymbolSource], leakage: LeakageChecker.Report, buildSeconds: Double, createdAt: Nanos
     ) throws -> DatasetManifest {
         typealias Document = DatasetManifestDocument
         func iso(_ t: Nanos) -> String { Time.formatISO8601(t) }
@@ -61,21 +69,32 @@ public struct DatasetManifest: Sendable {
                         Document.SplitInfo(rows: split.rows, start: split.start.map(iso), end: split.end.map(iso), file: split.file)
                     )
                 }),
-            rows: sink.totalRows, purgedRows: sink.purged, embargoedRows: sink.embargoed, droppedRowsPastLastEvent: droppedAtEnd,
+            rows: sink.totalRows, purgedRows: sink.purged, embargoedRows: sink.embargoed,
+            droppedRowsPastLastEvent: sources.reduce(0) { $0 + $1.droppedAtEnd },
             columns: columns,
             nullCounts: unique(
                 splits.compactMap { split in
                     sink.outputs[split.name].map { (split.name, unique(Array(zip(columns, $0.nullCounts)))) }
                 }),
-            source: .init(
-                eventsRead: eventsRead, lastGridPoint: iso(lastGrid),
-                coverage: coverage.map { [iso($0.lowerBound), iso($0.upperBound)] },
-                gaps: missingPeriods.map { [iso($0.start), iso($0.end)] }, quietLimit: duration(registry.quietLimit),
-                quietPeriods: quietPeriods.map { [iso($0.start), iso($0.end)] }),
+            source: nil,
             leakageCheck: .init(
                 enabled: leakage.enabled, rowsChecked: leakage.rowsChecked, passed: leakage.violations.isEmpty,
                 violations: Array(leakage.violations.prefix(100)),
                 checks: leakage.checks.map { .init(check: $0.name, passed: $0.passed) }))
+        func source(_ s: SymbolSource) -> Document.Source {
+            .init(
+                eventsRead: s.eventsRead, lastGridPoint: iso(s.lastGrid ?? .min),
+                coverage: s.coverage.map { [iso($0.lowerBound), iso($0.upperBound)] },
+                gaps: s.gaps.map { [iso($0.start), iso($0.end)] }, quietLimit: duration(registry.quietLimit),
+                quietPeriods: s.quietPeriods.map { [iso($0.start), iso($0.end)] })
+        }
+        if config.symbols.count == 1, let only = sources.first {
+            document.source = source(only)
+        } else {
+            // Several symbols: the list, and what each replay saw by symbol.
+            document.symbols = config.symbols
+            document.sources = unique(sources.map { ($0.symbol, source($0)) })
+        }
         switch config.splits {
         case .explicit(let periods, let embargo):
             document.splitStrategy = "explicit"
@@ -304,11 +323,15 @@ public struct DatasetManifestDocument: Codable, Sendable, Equatable {
     public var columns: [String]
     /// By split, then by column.
     public var nullCounts: [String: [String: Int]]
-    public var source: Source
+    /// What was read (one symbol).
+    public var source: Source?
+    /// Several symbols: the symbols in row order, and what was read by symbol (`source` is then absent).
+    public var symbols: [String]?
+    public var sources: [String: Source]?
     public var leakageCheck: LeakageCheck
 
     enum CodingKeys: String, CodingKey {
-        case status, symbol, registry, targets, period, embargo, periods, folds, random, rows, columns, source
+        case status, symbol, symbols, registry, targets, period, embargo, periods, folds, random, rows, columns, source, sources
         case datasetId = "dataset_id"
         case createdAt = "created_at"
         case buildSeconds = "build_seconds"

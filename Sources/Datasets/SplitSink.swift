@@ -8,6 +8,7 @@ final class SplitSink {
     let config: DatasetConfig
     let registry: FeatureRegistry
     let directory: String
+    let layout: Layout
     let schema: ParquetSchema
     let targetNames: [String]
     private(set) var outputs: [String: Output] = [:]
@@ -15,24 +16,16 @@ final class SplitSink {
     private(set) var purged: [String: Int] = [:]
     private(set) var embargoed: [String: Int] = [:]
     private(set) var totalRows = 0
-    private var randomRows: [Row] = []
+    private var randomRows: [DatasetRow] = []
     /// Walk-forward folds: (train range, validation range, validation split name).
     let folds: [(train: Range<Nanos>, validation: Range<Nanos>, validationName: String)]
     private(set) var skippedFolds: [(fold: Int, trainRows: Int)] = []
-
-    struct Row {
-        var t: Nanos
-        var features: [Double?]
-        var targets: [Double?]
-        var directions: [String?]
-        var lastEventTs: Nanos
-    }
 
     final class Output {
         let name: String
         let path: String
         var writer: ParquetWriter?
-        var buffer: [Row] = []
+        var buffer: [DatasetRow] = []
         var rows = 0
         var minT: Nanos = .max
         var maxT: Nanos = .min
@@ -44,27 +37,114 @@ final class SplitSink {
         }
     }
 
+    /// The columns of a dataset file (split files and task parts alike) and the conversion of
+    /// rows to and from them.
+    struct Layout {
+        let schema: ParquetSchema
+        let targetNames: [String]
+        let config: DatasetConfig
+        let featureCount: Int
+
+        init(config: DatasetConfig, registry: FeatureRegistry) {
+            self.config = config
+            featureCount = registry.features.count
+            var names: [String] = []
+            var columns: [ParquetColumn] = [.timestampNanos("timestamp"), .string("symbol")]
+            columns += registry.names.map { ParquetColumn(name: $0, type: .double, optional: true) }
+            for h in config.targets.horizons {
+                for type in config.targets.types {
+                    let name = "target_\(type.rawValue)_\(Time.formatDuration(h))"
+                    names.append(name)
+                    columns.append(
+                        type == .direction ? .string(name, optional: true) : ParquetColumn(name: name, type: .double, optional: true))
+                }
+            }
+            columns.append(
+                ParquetColumn(
+                    name: "last_event_ts", type: .int64, logicalType: .timestamp(unit: .nanos, utc: true), optional: false,
+                    encoding: .deltaBinaryPacked))
+            schema = ParquetSchema(columns)
+            targetNames = names
+        }
+
+        /// The column data of `rows`; adds each column's nulls to `nullCounts`.
+        func columns(_ rows: [DatasetRow], nullCounts: inout [Int]) -> [ParquetColumnData] {
+            var columns: [ParquetColumnData] = [
+                ParquetColumnData(.int64(rows.map(\.t))),
+                ParquetColumnData(.string(rows.map(\.symbol))),
+            ]
+            var counted = nullCounts
+            defer { nullCounts = counted }
+            func count(_ nulls: Int, _ column: Int) { counted[column] += nulls }
+            func doubles(_ values: [Double?], column: Int) -> ParquetColumnData {
+                count(values.reduce(0) { $0 + ($1 == nil ? 1 : 0) }, column)
+                return ParquetColumnData(.double(values.map { $0 ?? 0 }), validity: values.map { $0 != nil })
+            }
+            for index in 0..<featureCount { columns.append(doubles(rows.map { $0.features[index] }, column: 2 + index)) }
+            var targetIndex = 0
+            var directionIndex = 0
+            var column = 2 + featureCount
+            for _ in config.targets.horizons {
+                for type in config.targets.types {
+                    if type == .direction {
+                        let values = rows.map { $0.directions[directionIndex] }
+                        count(values.reduce(0) { $0 + ($1 == nil ? 1 : 0) }, column)
+                        columns.append(ParquetColumnData(.string(values.map { $0 ?? "" }), validity: values.map { $0 != nil }))
+                        directionIndex += 1
+                    } else {
+                        columns.append(doubles(rows.map { $0.targets[targetIndex] }, column: column))
+                    }
+                    targetIndex += 1
+                    column += 1
+                }
+            }
+            columns.append(ParquetColumnData(.int64(rows.map(\.lastEventTs))))
+            return columns
+        }
+
+        /// Rows back from the columns ``columns(_:nullCounts:)`` wrote.
+        func rows(_ columns: [ParquetColumnData]) throws -> [DatasetRow] {
+            guard columns.count == schema.columns.count, case .int64(let times) = columns[0].values,
+                case .string(let symbols) = columns[1].values, case .int64(let lastEvents) = columns[columns.count - 1].values
+            else { throw DatasetPartError("unexpected column types in a dataset part") }
+            func doubles(_ column: Int) throws -> [Double?] {
+                guard case .double(let values) = columns[column].values else { throw DatasetPartError("column \(column) is not DOUBLE") }
+                return values.indices.map { columns[column].isNull($0) ? nil : values[$0] }
+            }
+            func strings(_ column: Int) throws -> [String?] {
+                guard case .string(let values) = columns[column].values else { throw DatasetPartError("column \(column) is not text") }
+                return values.indices.map { columns[column].isNull($0) ? nil : values[$0] }
+            }
+            let features = try (0..<featureCount).map { try doubles(2 + $0) }
+            var targets: [[Double?]] = []
+            var directions: [[String?]] = []
+            var column = 2 + featureCount
+            for _ in config.targets.horizons {
+                for type in config.targets.types {
+                    if type == .direction {
+                        directions.append(try strings(column))
+                        targets.append(Array(repeating: nil, count: times.count))
+                    } else {
+                        targets.append(try doubles(column))
+                    }
+                    column += 1
+                }
+            }
+            return times.indices.map { row in
+                DatasetRow(
+                    symbol: symbols[row], t: times[row], features: features.map { $0[row] }, targets: targets.map { $0[row] },
+                    directions: directions.map { $0[row] }, lastEventTs: lastEvents[row])
+            }
+        }
+    }
+
     init(config: DatasetConfig, registry: FeatureRegistry, directory: String) {
         self.config = config
         self.registry = registry
         self.directory = directory
-        var names: [String] = []
-        var columns: [ParquetColumn] = [.timestampNanos("timestamp"), .string("symbol")]
-        columns += registry.names.map { ParquetColumn(name: $0, type: .double, optional: true) }
-        for h in config.targets.horizons {
-            for type in config.targets.types {
-                let name = "target_\(type.rawValue)_\(Time.formatDuration(h))"
-                names.append(name)
-                columns.append(
-                    type == .direction ? .string(name, optional: true) : ParquetColumn(name: name, type: .double, optional: true))
-            }
-        }
-        columns.append(
-            ParquetColumn(
-                name: "last_event_ts", type: .int64, logicalType: .timestamp(unit: .nanos, utc: true), optional: false,
-                encoding: .deltaBinaryPacked))
-        schema = ParquetSchema(columns)
-        targetNames = names
+        layout = Layout(config: config, registry: registry)
+        schema = layout.schema
+        targetNames = layout.targetNames
         if case .walkForward(let start, let end, let train, let validation, let step, _, let lastIsTest, _) = config.splits {
             var folds: [(Range<Nanos>, Range<Nanos>, String)] = []
             var a = start
@@ -80,8 +160,8 @@ final class SplitSink {
     }
 
     /// Adds a finished row to every split it belongs to (or counts it as purged/embargoed).
-    func add(t: Nanos, features: [Double?], targets: [Double?], directions: [String?], lastEventTs: Nanos) throws {
-        let row = Row(t: t, features: features, targets: targets, directions: directions, lastEventTs: lastEventTs)
+    func add(_ row: DatasetRow) throws {
+        let t = row.t
         let hMax = config.maxHorizon
         switch config.splits {
         case .explicit(let periods, let embargo):
@@ -119,7 +199,7 @@ final class SplitSink {
         return created
     }
 
-    private func append(_ row: Row, to name: String) throws {
+    private func append(_ row: DatasetRow, to name: String) throws {
         let out = output(name)
         out.buffer.append(row)
         out.rows += 1
@@ -143,35 +223,7 @@ final class SplitSink {
                     "feature_service.split": out.name,
                 ])
         }
-        let rows = out.buffer
-        var columns: [ParquetColumnData] = [
-            ParquetColumnData(.int64(rows.map(\.t))),
-            ParquetColumnData(.string(Array(repeating: config.symbol, count: rows.count))),
-        ]
-        func doubles(_ values: [Double?], column: Int) -> ParquetColumnData {
-            let nulls = values.reduce(0) { $0 + ($1 == nil ? 1 : 0) }
-            out.nullCounts[column] += nulls
-            return ParquetColumnData(.double(values.map { $0 ?? 0 }), validity: values.map { $0 != nil })
-        }
-        for index in 0..<registry.features.count { columns.append(doubles(rows.map { $0.features[index] }, column: 2 + index)) }
-        var targetIndex = 0
-        var directionIndex = 0
-        var column = 2 + registry.features.count
-        for _ in config.targets.horizons {
-            for type in config.targets.types {
-                if type == .direction {
-                    let values = rows.map { $0.directions[directionIndex] }
-                    out.nullCounts[column] += values.reduce(0) { $0 + ($1 == nil ? 1 : 0) }
-                    columns.append(ParquetColumnData(.string(values.map { $0 ?? "" }), validity: values.map { $0 != nil }))
-                    directionIndex += 1
-                } else {
-                    columns.append(doubles(rows.map { $0.targets[targetIndex] }, column: column))
-                }
-                targetIndex += 1
-                column += 1
-            }
-        }
-        columns.append(ParquetColumnData(.int64(rows.map(\.lastEventTs))))
+        let columns = layout.columns(out.buffer, nullCounts: &out.nullCounts)
         try out.writer!.write(columns)
         out.buffer.removeAll(keepingCapacity: true)
     }

@@ -101,9 +101,11 @@ public struct FeatureService: Sendable {
         let broker = amqp.map {
             BrokerLink(configuration: $0, pipeline: pipeline, logger: logger, clock: clock, latency: latency, shard: shard)
         }
+        let distributed = try distributedBuilds(amqp: amqp, metadata: metadata, store: store)
         let datasets = try await DatasetJobs(
             directory: "\(configuration.dataDirectory)/datasets", store: store, metadata: metadata, owner: configuration.instance,
-            workers: 1, logger: logger, clock: clock, registry: { await pipeline.configuration.registry },
+            workers: distributed == nil ? 1 : 4, logger: logger, clock: clock, registry: { await pipeline.configuration.registry },
+            distributed: distributed?.builds,
             notify: { message in
                 if let broker {
                     await broker.publishDatasetReady(message)
@@ -183,6 +185,7 @@ public struct FeatureService: Sendable {
         try await ServiceGroup(configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
         // Every service has stopped: nothing publishes any more, so the broker connections close.
         await broker?.close()
+        await distributed?.publisher.close()
         // Graceful shutdown: everything accepted is made durable and converted.
         try await pipeline.sync()
         try store.flush()
@@ -218,6 +221,19 @@ public struct FeatureService: Sendable {
         var assigned = shard
         assigned.released = Set(previous).subtracting(shard.symbols)
         return assigned
+    }
+
+    /// The coordinator of distributed dataset builds, when `FEATURE_SERVICE_DATASET_WORKERS=broker`.
+    func distributedBuilds(
+        amqp: AMQPConfiguration?, metadata: MetadataStore, store: RawStore
+    ) throws -> (builds: DistributedDatasetBuilds, publisher: DatasetTaskPublisher)? {
+        guard configuration.datasetDistribution.enabled else { return nil }
+        guard let amqp else { throw ConfigurationError("FEATURE_SERVICE_DATASET_WORKERS=broker needs AMQP_URL (the work queue)") }
+        let publisher = DatasetTaskPublisher(configuration: amqp)
+        let builds = DistributedDatasetBuilds(
+            metadata: metadata, store: store, dataDirectory: configuration.dataDirectory, chunk: configuration.datasetDistribution.chunk,
+            clock: clock, logger: logger, enqueue: { try await publisher.publish($0) })
+        return (builds, publisher)
     }
 
     /// What `GET /metrics` answers at `now`: the registry, with the gauges that are read rather

@@ -52,6 +52,8 @@ public struct ServiceConfiguration: Sendable {
     public var simulate = true
     /// Publish a vector on every book update too, at most once per this many ms per symbol (nil: grid only).
     public var bookUpdateThrottleMs: Int?
+    /// Dataset builds in this process, or spread over `worker` processes through the broker.
+    public var datasetDistribution = DatasetDistribution()
 
     public init() {}
 
@@ -89,6 +91,7 @@ public struct ServiceConfiguration: Sendable {
         if let shard = env["FEATURE_SERVICE_SHARD"], !shard.isEmpty { c.shard = shard }
         if let url = env["FEATURE_SERVICE_ADVERTISE_URL"], !url.isEmpty { c.advertiseURL = url }
         c.retentionDays = try retentionDays(env)
+        c.datasetDistribution = try DatasetDistribution.fromEnvironment(env)
         if let url = env["POSITION_MANAGER_URL"], !url.isEmpty { c.positionManagerURL = url }
         if let key = env["POSITION_MANAGER_API_KEY"], !key.isEmpty { c.positionManagerAPIKey = key }
         if let url = env["FEATURE_SERVICE_SNAPSHOT_URL"], !url.isEmpty { c.snapshotURL = url }

@@ -111,6 +111,35 @@ public enum MetadataSchema {
                 )
                 """
             ]),
+        Migration(
+            version: 3, name: "dataset build tasks shared by workers",
+            statements: [
+                """
+                CREATE TABLE dataset_task_builds (
+                    dataset_id TEXT PRIMARY KEY,
+                    config TEXT NOT NULL,
+                    registry_hash TEXT NOT NULL,
+                    directory TEXT NOT NULL,
+                    task_count BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE dataset_tasks (
+                    dataset_id TEXT NOT NULL REFERENCES dataset_task_builds (dataset_id) ON DELETE CASCADE,
+                    task_index BIGINT NOT NULL,
+                    task TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    owner TEXT,
+                    lease_until BIGINT,
+                    attempts BIGINT NOT NULL,
+                    error TEXT,
+                    updated_at BIGINT NOT NULL,
+                    PRIMARY KEY (dataset_id, task_index)
+                )
+                """,
+                "CREATE INDEX dataset_tasks_by_status ON dataset_tasks (dataset_id, status)",
+            ]),
     ]
 }
 

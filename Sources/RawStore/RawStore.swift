@@ -29,7 +29,8 @@ public final class RawStore: Sendable {
     public let layout: PartitionLayout
     public let format: any ColumnFileFormat
     public let options: Options
-    private let wal: WriteAheadLog
+    /// nil for a store opened with ``init(readingRoot:format:)``.
+    private let wal: WriteAheadLog?
     private let conversion = Mutex<Checkpoint>(Checkpoint())
 
     struct Checkpoint: Sendable {
@@ -57,20 +58,32 @@ public final class RawStore: Sendable {
             conversion.withLock { $0.sequences = saved }
         }
         // Every segment but the new open one is sealed: convert what a crash left behind.
-        for segment in try WriteAheadLog.segments(in: layout.walDirectory) where segment != wal.openSegment {
+        for segment in try WriteAheadLog.segments(in: layout.walDirectory) where segment != wal?.openSegment {
             try convert(segment)
         }
+    }
+
+    /// Opens the store's Parquet partitions for reading only (replay, coverage): the write-ahead
+    /// log is neither opened nor converted, so another process (`serve`) may own the same data
+    /// directory meanwhile. Dataset workers open the shared data directory this way. Appending to
+    /// such a store stores nothing and syncing it throws.
+    public init(readingRoot root: String, format: any ColumnFileFormat) {
+        layout = PartitionLayout(root: root)
+        self.format = format
+        options = Options()
+        wal = nil
     }
 
     private var checkpointPath: String { "\(layout.walDirectory)/sequences.json" }
 
     /// Buffers events for the log (in stamping order); returns the record number to wait for.
     @discardableResult
-    public func append(_ events: [MarketEvent]) -> UInt64 { wal.append(events) }
+    public func append(_ events: [MarketEvent]) -> UInt64 { wal?.append(events) ?? 0 }
 
     /// The durability point: everything appended before is on disk when this returns.
     @discardableResult
     public func sync() throws -> UInt64 {
+        guard let wal else { throw StoreError.invalidArgument("this store was opened for reading only") }
         let durable = try wal.sync()
         if wal.openSegmentBytes >= options.segmentBytes { try flush() }
         return durable
@@ -78,7 +91,7 @@ public final class RawStore: Sendable {
 
     /// Seals the open log segment and converts it to Parquet now.
     public func flush() throws {
-        guard let sealed = try wal.rotate() else { return }
+        guard let sealed = try wal?.rotate() else { return }
         try convert(sealed)
         releaseFreedMemory()
     }

@@ -15,7 +15,8 @@ struct DatasetCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Build a dataset offline, with a progress bar.",
             discussion: """
-                The config is the JSON body of POST /dataset/build: symbol, targets (types \\
+                The config is the JSON body of POST /dataset/build: symbol (or symbols: [...], rows \\
+                by symbol as listed, then time), targets (types \\
                 return/log_return/direction/sharpe, horizons, threshold, vol_window), splits \\
                 (explicit periods with embargo, walk_forward, or random with allow_random_split), \\
                 sample_every, leakage_check. Writes one Parquet file per split (per fold for \\

@@ -19,7 +19,7 @@ struct FeatureServiceCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, Replay.self, ImportCommand.self, DatasetCommand.self, RetentionCommand.self, Registry.self,
-            CheckpointsCommand.self, QualityCommand.self, Route.self,
+            CheckpointsCommand.self, QualityCommand.self, Route.self, WorkerCommand.self,
         ])
 }
 

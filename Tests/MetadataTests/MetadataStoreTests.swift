@@ -343,3 +343,55 @@ struct OpeningTests {
         }
     }
 }
+
+@Suite("Dataset tasks", .serialized)
+struct DatasetTaskTests {
+    static let build = DatasetTaskBuildRecord(
+        datasetId: "ds-t", configJSON: "{}", registryHash: "abc", directory: "datasets/ds-t", taskCount: 3, createdAt: 1)
+
+    @Test("one worker holds a task at a time; an expired lease is taken over; done is final", arguments: Backend.underTest)
+    func leases(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            try await store.createTasks(Self.build, tasks: (0..<3).map { (index: $0, json: "{\"index\":\($0)}") }, now: 10)
+            #expect(try await store.taskBuild(datasetId: "ds-t") == Self.build)
+            #expect(try await store.claimTask(datasetId: "ds-t", index: 0, owner: "a", leaseUntil: 100, now: 10) == .claimed(attempt: 1))
+            // b finds a's lease and waits for it.
+            #expect(
+                try await store.claimTask(datasetId: "ds-t", index: 0, owner: "b", leaseUntil: 110, now: 20) == .held(by: "a", until: 100))
+            #expect(try await store.renewLease(datasetId: "ds-t", index: 0, owner: "a", leaseUntil: 130, now: 30))
+            #expect(
+                try await store.claimTask(datasetId: "ds-t", index: 0, owner: "b", leaseUntil: 210, now: 110) == .held(by: "a", until: 130))
+            // a died: past its lease, b takes the task over, and a can no longer renew.
+            #expect(try await store.claimTask(datasetId: "ds-t", index: 0, owner: "b", leaseUntil: 240, now: 140) == .claimed(attempt: 2))
+            #expect(try await store.renewLease(datasetId: "ds-t", index: 0, owner: "a", leaseUntil: 250, now: 150) == false)
+            try await store.completeTask(datasetId: "ds-t", index: 0, owner: "b", now: 160)
+            #expect(try await store.claimTask(datasetId: "ds-t", index: 0, owner: "c", leaseUntil: 300, now: 170) == .finished(.done))
+            #expect(try await store.claimTask(datasetId: "ds-t", index: 7, owner: "c", leaseUntil: 300, now: 170) == .finished(nil))
+            var progress = try await store.taskProgress(datasetId: "ds-t")
+            #expect(progress.total == 3 && progress.done == 1 && progress.running == 0 && progress.failure == nil)
+
+            // Failures are retried until the last attempt; a shutdown's release is not an attempt.
+            #expect(try await store.claimTask(datasetId: "ds-t", index: 1, owner: "a", leaseUntil: 300, now: 200) == .claimed(attempt: 1))
+            try await store.releaseTask(datasetId: "ds-t", index: 1, owner: "a", now: 201)
+            #expect(try await store.claimTask(datasetId: "ds-t", index: 1, owner: "b", leaseUntil: 300, now: 202) == .claimed(attempt: 1))
+            #expect(
+                try await store.failTask(datasetId: "ds-t", index: 1, owner: "b", error: "disk full", maxAttempts: 2, now: 203) == .queued)
+            #expect(try await store.claimTask(datasetId: "ds-t", index: 1, owner: "a", leaseUntil: 300, now: 204) == .claimed(attempt: 2))
+            #expect(
+                try await store.failTask(datasetId: "ds-t", index: 1, owner: "a", error: "disk full", maxAttempts: 2, now: 205) == .failed)
+            progress = try await store.taskProgress(datasetId: "ds-t")
+            #expect(progress.failure?.index == 1 && progress.failure?.error == "disk full")
+
+            // Cancelled: workers skip what is left.
+            try await store.cancelTasks(datasetId: "ds-t", now: 300)
+            #expect(try await store.claimTask(datasetId: "ds-t", index: 2, owner: "a", leaseUntil: 400, now: 301) == .finished(.cancelled))
+            #expect(try await store.tasks(datasetId: "ds-t").map(\.status) == [.done, .failed, .cancelled])
+            // A second build of the same dataset starts from fresh tasks; merged builds leave none.
+            try await store.createTasks(Self.build, tasks: [(index: 0, json: "{}")], now: 400)
+            #expect(try await store.tasks(datasetId: "ds-t").map(\.status) == [.queued])
+            try await store.deleteTasks(datasetId: "ds-t")
+            #expect(try await store.tasks(datasetId: "ds-t").isEmpty)
+            #expect(try await store.taskBuild(datasetId: "ds-t") == nil)
+        }
+    }
+}
