@@ -119,8 +119,10 @@ func exists(_ queue: String) async -> Bool {
 
 func child(_ args: [String], data: String) throws -> Process {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = args
+    // Through setpriv: the child gets SIGTERM when this benchmark dies, whatever kills it (a stray
+    // shard would otherwise keep consuming its queue into a later run).
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+    process.arguments = ["--pdeathsig", "TERM", "--", binary] + args
     var environment = ProcessInfo.processInfo.environment
     environment["LOG_LEVEL"] = "warning"
     environment["FEATURE_SERVICE_API_KEYS"] = "bench"

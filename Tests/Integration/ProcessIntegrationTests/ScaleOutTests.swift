@@ -144,6 +144,17 @@ import FoundationNetworking
         var b: ServiceProcess? = try shard("b", symbols: Self.shardB, data: data, servers: servers)
         let portA = try await Self.port(of: a)
         _ = try await Self.port(of: b!)
+        // Exactly one consumer per shard queue: a stray instance left by an earlier run would take
+        // messages into its own data directory.
+        for name in ["a", "b"] {
+            var consumers: UInt32 = 0
+            for _ in 0..<100 {
+                consumers = try await channel.queueDeclare(SymbolRoute.shardQueue(name), passive: true).consumers
+                if consumers > 0 { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try #require(consumers == 1, "shard \(name)'s queue has \(consumers) consumers; a stray `serve --shard \(name)`?")
+        }
 
         // ~15 s of a six-symbol market in real time into the gateway's queues, and one position each.
         let publisher = try await AMQPConnection.connect(servers.amqp)
@@ -241,7 +252,9 @@ import FoundationNetworking
         for key in storedKeys { balance[key, default: 0] -= 1 }
         let missing = balance.filter { $0.value > 0 }.keys.sorted()
         let extra = balance.filter { $0.value < 0 }.keys.sorted()
-        #expect(missing.isEmpty, "\(missing.count) messages not stored, e.g. \(missing.prefix(3))")
+        #expect(
+            missing.isEmpty,
+            "\(missing.count) messages not stored, e.g. \(missing.prefix(3)); shard b's log: \(b?.standardError.suffix(4000) ?? "")")
         #expect(extra.isEmpty, "\(extra.count) messages stored twice or never sent, e.g. \(extra.prefix(3))")
 
         // Published vectors equal an offline rebuild: all of shard a's; shard b's before its kill
