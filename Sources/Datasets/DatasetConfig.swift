@@ -283,6 +283,13 @@ extension DatasetConfig {
         case .explicit(let periods, let embargo):
             if periods.isEmpty { problems.append("splits.periods: no period given") }
             for p in periods where p.start >= p.end { problems.append("splits.periods.\(p.name): start must be before end") }
+            // Rows are at whole-second grid points: a bound with a fraction of a second would
+            // silently select no rows at all.
+            for p in periods where p.start % second != 0 || p.end % second != 0 {
+                problems.append(
+                    "splits.periods.\(p.name): start and end must be whole seconds (rows are at whole-second grid points), got "
+                        + "\(Time.formatISO8601(p.start)) and \(Time.formatISO8601(p.end))")
+            }
             let order = ["train", "validation", "test"]
             let sorted = periods.sorted { order.firstIndex(of: $0.name)! < order.firstIndex(of: $1.name)! }
             for (a, b) in zip(sorted, sorted.dropFirst()) where a.end > b.start {
@@ -294,6 +301,9 @@ extension DatasetConfig {
             if embargo < 0 { problems.append("splits.embargo: must not be negative") }
         case .walkForward(let start, let end, let train, let validation, let step, let minTrain, _, let embargo):
             if start >= end { problems.append("splits: start must be before end") }
+            if [start, end, train, validation, step].contains(where: { $0 % second != 0 }) {
+                problems.append("splits: start, end, train_window, validation_window and step must be whole seconds")
+            }
             if train <= 0 || validation <= 0 || step <= 0 {
                 problems.append("splits: train_window, validation_window and step must be positive")
             }
@@ -307,6 +317,7 @@ extension DatasetConfig {
                 )
             }
             if start >= end { problems.append("splits: start must be before end") }
+            if start % second != 0 || end % second != 0 { problems.append("splits: start and end must be whole seconds") }
             let total = fractions.reduce(0) { $0 + $1.fraction }
             if fractions.isEmpty || fractions.contains(where: { $0.fraction < 0 }) || abs(total - 1) > 1e-9 {
                 problems.append("splits.fractions: must be non-negative and add up to 1")

@@ -20,6 +20,10 @@ public final class SymbolRouter: Sendable {
         public var prefetch: UInt16 = 2000
         /// The longest wait between two attempts of a standby to take the queues over.
         public var standbyRetry: Duration = .milliseconds(500)
+        /// The gateway queues this router consumes (nil: all of them). Several active routers can
+        /// split the queues between them, each with its own standby: a message's copies stay in
+        /// order per queue, whichever router moves it.
+        public var queues: [String]?
         public init() {}
     }
 
@@ -57,8 +61,9 @@ public final class SymbolRouter: Sendable {
     /// Routes until the calling task is cancelled, through broker restarts and failovers.
     public func run() async {
         let logger = self.logger
+        let required = options.queues ?? GatewayQueues.required
         let consumer = AMQPReconnectingConsumer(
-            configuration: configuration, queues: GatewayQueues.required, optionalQueues: GatewayQueues.optional,
+            configuration: configuration, queues: required, optionalQueues: options.queues == nil ? GatewayQueues.optional : [],
             prefetch: options.prefetch, initialBackoff: .milliseconds(50), maximumBackoff: options.standbyRetry, exclusive: true,
             onFailure: { [self] error, attempt in
                 let wasActive = counters.withLock { c in
@@ -79,7 +84,7 @@ public final class SymbolRouter: Sendable {
                 }
             },
             setup: { [self] channel in
-                try await GatewayQueues.declare(on: channel)
+                if options.queues == nil { try await GatewayQueues.declare(on: channel) }
                 try await SymbolRoute.declareTopology(on: channel)
                 // Republished copies go out on their own channel of the same connection, in
                 // confirm mode: a failure of either ends the round and everything unacked comes back.

@@ -37,10 +37,21 @@ struct Route: AsyncParsableCommand {
     @Option(name: .long, help: "Log the router's counters this often (seconds).")
     var reportSeconds: Int = 10
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Consume only these queues, comma-separated (default: every gateway queue).",
+            discussion: "Several active routers can split the queues, e.g. one for ws-gateway.orderbook and one for the rest, "
+                + "each with its own standby; the queues must exist."))
+    var queues: String?
+
     func validate() throws {
         if standbyRetryMs < 10 { throw ValidationError("--standby-retry-ms must be at least 10") }
         if reportSeconds < 1 { throw ValidationError("--report-seconds must be at least 1") }
         if prefetch == 0 { throw ValidationError("--prefetch must be at least 1") }
+        if let queues, queues.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("--queues needs at least one queue name")
+        }
     }
 
     func run() async throws {
@@ -56,6 +67,9 @@ struct Route: AsyncParsableCommand {
         var options = SymbolRouter.Options()
         options.prefetch = prefetch
         options.standbyRetry = .milliseconds(standbyRetryMs)
+        if let queues {
+            options.queues = queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         let router = SymbolRouter(configuration: amqp, options: options, logger: logger)
         logger.notice(
             "router starting", metadata: ["exchange": .string(SymbolRoute.exchange), "unrouted_queue": .string(SymbolRoute.unroutedQueue)])

@@ -181,6 +181,14 @@ func times(_ path: String) throws -> [Double] {
         } catch {
             #expect(error.problems.contains { $0.contains("allow_random_split") })
         }
+        // A bound with a fraction of a second would select no row (rows are at whole seconds).
+        var fractional = explicitConfig()
+        fractional.splits = .explicit(periods: [("train", at(10) + 8_000_000, at(35)), ("test", at(40), at(50))], embargo: 0)
+        #expect(
+            fractional.validationProblems() == [
+                "splits.periods.train: start and end must be whole seconds (rows are at whole-second grid points), got "
+                    + "\(Time.formatISO8601(at(10) + 8_000_000)) and \(Time.formatISO8601(at(35)))"
+            ])
     }
 
     @Test func aPeriodWithoutDataIsAnsweredWithThePeriodsThatHaveData() throws {

@@ -2,6 +2,7 @@ import AMQP
 import FeatureEngine
 import Foundation
 import Live
+import Logging
 import MarketData
 import Offline
 import RawStore
@@ -278,6 +279,33 @@ import FoundationNetworking
         for symbol in Self.shardA.union(Self.shardB) {
             #expect(compared[symbol, default: 0] >= 5, "\(symbol): \(compared[symbol, default: 0]) vectors compared")
         }
+    }
+
+    /// Two active routers can split the gateway's queues: one given `--queues ws-gateway.trade`
+    /// moves trades and leaves the order book queue to the other.
+    @Test func aRouterGivenSomeQueuesMovesOnlyThose() async throws {
+        guard let servers = try Self.servers() else { return }
+        let admin = try await AMQPConnection.connect(servers.amqp)
+        let channel = try await admin.openChannel()
+        try await Self.resetBroker(channel)
+        let sink = try await channel.queueDeclare("", durable: false, exclusive: true, autoDelete: true).name
+        try await channel.queueBind(queue: sink, exchange: SymbolRoute.exchange, routingKey: "#")
+        let trade = Hostile.trade("BTCUSDT", time: Hostile.isoNow, id: "q-1")
+        let book = GatewayEnvelope.encode(try #require(sampleEvents.first { $0.body.type == .orderbook }), eventId: "q-2")
+        try await channel.publish(Array(trade.utf8), routingKey: "ws-gateway.trade", properties: .persistentJSON)
+        try await channel.publish(Array(book.utf8), routingKey: "ws-gateway.orderbook", properties: .persistentJSON)
+        var options = SymbolRouter.Options()
+        options.queues = ["ws-gateway.trade"]
+        let router = SymbolRouter(configuration: servers.amqp, options: options, logger: Logger(label: "test"))
+        let running = Task { await router.run() }
+        for _ in 0..<200 where try await Self.ready(sink, channel) < 1 { try await Task.sleep(for: .milliseconds(25)) }
+        running.cancel()
+        _ = await running.value
+        #expect(try await Self.ready(sink, channel) == 1, "the trade was routed")
+        #expect(try await Self.ready("ws-gateway.trade", channel) == 0)
+        #expect(try await Self.ready("ws-gateway.orderbook", channel) == 1, "the book queue is another router's")
+        try await Self.resetBroker(channel)
+        try await admin.close()
     }
 
     /// An instance told to own some symbols while consuming the gateway's queues directly would
