@@ -55,6 +55,19 @@ import Testing
         return (store, start)
     }
 
+    /// The coordinator's metadata store, with the bundled registry recorded (workers load the
+    /// registry by content hash from there).
+    func openMetadata(_ url: String, data: String, at start: Nanos) async throws -> MetadataStore {
+        let registry = FeatureRegistry.bundledDefault
+        let metadata = try await MetadataStore.open(url: url, dataDirectory: data, logger: Self.logger, now: start)
+        try await metadata.recordRegistry(
+            version: registry.version, contentHash: registry.contentHash, featureCount: registry.features.count,
+            document: FeatureRegistry.bundledDefaultText,
+            activation: RegistryActivation(
+                instance: "test", contentHash: registry.contentHash, activatedAt: start, reason: .startup, source: "bundled"))
+        return metadata
+    }
+
     func logged(_ process: ServiceProcess, _ message: String, task: Int) -> Bool {
         process.log.contains { $0.contains("\"message\":\"\(message)\"") && $0.contains("\"task\":\"\(task)\"") }
     }
@@ -75,12 +88,7 @@ import Testing
              "splits": {"strategy": "explicit", "periods": {"train": ["\(iso(20))", "\(iso(60))"]}}}
             """
         let registry = FeatureRegistry.bundledDefault
-        let metadata = try await MetadataStore.open(url: databaseURL, dataDirectory: data, logger: Self.logger, now: start)
-        try await metadata.recordRegistry(
-            version: registry.version, contentHash: registry.contentHash, featureCount: registry.features.count,
-            document: FeatureRegistry.bundledDefaultText,
-            activation: RegistryActivation(
-                instance: "test", contentHash: registry.contentHash, activatedAt: start, reason: .startup, source: "bundled"))
+        let metadata = try await openMetadata(databaseURL, data: data, at: start)
         let environment = ["AMQP_URL": amqpURL, "DATABASE_URL": databaseURL, "LOG_LEVEL": "info"]
         // A worker that holds each part for a minute: it is stopped while it holds the first task.
         let slow = try ServiceProcess(
@@ -142,12 +150,7 @@ import Testing
         ).build()
 
         // The coordinator's side: the metadata store with the registry recorded, the work queue emptied.
-        let metadata = try await MetadataStore.open(url: databaseURL, dataDirectory: data, logger: Self.logger, now: start)
-        try await metadata.recordRegistry(
-            version: registry.version, contentHash: registry.contentHash, featureCount: registry.features.count,
-            document: FeatureRegistry.bundledDefaultText,
-            activation: RegistryActivation(
-                instance: "test", contentHash: registry.contentHash, activatedAt: start, reason: .startup, source: "bundled"))
+        let metadata = try await openMetadata(databaseURL, data: data, at: start)
         let connection = try await AMQPConnection.connect(try AMQPConfiguration(url: amqpURL))
         let channel = try await connection.openChannel()
         try await DatasetWorkQueue.declare(on: channel)
