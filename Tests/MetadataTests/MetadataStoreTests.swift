@@ -224,6 +224,23 @@ struct MetadataRecordTests {
         }
     }
 
+    @Test("the shard directory names each symbol's owner and what a shard gave up", arguments: Backend.underTest)
+    func shardDirectory(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let a = ShardRecord(name: "a", symbols: ["ETHUSDT", "BTCUSDT"], url: "http://a:4500", instance: "host-a", updatedAt: 1)
+            #expect(try await store.registerShard(a) == [], "a first registration gave nothing up")
+            try await store.registerShard(ShardRecord(name: "b", symbols: ["XRPUSDT"], url: nil, instance: "host-b", updatedAt: 2))
+            #expect(try await store.shard(owning: "BTCUSDT")?.name == "a")
+            #expect(try await store.shard(owning: "XRPUSDT")?.url == nil)
+            #expect(try await store.shard(owning: "SOLUSDT") == nil)
+            // a restarts without ETHUSDT: the previous list comes back (its binding goes), the directory follows.
+            let again = ShardRecord(name: "a", symbols: ["BTCUSDT"], url: "http://a:4500", instance: "host-a", updatedAt: 3)
+            #expect(try await store.registerShard(again) == ["BTCUSDT", "ETHUSDT"])
+            #expect(try await store.shard(owning: "ETHUSDT") == nil)
+            #expect(try await store.shards().map(\.name) == ["a", "b"])
+        }
+    }
+
     @Test("quality summaries are replaced per symbol and period and found by overlap", arguments: Backend.underTest)
     func qualitySummaries(backend: Backend) async throws {
         try await withStore(backend) { store in

@@ -308,6 +308,27 @@ import FoundationNetworking
         try await admin.close()
     }
 
+    /// A shard restarted without a symbol unbinds it: that symbol's messages then wait in the
+    /// unrouted queue instead of reaching a shard that would only dead-letter them.
+    @Test func aSymbolAShardGaveUpIsNoLongerRoutedToIt() async throws {
+        guard let servers = try Self.servers() else { return }
+        let admin = try await AMQPConnection.connect(servers.amqp)
+        let channel = try await admin.openChannel()
+        try await Self.resetBroker(channel)
+        let queue = SymbolRoute.shardQueue("a")
+        try await SymbolRoute.declareShard(name: "a", symbols: ["BTCUSDT", "ETHUSDT"], on: channel)
+        try await channel.publish(Array("1".utf8), exchange: SymbolRoute.exchange, routingKey: "ETHUSDT.ws-gateway.trade")
+        // Restarted owning BTCUSDT only, having owned ETHUSDT before.
+        try await SymbolRoute.declareShard(name: "a", symbols: ["BTCUSDT"], released: ["BTCUSDT", "ETHUSDT"], on: channel)
+        try await channel.publish(Array("2".utf8), exchange: SymbolRoute.exchange, routingKey: "ETHUSDT.ws-gateway.trade")
+        try await channel.publish(Array("3".utf8), exchange: SymbolRoute.exchange, routingKey: "BTCUSDT.ws-gateway.trade")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(try await Self.ready(queue, channel) == 2, "the message from before, and BTCUSDT's")
+        #expect(try await Self.ready(SymbolRoute.unroutedQueue, channel) == 1, "ETHUSDT's, kept")
+        try await Self.resetBroker(channel)
+        try await admin.close()
+    }
+
     /// An instance told to own some symbols while consuming the gateway's queues directly would
     /// acknowledge (and lose) the other symbols' messages: it refuses to start and says why.
     @Test func owningSomeSymbolsWithoutAShardIsRefused() async throws {
