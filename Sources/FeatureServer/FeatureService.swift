@@ -118,7 +118,7 @@ public struct FeatureService: Sendable {
             live: pipeline, clock: clock, store: store, registryPath: configuration.registryPath,
             metrics: Self.exposition(of: pipeline, in: metrics),
             startedAt: clock.now(), datasets: datasets, metadata: metadata, instance: configuration.instance,
-            brokerStatus: { broker?.status }, owner: ShardOwnerLookup(metadata: metadata, shard: shard?.name).owner)
+            brokerStatus: { broker?.status }, owner: ShardOwnerLookup(metadata: metadata, shard: shard?.name, clock: clock).owner)
         var services: [any Service] = [
             GridClockService(pipeline: pipeline, clock: clock),
             StoreCommitService(pipeline: pipeline, store: store, checkpoints: checkpoints, clock: clock, logger: logger),
