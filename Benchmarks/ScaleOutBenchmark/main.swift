@@ -273,10 +273,22 @@ for name in ["a", "b"] {
 }
 try await Task.sleep(for: .milliseconds(500))
 let routeProcess = try child(["route", "--amqp-url", url], data: sharedData)
+let routeStarted = now()
 let shardedRate = line(
     "3. router + 2 shards (3 symbols each)",
     try await drainTime(source: GatewayQueues.required) { await accepted(ports: [4602, 4603]) >= count })
 let unrouted = try await ready([SymbolRoute.unroutedQueue])
+// The router's CPU time (user + system, from /proc; setpriv execs it, so the pid is the router's).
+if let stat = try? String(contentsOfFile: "/proc/\(routeProcess.processIdentifier)/stat", encoding: .utf8),
+    let fields = stat.split(separator: ")").last?.split(separator: " "), fields.count > 13,
+    let user = Double(fields[11]), let system = Double(fields[12])
+{
+    let cpu = (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    print(
+        String(
+            format: "   router process: %.1f s CPU over %.1f s since its start (%.0f %% of one core)", cpu, now() - routeStarted,
+            100 * cpu / (now() - routeStarted)))
+}
 stop([routeProcess] + shards)
 try? FileManager.default.removeItem(atPath: sharedData)
 print("   unrouted: \(unrouted)")

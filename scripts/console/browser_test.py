@@ -24,6 +24,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -92,7 +93,9 @@ class Checks:
 
     def wait(self, what, condition, timeout=WAIT):
         try:
-            return WebDriverWait(self.driver, timeout, poll_frequency=0.2).until(lambda _: condition())
+            # The page re-renders its live tables: an element found a moment ago may be gone; poll again.
+            return WebDriverWait(self.driver, timeout, poll_frequency=0.2,
+                                 ignored_exceptions=(StaleElementReferenceException,)).until(lambda _: condition())
         except Exception as error:
             raise Failure(f"waited {timeout} s for {what}: {type(error).__name__} {error}".strip()) from None
 
@@ -102,13 +105,23 @@ class Checks:
     def finds(self, css):
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
+    def fresh(self, css, read, empty):
+        """`read` of the first element matching `css`, found again if a re-render replaced it."""
+        for _ in range(20):
+            items = self.finds(css)
+            if not items:
+                return empty
+            try:
+                return read(items[0])
+            except StaleElementReferenceException:
+                time.sleep(0.05)
+        return empty
+
     def text(self, css):
-        items = self.finds(css)
-        return items[0].text if items else ""
+        return self.fresh(css, lambda item: item.text, "")
 
     def attr(self, css, name):
-        items = self.finds(css)
-        return items[0].get_attribute(name) if items else None
+        return self.fresh(css, lambda item: item.get_attribute(name), None)
 
     def api(self, path, method="GET", body=None, key=None):
         request = urllib.request.Request(self.base + path, data=body, method=method)
@@ -210,11 +223,14 @@ class Checks:
         if page["mid"] != latest["mid_price"] or page["spread"] != latest["spread_abs"]:
             raise Failure(f"book table {page} does not match /features/latest mid_price {latest['mid_price']}, "
                           f"spread_abs {latest['spread_abs']}")
-        rows = self.finds("#book-table tbody tr")
-        bid_sizes = [float(r.find_elements(By.CSS_SELECTOR, "td")[0].get_attribute("data-value")) for r in rows[:5]]
+        # Read in the page in one go: the ladder re-renders every second (elements found one by one may go stale).
+        ladder = self.driver.execute_script(
+            "return [...document.querySelectorAll('#book-table tbody tr')].slice(0, 5)"
+            ".map(r => [r.cells[0].dataset.value, r.cells[1].dataset.value])")
+        bid_sizes = [float(size) for size, _ in ladder]
         if abs(sum(bid_sizes) - latest["depth_bid_top5"]) > 1e-9 * latest["depth_bid_top5"]:
             raise Failure(f"top-5 bid sizes {bid_sizes} do not add up to depth_bid_top5 {latest['depth_bid_top5']}")
-        best = float(rows[0].find_elements(By.CSS_SELECTOR, "td")[1].get_attribute("data-value"))
+        best = float(ladder[0][1])
         if best != page["best_bid"]:
             raise Failure(f"the ladder's first bid {best} is not the best bid {page['best_bid']}")
         if self.find("#book-banner").is_displayed():
