@@ -20,6 +20,9 @@ import Routing
 import FoundationNetworking
 #endif
 
+/// Prints a line unbuffered: a run cut short still shows the phases it finished.
+func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+
 let arguments = CommandLine.arguments
 let url = arguments.count > 1 ? arguments[1] : (ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5673/")
 let count = arguments.count > 2 ? Int(arguments[2]) ?? 100_000 : 100_000
@@ -119,10 +122,8 @@ func exists(_ queue: String) async -> Bool {
 
 func child(_ args: [String], data: String) throws -> Process {
     let process = Process()
-    // Through setpriv: the child gets SIGTERM when this benchmark dies, whatever kills it (a stray
-    // shard would otherwise keep consuming its queue into a later run).
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-    process.arguments = ["--pdeathsig", "TERM", "--", binary] + args
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = args
     var environment = ProcessInfo.processInfo.environment
     environment["LOG_LEVEL"] = "warning"
     environment["FEATURE_SERVICE_API_KEYS"] = "bench"
@@ -141,16 +142,27 @@ func stop(_ processes: [Process]) {
 
 func line(_ label: String, _ seconds: Double) -> Double {
     let rate = Double(count) / seconds
-    print(String(format: "%@: %d messages in %.2f s: %.0f msgs/s", label as NSString, count, seconds, rate))
+    say(String(format: "%@: %d messages in %.2f s: %.0f msgs/s", label as NSString, count, seconds, rate))
     return rate
 }
 
-print("ScaleOutBenchmark: \(count) messages, 6 symbols, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+say("ScaleOutBenchmark: \(count) messages, 6 symbols, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+
+// A shard or router left running by an interrupted run would take messages of this one: refuse.
+try await reset()
+try await Task.sleep(for: .seconds(2))
+for queue in [SymbolRoute.shardQueue("a"), SymbolRoute.shardQueue("b")] + GatewayQueues.required where await exists(queue) {
+    let consumers = try await channel.queueDeclare(queue, passive: true).consumers
+    if consumers > 0 {
+        say("\(queue) has \(consumers) consumer(s) from an earlier run: stop them (pkill -f 'feature-service (serve|route)') and retry")
+        exit(1)
+    }
+}
 
 // 0. The broker's ceiling: one queue, a plain consumer acking each message.
 try await reset()
 try await channel.queueDeclare("bench.plain", durable: true)
-print(String(format: "publish with confirms (pipelined, one channel): %.0f msgs/s", try await fill(only: "bench.plain")))
+say(String(format: "publish with confirms (pipelined, one channel): %.0f msgs/s", try await fill(only: "bench.plain")))
 final class Acked: @unchecked Sendable {
     let lock = NSLock()
     var count = 0
@@ -186,7 +198,7 @@ let routed = line(
 routing.cancel()
 _ = await routing.value
 let sunk = try await ready(["bench.sink"])
-print("   sink holds \(sunk) of \(count) (router counters: \(router.snapshot.routed) routed, \(router.snapshot.failed) failed)")
+say("   sink holds \(sunk) of \(count) (router counters: \(router.snapshot.routed) routed, \(router.snapshot.failed) failed)")
 try await channel.queueDelete("bench.sink")
 
 // 1b. The peer: RabbitMQ's own shovel (ack-mode on-confirm) from each gateway queue into the same
@@ -221,7 +233,7 @@ if rabbitmq(["plugins", "enable", "--online", "rabbitmq_shovel"]) {
     for queue in GatewayQueues.required { _ = rabbitmq(["ctl", "clear_parameter", "shovel", "bench-\(queue)"]) }
     try await channel.queueDelete("bench.sink")
 } else {
-    print("1b. skipped: cannot enable rabbitmq_shovel through scripts/rabbitmq.sh (run from the repository root)")
+    say("1b. skipped: cannot enable rabbitmq_shovel through scripts/rabbitmq.sh (run from the repository root)")
 }
 
 // 1c. The router into two queues bound by symbol, as two shards bind theirs (RabbitMQ runs each
@@ -278,20 +290,20 @@ let shardedRate = line(
     "3. router + 2 shards (3 symbols each)",
     try await drainTime(source: GatewayQueues.required) { await accepted(ports: [4602, 4603]) >= count })
 let unrouted = try await ready([SymbolRoute.unroutedQueue])
-// The router's CPU time (user + system, from /proc; setpriv execs it, so the pid is the router's).
+// The router's CPU time (user + system, from /proc).
 if let stat = try? String(contentsOfFile: "/proc/\(routeProcess.processIdentifier)/stat", encoding: .utf8),
     let fields = stat.split(separator: ")").last?.split(separator: " "), fields.count > 13,
     let user = Double(fields[11]), let system = Double(fields[12])
 {
     let cpu = (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    print(
+    say(
         String(
             format: "   router process: %.1f s CPU over %.1f s since its start (%.0f %% of one core)", cpu, now() - routeStarted,
             100 * cpu / (now() - routeStarted)))
 }
 stop([routeProcess] + shards)
 try? FileManager.default.removeItem(atPath: sharedData)
-print("   unrouted: \(unrouted)")
+say("   unrouted: \(unrouted)")
 
 // 4. Failover: two `route` processes, the active one killed with SIGKILL; how long until the
 // standby has routed messages published right after the kill (default --standby-retry-ms 500).
@@ -318,13 +330,13 @@ for _ in 0..<3 {
     takeovers.append(now() - killed)
     stop([standby])
 }
-print(
+say(
     "4. failover: standby routing \(takeovers.map { String(format: "%.2f s", $0) }.joined(separator: ", ")) after SIGKILL of the active router"
 )
 try await channel.queueDelete("bench.sink")
 
-print(String(format: "router (two queues) / broker ceiling: %.2f", routedTwo / ceiling))
-if let shovelRate { print(String(format: "router / RabbitMQ shovel: %.2f", routed / shovelRate)) }
-print(String(format: "router + 2 shards / one instance: %.2f", shardedRate / loneRate))
+say(String(format: "router (two queues) / broker ceiling: %.2f", routedTwo / ceiling))
+if let shovelRate { say(String(format: "router / RabbitMQ shovel: %.2f", routed / shovelRate)) }
+say(String(format: "router + 2 shards / one instance: %.2f", shardedRate / loneRate))
 try await reset()
 try await admin.close()
