@@ -99,7 +99,8 @@ public struct DistributedDatasetBuilds: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let records = try tasks.map { (index: $0.index, json: String(decoding: try encoder.encode($0), as: UTF8.self)) }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // A directory on the (possibly shared) filesystem: off the cooperative pool.
+        try await Blocking.run { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         try await metadata.createTasks(
             DatasetTaskBuildRecord(
                 datasetId: id, configJSON: configJSON, registryHash: registry.contentHash, directory: relative(directory),

@@ -32,8 +32,7 @@ final class ShardOwnerLookup: Sendable {
             cache.withLock { $0 = (now, fresh) }
             shards = fresh
         }
-        let record = shards?.filter { $0.symbols.contains(symbol) }.max { $0.updatedAt < $1.updatedAt }
-        guard let record, record.name != shard else { return nil }
+        guard let record = ShardRecord.owner(of: symbol, among: shards ?? []), record.name != shard else { return nil }
         return ShardOwner(shard: record.name, url: record.url)
     }
 

@@ -19,6 +19,13 @@ public struct ShardRecord: Sendable, Equatable, Codable {
     }
 }
 
+extension ShardRecord {
+    /// The shard of `shards` that owns `symbol`: the most recently registered one, should two claim it.
+    public static func owner(of symbol: String, among shards: [ShardRecord]) -> ShardRecord? {
+        shards.filter { $0.symbols.contains(symbol) }.max { $0.updatedAt < $1.updatedAt }
+    }
+}
+
 extension MetadataStore {
     /// Records (or replaces) a shard's entry; returns the symbols its previous entry listed, which
     /// the shard no longer owns if they are not in `record` (their queue bindings go).
@@ -51,7 +58,7 @@ extension MetadataStore {
 
     /// The shard that owns `symbol` (the most recently registered one, should two claim it).
     public func shard(owning symbol: String) async throws -> ShardRecord? {
-        try await shards().filter { $0.symbols.contains(symbol) }.max { $0.updatedAt < $1.updatedAt }
+        ShardRecord.owner(of: symbol, among: try await shards())
     }
 
     private static func symbols(_ text: String) -> [String] {

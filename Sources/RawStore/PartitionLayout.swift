@@ -89,17 +89,14 @@ public struct PartitionLayout: Sendable {
     /// One above the highest file number in the latest partition of every (type, symbol): a shard
     /// numbers its log from there, so the files it writes for a symbol that another shard owned
     /// before sort after that shard's and never take their names.
-    public func nextFreeFileNumber() throws(StoreError) -> UInt64 {
+    public func nextFreeFileNumber(fileExtension: String) throws(StoreError) -> UInt64 {
         var highest: UInt64?
         for type in EventType.allCases {
             for entry in try FileSystem.list("\(rawDirectory)/type=\(type.rawValue)") where entry.hasPrefix("symbol=") {
                 let symbol = String(entry.dropFirst("symbol=".count))
                 guard let date = try dates(type: type, symbol: symbol).last else { continue }
-                let dir = partitionDirectory(type: type, symbol: symbol, date: date)
-                for name in try FileSystem.list(dir) {
-                    // part-<n>.<ext> or compact-<first>-<last>.<ext>: the last number is the highest.
-                    let stem = name.split(separator: ".").first ?? ""
-                    if let last = stem.split(separator: "-").last, let n = UInt64(last) { highest = max(highest ?? 0, n) }
+                for file in try partFiles(type: type, symbol: symbol, date: date, fileExtension: fileExtension) {
+                    highest = max(highest ?? 0, file.last)
                 }
             }
         }

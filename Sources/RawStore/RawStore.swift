@@ -21,7 +21,7 @@ public final class RawStore: Sendable {
         /// Converted segments kept for restart bookkeeping (duplicate filter).
         public var keptConvertedSegments = 2
         /// The shard this store writes for (nil: a lone instance): its own log and dead letters,
-        /// numbered above every file already in the partitions (``PartitionLayout/nextFreeFileNumber()``).
+        /// numbered above every file already in the partitions (``PartitionLayout/nextFreeFileNumber(fileExtension:)``).
         public var writer: String?
         public init() {}
     }
@@ -51,7 +51,8 @@ public final class RawStore: Sendable {
         try FileSystem.createDirectory(layout.rawDirectory)
         try FileSystem.createDirectory("\(layout.walDirectory)/converted")
         wal = try WriteAheadLog(
-            directory: layout.walDirectory, firstRecordAtLeast: options.writer == nil ? 0 : try layout.nextFreeFileNumber())
+            directory: layout.walDirectory,
+            firstRecordAtLeast: options.writer == nil ? 0 : try layout.nextFreeFileNumber(fileExtension: format.fileExtension))
         if let data = FileManager.default.contents(atPath: checkpointPath),
             let saved = try? JSONDecoder().decode([String: SequencePoint].self, from: data)
         {

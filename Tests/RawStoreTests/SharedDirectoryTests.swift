@@ -43,7 +43,7 @@ import Testing
         do {
             let b = try store(root, writer: "b")
             // a's file is named after its log's first record, 0: b numbers from above it.
-            #expect(try b.layout.nextFreeFileNumber() == 1)
+            #expect(try b.layout.nextFreeFileNumber(fileExtension: "parquet") == 1)
             _ = b.append(second)
             try b.flush()
         }
