@@ -18,7 +18,9 @@ import RawStore
 import ServiceRuntime
 
 let count = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 2_000_000 : 2_000_000
-let withStore = CommandLine.arguments.contains("--store")
+// `--replay-only`: the store part alone (section 5 without ingest timing noise from 1-4), for profiling.
+let replayOnly = CommandLine.arguments.contains("--replay-only")
+let withStore = replayOnly || CommandLine.arguments.contains("--store")
 let start: Nanos = 1_733_011_200_000_000_000
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
@@ -82,58 +84,62 @@ print(
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
-// 1. Feature engine, default registry, grid vectors at every second.
 let registry = FeatureRegistry.bundledDefault
-var engineRates: [Double] = []
-var vectorCount = 0
-for _ in 0..<5 {
-    var engine = FeatureEngine(registry: registry)
-    var vectors = 0
-    let t0 = now()
-    for event in events { engine.apply(event) { _ in vectors += 1 } }
-    let elapsed = now() - t0
-    vectorCount = vectors
-    engineRates.append(Double(count) / elapsed)
-}
-print(
-    String(
-        format: "engine (default registry, %d features): median %.2f M events/s, best %.2f M events/s (%d grid vectors per run)",
-        registry.features.count, median(engineRates) / 1e6, engineRates.max()! / 1e6, vectorCount))
+// 1. Feature engine, default registry, grid vectors at every second.
+if !replayOnly {
+    var engineRates: [Double] = []
+    var vectorCount = 0
+    for _ in 0..<5 {
+        var engine = FeatureEngine(registry: registry)
+        var vectors = 0
+        let t0 = now()
+        for event in events { engine.apply(event) { _ in vectors += 1 } }
+        let elapsed = now() - t0
+        vectorCount = vectors
+        engineRates.append(Double(count) / elapsed)
+    }
+    print(
+        String(
+            format: "engine (default registry, %d features): median %.2f M events/s, best %.2f M events/s (%d grid vectors per run)",
+            registry.features.count, median(engineRates) / 1e6, engineRates.max()! / 1e6, vectorCount))
 
-// 2. Order book alone: cost per delta.
-let bookUpdates: [BookUpdate] = events.compactMap { if case .book(let update) = $0.body { update } else { nil } }
-var bookCosts: [Double] = []
-for _ in 0..<5 {
-    var book = L2Book()
-    let t0 = now()
-    for update in bookUpdates { book.apply(update) }
-    let elapsed = now() - t0
-    precondition(book.isSynced)
-    bookCosts.append(elapsed / Double(bookUpdates.count) * 1e9)
-}
-print(String(format: "order book apply: median %.1f ns per update (%d updates, 200 levels a side)", median(bookCosts), bookUpdates.count))
+    // 2. Order book alone: cost per delta.
+    let bookUpdates: [BookUpdate] = events.compactMap { if case .book(let update) = $0.body { update } else { nil } }
+    var bookCosts: [Double] = []
+    for _ in 0..<5 {
+        var book = L2Book()
+        let t0 = now()
+        for update in bookUpdates { book.apply(update) }
+        let elapsed = now() - t0
+        precondition(book.isSynced)
+        bookCosts.append(elapsed / Double(bookUpdates.count) * 1e9)
+    }
+    print(
+        String(format: "order book apply: median %.1f ns per update (%d updates, 200 levels a side)", median(bookCosts), bookUpdates.count))
 
-// 3. Order book with change tracking (what book_churn needs).
-bookCosts = []
-for _ in 0..<5 {
-    var book = L2Book(changeTrackingDepth: 10)
-    let t0 = now()
-    for update in bookUpdates { book.apply(update) }
-    bookCosts.append((now() - t0) / Double(bookUpdates.count) * 1e9)
-}
-print(String(format: "order book apply with change tracking: median %.1f ns per update", median(bookCosts)))
+    // 3. Order book with change tracking (what book_churn needs).
+    bookCosts = []
+    for _ in 0..<5 {
+        var book = L2Book(changeTrackingDepth: 10)
+        let t0 = now()
+        for update in bookUpdates { book.apply(update) }
+        bookCosts.append((now() - t0) / Double(bookUpdates.count) * 1e9)
+    }
+    print(String(format: "order book apply with change tracking: median %.1f ns per update", median(bookCosts)))
 
-// 4. Envelope decoding (JSON -> events), the ingest edge.
-let envelopes: [[UInt8]] = events.prefix(200_000).map { Array(GatewayEnvelope.encode($0, eventId: "bench").utf8) }
-var decodeRates: [Double] = []
-for _ in 0..<3 {
-    let t0 = now()
-    var decoded = 0
-    for body in envelopes { if let message = try? EnvelopeDecoder.decode(body) { decoded += message.events.count } }
-    precondition(decoded == envelopes.count)
-    decodeRates.append(Double(envelopes.count) / (now() - t0))
+    // 4. Envelope decoding (JSON -> events), the ingest edge.
+    let envelopes: [[UInt8]] = events.prefix(200_000).map { Array(GatewayEnvelope.encode($0, eventId: "bench").utf8) }
+    var decodeRates: [Double] = []
+    for _ in 0..<3 {
+        let t0 = now()
+        var decoded = 0
+        for body in envelopes { if let message = try? EnvelopeDecoder.decode(body) { decoded += message.events.count } }
+        precondition(decoded == envelopes.count)
+        decodeRates.append(Double(envelopes.count) / (now() - t0))
+    }
+    print(String(format: "envelope decoding: median %.0f k envelopes/s", median(decodeRates) / 1e3))
+
 }
-print(String(format: "envelope decoding: median %.0f k envelopes/s", median(decodeRates) / 1e3))
 
 // 5. Raw store: durable ingest (log + fsync per batch, Parquet conversion included) and
 //    offline replay from Parquet through the engine.
@@ -142,7 +148,7 @@ if withStore {
     defer { try? FileManager.default.removeItem(atPath: root) }
     let store = try RawStore(root: root, format: ParquetFormat())
     let batch = 1000
-    var t0 = now()
+    let t0 = now()
     var index = 0
     while index < events.count {
         let end = min(index + batch, events.count)
@@ -156,43 +162,53 @@ if withStore {
         String(
             format: "store ingest, durable (fsync per %d events) incl. Parquet conversion: %.0f k events/s (%.1f s)",
             batch, Double(events.count) / ingest / 1e3, ingest))
-    var replayRates: [Double] = []
-    for _ in 0..<3 {
-        t0 = now()
+    // Functions of their own, so that `valgrind --tool=callgrind --toggle-collect='*replayOneCore*'`
+    // counts one of them alone.
+    @inline(never) func replayPipelined() throws -> Double {
+        let t0 = now()
         var vectors = 0
-        let stats = try OfflineEngine.rebuild(store: store, symbol: "BTCUSDT", from: .min, to: .max, registry: registry) { _ in vectors += 1
+        let stats = try OfflineEngine.rebuild(store: store, symbol: "BTCUSDT", from: .min, to: .max, registry: registry) { _ in
+            vectors += 1
         }
-        replayRates.append(Double(stats.events) / (now() - t0))
+        return Double(stats.events) / (now() - t0)
     }
-    print(
-        String(
-            format: "offline replay Parquet -> engine (default registry, decoding on a second core): median %.2f M events/s",
-            median(replayRates) / 1e6))
-    var oneCoreRates: [Double] = []
-    for _ in 0..<3 {
-        t0 = now()
+    @inline(never) func replayOneCore() throws -> Double {
+        let t0 = now()
         var engine = FeatureEngine(registry: registry)
-        var replay = try store.replay(symbol: "BTCUSDT", from: .min, to: .max)
+        var replay = try store.replay(symbol: "BTCUSDT", from: .min, to: .max, fields: .engineInputs)
+        var event = MarketEvent(symbol: "", recvTs: 0, seq: 0, body: .funding(FundingUpdate(fundingRate: nil)))
         var n = 0
         var vectors = 0
-        while let event = try replay.next() {
+        while try replay.next(into: &event) {
             engine.apply(event) { _ in vectors += 1 }
             n += 1
         }
-        oneCoreRates.append(Double(n) / (now() - t0))
+        return Double(n) / (now() - t0)
     }
+    @inline(never) func replayRead(_ fields: ReplayFields) throws -> Double {
+        let t0 = now()
+        var replay = try store.replay(symbol: "BTCUSDT", from: .min, to: .max, fields: fields)
+        var event = MarketEvent(symbol: "", recvTs: 0, seq: 0, body: .funding(FundingUpdate(fundingRate: nil)))
+        var n = 0
+        while try replay.next(into: &event) { n += 1 }
+        return Double(n) / (now() - t0)
+    }
+    let repeats = replayOnly ? 5 : 3
+    let pipelined = try (0..<repeats).map { _ in try replayPipelined() }
     print(
         String(
-            format: "offline replay Parquet -> engine (default registry, one core): median %.2f M events/s", median(oneCoreRates) / 1e6))
-    var readRates: [Double] = []
-    for _ in 0..<3 {
-        t0 = now()
-        var replay = try store.replay(symbol: "BTCUSDT", from: .min, to: .max)
-        var n = 0
-        while try replay.next() != nil { n += 1 }
-        readRates.append(Double(n) / (now() - t0))
+            format: "offline replay Parquet -> engine (default registry, decoding on a second core): median %.2f M events/s",
+            median(pipelined) / 1e6))
+    let oneCore = try (0..<repeats).map { _ in try replayOneCore() }
+    print(
+        String(format: "offline replay Parquet -> engine (default registry, one core): median %.2f M events/s", median(oneCore) / 1e6))
+    for fields in [ReplayFields.all, .engineInputs] {
+        let rates = try (0..<repeats).map { _ in try replayRead(fields) }
+        print(
+            String(
+                format: "store replay alone (Parquet -> events, merged, %@): median %.2f M events/s",
+                fields == .all ? "every field" : "engine inputs", median(rates) / 1e6))
     }
-    print(String(format: "store replay alone (Parquet -> events, merged): median %.2f M events/s", median(readRates) / 1e6))
 }
 
 // 6. A month (or --days N) of one symbol at ~50 book deltas/s and ~20 trades/s, bulk-loaded

@@ -12,7 +12,11 @@ public struct FeatureEngine: Sendable {
     public let plan: FeaturePlan
     /// Emit grid vectors only at multiples of this (1 s by default; `--every`).
     public let gridStep: Nanos
-    private var symbols: [String: Track] = [:]
+    /// One track per symbol, found through `slots`; the last symbol looked up is remembered, so
+    /// that a run of one symbol's events (every replay) costs no hashing per event.
+    private var tracks: [Track] = []
+    private var slots: [String: Int] = [:]
+    private var lastLookup: (symbol: String, slot: Int)?
 
     struct Track: Sendable {
         var state: SymbolFeatureState
@@ -38,10 +42,27 @@ public struct FeatureEngine: Sendable {
     }
 
     /// Symbols seen so far, sorted.
-    public var symbolNames: [String] { symbols.keys.sorted() }
+    public var symbolNames: [String] { slots.keys.sorted() }
 
     /// The state of one symbol, if seen.
-    public func state(of symbol: String) -> SymbolFeatureState? { symbols[symbol]?.state }
+    public func state(of symbol: String) -> SymbolFeatureState? { track(of: symbol)?.state }
+
+    private func track(of symbol: String) -> Track? { slots[symbol].map { tracks[$0] } }
+
+    /// The slot of `symbol`'s track, made with `make` when the symbol is new.
+    private mutating func slot(of symbol: String, make: () -> Track) -> Int {
+        if let last = lastLookup, last.symbol == symbol { return last.slot }
+        let slot: Int
+        if let found = slots[symbol] {
+            slot = found
+        } else {
+            slot = tracks.count
+            tracks.append(make())
+            slots[symbol] = slot
+        }
+        lastLookup = (symbol, slot)
+        return slot
+    }
 
     /// Grid points before this instant are closed without computing their vectors (online:
     /// points the clock passed long ago, e.g. after a restart, are not worth publishing late).
@@ -66,19 +87,15 @@ public struct FeatureEngine: Sendable {
         let step = gridStep
         let quietLimit = plan.registry.quietLimit
         let emitFrom = self.emitFrom
-        return symbols.withValue(
-            for: event.symbol,
-            default: {
-                // The first grid point is the first multiple of the step at or after the first event.
-                Track(state: SymbolFeatureState(plan: plan), lastClosed: Time.floorDiv(event.recvTs - 1, step) * step)
-            }
-        ) { track in
-            guard event.recvTs >= track.state.lastRecvTs else { return .outOfOrder }
-            Self.close(
-                &track, symbol: event.symbol, before: event.recvTs, step: step, quietLimit: quietLimit,
-                emitFrom: compute ? emitFrom : .max, emit: emit)
-            return .applied(track.state.apply(event))
+        let slot = slot(of: event.symbol) {
+            // The first grid point is the first multiple of the step at or after the first event.
+            Track(state: SymbolFeatureState(plan: plan), lastClosed: Time.floorDiv(event.recvTs - 1, step) * step)
         }
+        guard event.recvTs >= tracks[slot].state.lastRecvTs else { return .outOfOrder }
+        Self.close(
+            &tracks[slot], symbol: event.symbol, before: event.recvTs, step: step, quietLimit: quietLimit,
+            emitFrom: compute ? emitFrom : .max, emit: emit)
+        return .applied(tracks[slot].state.apply(event))
     }
 
     /// Online: closes every symbol's grid points `<= instant`, emitting their vectors.
@@ -86,18 +103,16 @@ public struct FeatureEngine: Sendable {
     public mutating func closeGrid(through instant: Nanos, emit: (FeatureVector) -> Void) {
         let quietLimit = plan.registry.quietLimit
         let emitFrom = self.emitFrom
-        for symbol in symbols.keys.sorted() {
-            symbols.withValue(for: symbol, default: { fatalError("unreachable") }) { track in
-                Self.close(
-                    &track, symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: emitFrom,
-                    emit: emit)
-            }
+        for (symbol, slot) in slots.sorted(by: { $0.key < $1.key }) {
+            Self.close(
+                &tracks[slot], symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: emitFrom,
+                emit: emit)
         }
     }
 
     /// The `recv_ts` of the symbol's last applied event, nil before any.
     public func lastEventTime(of symbol: String) -> Nanos? {
-        guard let track = symbols[symbol], track.state.eventCount > 0 else { return nil }
+        guard let track = track(of: symbol), track.state.eventCount > 0 else { return nil }
         return track.state.lastRecvTs
     }
 
@@ -105,26 +120,25 @@ public struct FeatureEngine: Sendable {
     /// engine taking over from one that already published them).
     public mutating func skipGrid(through instant: Nanos) {
         let quietLimit = plan.registry.quietLimit
-        for symbol in symbols.keys {
-            symbols.withValue(for: symbol, default: { fatalError("unreachable") }) { track in
-                Self.close(
-                    &track, symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: .max,
-                    emit: { _ in })
-            }
+        for (symbol, slot) in slots {
+            Self.close(
+                &tracks[slot], symbol: symbol, before: instant + 1, step: gridStep, quietLimit: quietLimit, emitFrom: .max,
+                emit: { _ in })
         }
     }
 
     /// Restores a symbol from a checkpoint (replacing what the engine had of it): grid points
     /// up to the checkpoint's instant count as closed, later ones are emitted as events close them.
     public mutating func restore(_ checkpoint: EngineCheckpoint) {
-        symbols[checkpoint.symbol] = Track(
+        let track = Track(
             state: SymbolFeatureState(plan: plan, restoring: checkpoint),
             lastClosed: Time.floorDiv(checkpoint.at, gridStep) * gridStep)
+        tracks[slot(of: checkpoint.symbol) { track }] = track
     }
 
     /// The vector of `symbol` as of `time` (>= its last event), or nil for an unknown symbol.
     public func vector(for symbol: String, at time: Nanos) -> FeatureVector? {
-        guard let track = symbols[symbol] else { return nil }
+        guard let track = track(of: symbol) else { return nil }
         return FeatureVector(symbol: symbol, ts: time, values: track.state.values(at: max(time, track.state.lastRecvTs)))
     }
 
@@ -146,12 +160,5 @@ public struct FeatureEngine: Sendable {
             }
         }
         track.lastClosed = last
-    }
-}
-
-extension Dictionary {
-    /// Mutates the value for `key` in place (inserting `make()` first when absent).
-    mutating func withValue<R>(for key: Key, default make: () -> Value, _ body: (inout Value) -> R) -> R {
-        body(&self[key, default: make()])
     }
 }

@@ -319,11 +319,8 @@ public struct SymbolFeatureState: Sendable {
         let current = mid ?? .nan
         var returns: [Double] = []
         returns.reserveCapacity(range.count)
-        var previous = grid.mid(at: range.lowerBound - 1, currentMid: current)
         for g in range {
-            let m = grid.mid(at: g, currentMid: current)
-            if !m.isNaN && !previous.isNaN { returns.append(Foundation.log(m / previous)) }
-            previous = m
+            if let r = grid.logReturn(at: g, currentMid: current) { returns.append(r) }
         }
         guard returns.count >= 2 else { return nil }
         return Statistics.populationStandardDeviation(returns)

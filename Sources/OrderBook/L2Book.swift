@@ -118,12 +118,16 @@ public struct L2Book: Sendable {
         changes: inout [LevelChange]
     ) {
         guard !levels.isEmpty else { return }
-        seen.removeAll(keepingCapacity: true)
         let start = changes.count
+        // The prices seen so far are those of `changes[start...]`: a short update (nearly every
+        // delta) scans them, a long one hashes (`seen`).
+        let short = levels.count <= 16
+        if !short { seen.removeAll(keepingCapacity: true) }
         for level in levels {
             let before = side.set(price: level.price, size: level.size)
             // A price listed twice: the first occurrence holds the size before the update.
-            if seen.insert(level.price).inserted {
+            let first = short ? !changes[start...].contains { $0.price == level.price } : seen.insert(level.price).inserted
+            if first {
                 changes.append(LevelChange(isBid: side.isBid, price: level.price, before: before, after: 0))
             }
         }

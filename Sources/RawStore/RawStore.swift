@@ -192,7 +192,9 @@ public final class RawStore: Sendable {
 
     /// Every stored event of `symbol` with `from <= recvTs < to`, all types merged in
     /// `(recvTs, seq)` order, streamed row group by row group (bounded memory).
-    public func replay(symbol: String, from: Int64, to: Int64, types: Set<EventType> = Set(EventType.allCases)) throws -> StoreReplay {
+    public func replay(
+        symbol: String, from: Int64, to: Int64, types: Set<EventType> = Set(EventType.allCases), fields: ReplayFields = .all
+    ) throws -> StoreReplay {
         guard from < to else { throw StoreError.invalidArgument("empty time range: from must be before to") }
         var sources: [TypeCursor] = []
         // Open-ended ranges (.min / .max) cover every date partition.
@@ -203,7 +205,9 @@ public final class RawStore: Sendable {
             for date in try layout.dates(type: type, symbol: symbol) where date >= firstDate && date <= lastDate {
                 files += try layout.parts(type: type, symbol: symbol, date: date, fileExtension: format.fileExtension)
             }
-            if !files.isEmpty { sources.append(TypeCursor(type: type, symbol: symbol, files: files, format: format, from: from, to: to)) }
+            if !files.isEmpty {
+                sources.append(TypeCursor(type: type, symbol: symbol, files: files, format: format, from: from, to: to, fields: fields))
+            }
         }
         return StoreReplay(cursors: sources)
     }
@@ -232,7 +236,7 @@ public final class RawStore: Sendable {
     }
 }
 
-/// Reads one type's files of a symbol in order, one row group at a time.
+/// Reads one type's files of a symbol in order, one row group at a time, a message at a time.
 final class TypeCursor {
     let type: EventType
     let symbol: String
@@ -240,83 +244,73 @@ final class TypeCursor {
     let format: any ColumnFileFormat
     let from: Int64
     let to: Int64
-    var pendingGroups: [[ColumnData]] = []
-    var buffer: [MarketEvent] = []
-    var index = 0
+    let specs: [ColumnSpec]
+    var pendingGroups: ArraySlice<[ColumnData]> = []
+    var group: RowCursor?
 
-    init(type: EventType, symbol: String, files: [String], format: any ColumnFileFormat, from: Int64, to: Int64) {
+    init(type: EventType, symbol: String, files: [String], format: any ColumnFileFormat, from: Int64, to: Int64, fields: ReplayFields) {
         self.type = type
         self.symbol = symbol
         self.files = files[...]
         self.format = format
         self.from = from
         self.to = to
+        specs = fields.schema(type)
     }
 
-    /// A book message whose rows may continue in the next row group (long form: one
-    /// message's rows can straddle a row-group boundary). Released once the next group is read.
-    var carry: MarketEvent?
-
-    /// `(recvTs, seq)` of the next event in range, or nil when the type is exhausted.
-    /// (Keys only: the merge compares them without copying events.)
-    func peekKey() throws -> (Int64, Int64)? {
-        while index >= buffer.count {
-            if pendingGroups.isEmpty, let file = files.popFirst() {
-                pendingGroups = try format.readRowGroups(path: file, schema: EventTables.schema(type), recvTsFrom: from, to: to)
-                continue
+    /// Moves to the next row group with rows; false when the type is exhausted.
+    private func loadNextGroup() throws -> Bool {
+        while true {
+            if let columns = pendingGroups.popFirst() {
+                let next = try RowCursor(type, symbol: symbol, specs: specs, columns: columns)
+                if next.atEnd { continue }
+                group = next
+                return true
             }
-            guard !pendingGroups.isEmpty else {
-                // Exhausted: release the held-back message, if any.
-                guard let last = carry else { return nil }
-                carry = nil
-                buffer = last.recvTs >= from && last.recvTs < to ? [last] : []
-                index = 0
-                if buffer.isEmpty { return nil }
-                continue
+            guard let file = files.popFirst() else {
+                group = nil
+                return false
             }
-            let group = pendingGroups.removeFirst()
-            var events = try EventTables.events(type, symbol: symbol, columns: group)
-            if type == .orderbook {
-                if let previous = carry {
-                    if let first = events.first, first.recvTs == previous.recvTs, first.seq == previous.seq,
-                        case .book(var head) = previous.body, case .book(let tail) = first.body
-                    {
-                        head.bids += tail.bids
-                        head.asks += tail.asks
-                        events[0].body = .book(head)
-                        events[0].exchTsMs = previous.exchTsMs
-                    } else {
-                        events.insert(previous, at: 0)
-                    }
-                }
-                carry = events.popLast()
-            }
-            if let first = events.first, let last = events.last, first.recvTs >= from, last.recvTs < to {
-                buffer = events
-            } else {
-                buffer = events.filter { $0.recvTs >= from && $0.recvTs < to }
-            }
-            index = 0
+            pendingGroups = try format.readRowGroups(path: file, schema: specs, recvTsFrom: from, to: to)[...]
         }
-        return (buffer[index].recvTs, buffer[index].seq)
     }
 
-    /// Takes the event `peekKey` described.
-    func take() -> MarketEvent {
-        defer { index += 1 }
-        return buffer[index]
+    /// `(recvTs, seq)` of the next message in range, or nil when the type is exhausted.
+    /// (Keys only, read from the columns: the merge compares them without decoding events.)
+    func peekKey() throws -> (Int64, Int64)? {
+        while true {
+            if let current = group, !current.atEnd {
+                let key = current.key
+                if key.0 >= from && key.0 < to { return key }
+                group!.skipMessage()
+                // A skipped book message's rows may go on in the next row group: same key, skipped too.
+                continue
+            }
+            guard try loadNextGroup() else { return nil }
+        }
+    }
+
+    /// Reads the message `peekKey` described into `event`.
+    func take(into event: inout MarketEvent) throws {
+        try group!.decode(into: &event)
+        // A book message's rows can straddle a row-group (or file) boundary.
+        while type == .orderbook, group!.atEnd, try loadNextGroup(), group!.continues(event) {
+            try group!.appendLevels(into: &event)
+        }
     }
 }
 
 /// An ordered replay: every type's events merged by `(recvTs, seq)`.
-/// Use as `while let event = try replay.next() { ... }`.
+/// Use as `while let event = try replay.next() { ... }`, or, to reuse one event's storage
+/// (a book's level arrays) from message to message, `while try replay.next(into: &event) { ... }`.
 public struct StoreReplay {
     let cursors: [TypeCursor]
 
     init(cursors: [TypeCursor]) { self.cursors = cursors }
 
-    /// The next event, nil at the end; throws on unreadable or corrupt files.
-    public mutating func next() throws -> MarketEvent? {
+    /// Reads the next event into `event`, reusing its storage when nothing else holds it;
+    /// false at the end (`event` is then unchanged). Throws on unreadable or corrupt files.
+    public mutating func next(into event: inout MarketEvent) throws -> Bool {
         var best = -1
         var bestKey: (Int64, Int64) = (.max, .max)
         for index in cursors.indices {
@@ -326,6 +320,14 @@ public struct StoreReplay {
                 bestKey = key
             }
         }
-        return best < 0 ? nil : cursors[best].take()
+        guard best >= 0 else { return false }
+        try cursors[best].take(into: &event)
+        return true
+    }
+
+    /// The next event, nil at the end; throws on unreadable or corrupt files.
+    public mutating func next() throws -> MarketEvent? {
+        var event = RowCursor.emptyEvent(symbol: "")
+        return try next(into: &event) ? event : nil
     }
 }

@@ -1,3 +1,4 @@
+import Foundation  // log (libm)
 import MarketData
 
 /// The mid price as of any instant within a lookback: a list of `(time, mid)` changes, with
@@ -55,14 +56,25 @@ struct MidHistory: Sendable {
 /// The mid at every 1 s grid point within a lookback, for the grid-based kinds
 /// (`volatility`, `zscore`). Grid point G holds the mid as of G; points not recorded yet
 /// (no event since them) read the current mid, so reads are pure.
+///
+/// A settled point also keeps its log return from the point before, computed once when it is
+/// recorded with the very expression a read would use, so a volatility read takes logs only of
+/// the points not settled yet (the same bits, a few logs per vector instead of one per second).
 struct GridMids: Sendable {
     private var tags: [Int64]
     private var mids: [Double]
+    private var logReturns: [Double?]
     private(set) var lastRecorded: Int64 = .min  // grid index (seconds)
 
     init(capacity: Int) {
         tags = [Int64](repeating: .min, count: max(capacity, 1))
         mids = [Double](repeating: .nan, count: max(capacity, 1))
+        logReturns = [Double?](repeating: nil, count: max(capacity, 1))
+    }
+
+    /// `log(m / previous)`, nil when either mid is unknown: the one definition of a grid return.
+    @inline(__always) static func logReturn(_ m: Double, from previous: Double) -> Double? {
+        m.isNaN || previous.isNaN ? nil : Foundation.log(m / previous)
     }
 
     var capacity: Int { tags.count }
@@ -78,14 +90,22 @@ struct GridMids: Sendable {
         guard upTo > lastRecorded else { return }
         let from = max(lastRecorded + 1, upTo - Int64(capacity) + 1)
         var g = from
+        // The point before `from`, as a read would see it once `from` is settled.
+        var previous = mid(at: from - 1, currentMid: .nan)
         while g <= upTo {
-            let slot = Int(g.remainderReportingOverflow(dividingBy: Int64(capacity)).partialValue)
-            let index = slot < 0 ? slot + capacity : slot
+            let index = slot(g)
             tags[index] = g
             mids[index] = currentMid
+            logReturns[index] = Self.logReturn(currentMid, from: previous)
+            previous = currentMid
             g += 1
         }
         lastRecorded = upTo
+    }
+
+    private func slot(_ g: Int64) -> Int {
+        let slot = Int(g.remainderReportingOverflow(dividingBy: Int64(capacity)).partialValue)
+        return slot < 0 ? slot + capacity : slot
     }
 
     /// After a checkpoint restore: grid points up to `lastRecorded` are settled (and never read:
@@ -97,8 +117,16 @@ struct GridMids: Sendable {
     /// The mid at grid index `g` (seconds); NaN when unknown.
     func mid(at g: Int64, currentMid: Double) -> Double {
         if g > lastRecorded { return lastRecorded == .min ? .nan : currentMid }
-        let slot = Int(g.remainderReportingOverflow(dividingBy: Int64(capacity)).partialValue)
-        let index = slot < 0 ? slot + capacity : slot
+        let index = slot(g)
         return tags[index] == g ? mids[index] : .nan
+    }
+
+    /// `logReturn(mid(at: g), from: mid(at: g - 1))`: kept for settled points, computed otherwise.
+    func logReturn(at g: Int64, currentMid: Double) -> Double? {
+        if g <= lastRecorded {
+            let index = slot(g)
+            return tags[index] == g ? logReturns[index] : nil
+        }
+        return Self.logReturn(mid(at: g, currentMid: currentMid), from: mid(at: g - 1, currentMid: currentMid))
     }
 }
