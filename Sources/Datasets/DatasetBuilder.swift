@@ -280,7 +280,7 @@ public struct DatasetRowProducer: Sendable {
         // so an open end would decode the rest of each file for every chunk.
         var opened = try EngineReplay.open(
             store: store, checkpoints: CheckpointStore(root: store.layout.root), symbol: task.symbol,
-            firstNeeded: rowStart, lookback: augmented.lookback, to: horizonEnd + 1)
+            firstNeeded: rowStart, lookback: augmented.lookback, to: horizonEnd + 1, fields: .engineInputs)
         if let checkpoint = opened.checkpoint {
             engine.restore(checkpoint)
             lastApplied = checkpoint.lastEventRecvTs
@@ -337,7 +337,8 @@ public struct DatasetRowProducer: Sendable {
             return event.recvTs <= horizonEnd
         }
         var open = true
-        while open, let event = try opened.events.next() { open = try process(event) }
+        var event = MarketEvent(symbol: task.symbol, recvTs: 0, seq: 0, body: .funding(FundingUpdate(fundingRate: nil)))
+        while open, try opened.events.next(into: &event) { open = try process(event) }
         if open {
             // The first event after rowEnd + h_max closes the last grid points: found in widening
             // windows, so that a quiet stretch after the range costs a few lookups, not a decode of
@@ -345,7 +346,7 @@ public struct DatasetRowProducer: Sendable {
             var (from, window) = (horizonEnd + 1, 60 * Time.nanosPerSecond)
             while true {
                 let to = window >= Nanos.max / 64 || from > Nanos.max - window ? Nanos.max : from + window
-                var tail = try store.replay(symbol: task.symbol, from: from, to: to)
+                var tail = try store.replay(symbol: task.symbol, from: from, to: to, fields: .engineInputs)
                 if let event = try tail.next() {
                     _ = try process(event)
                     break

@@ -21,9 +21,10 @@ public enum EngineReplay {
     /// T >= `firstNeeded` (and the windows of a registry whose lookback is `lookback`) is what a
     /// replay from the first stored event gives. Restore ``Start/checkpoint`` into the engine
     /// (``FeatureEngine/restore(_:)``) before applying ``Start/events``.
+    /// `fields`: ``ReplayFields/engineInputs`` when the events go into an engine only.
     public static func open(
         store: RawStore, checkpoints: CheckpointStore?, symbol: String, firstNeeded: Nanos, lookback: Nanos,
-        to: Nanos = .max
+        to: Nanos = .max, fields: ReplayFields = .all
     ) throws -> Start {
         var checkpoint: EngineCheckpoint?
         var skipped: [(path: String, why: CheckpointRejection)] = []
@@ -33,7 +34,8 @@ public enum EngineReplay {
             skipped = found.skipped.map { (path: $0.0, why: $0.1) }
         }
         let from = checkpoint.map { $0.at + 1 } ?? .min
-        return Start(events: try store.replay(symbol: symbol, from: from, to: to), checkpoint: checkpoint, skipped: skipped)
+        return Start(
+            events: try store.replay(symbol: symbol, from: from, to: to, fields: fields), checkpoint: checkpoint, skipped: skipped)
     }
 
     /// What a replay read.
@@ -54,7 +56,9 @@ public enum EngineReplay {
         emit: (FeatureVector) throws -> Void
     ) throws -> Stats {
         var stats = Stats()
-        let start = try open(store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: from, lookback: registry.lookback)
+        let start = try open(
+            store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: from, lookback: registry.lookback,
+            fields: .engineInputs)
         stats.startedFrom = start.checkpoint?.at
         stats.skippedCheckpoints = start.skipped.count
         var engine = FeatureEngine(registry: registry, gridStep: gridStep)
@@ -87,7 +91,7 @@ public enum EngineReplay {
         var stats = Stats()
         let start = try open(
             store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: now,
-            lookback: engine.plan.registry.lookback)
+            lookback: engine.plan.registry.lookback, fields: .engineInputs)
         stats.startedFrom = start.checkpoint?.at
         stats.skippedCheckpoints = start.skipped.count
         if let checkpoint = start.checkpoint { engine.restore(checkpoint) }
@@ -159,7 +163,8 @@ public enum CheckpointRebuild {
         every: Nanos = CheckpointCadence.defaultEvery
     ) throws -> Summary {
         var summary = Summary()
-        var start = try EngineReplay.open(store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: from, lookback: 0)
+        var start = try EngineReplay.open(
+            store: store, checkpoints: checkpoints, symbol: symbol, firstNeeded: from, lookback: 0, fields: .engineInputs)
         var writer = CheckpointWriter(store: checkpoints, every: every)
         if let checkpoint = start.checkpoint { writer.restore(checkpoint) }
         summary.startedFrom = start.checkpoint?.at

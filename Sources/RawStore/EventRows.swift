@@ -7,7 +7,7 @@ public enum ReplayFields: Sendable {
     /// What the feature engine reads (features.md): identifiers and the exchange's and the
     /// gateway's times are not read from the files at all — `traceId`, `exchTsMs`, `gatewayTs`,
     /// a book's `crossSeq`, a trade's `tradeTimeMs` and `tickDirection` are nil, its `tradeId` is
-    /// empty and `isBlockTrade` false. For replays whose events go into an engine only
+    /// empty. For replays whose events go into an engine only
     /// (datasets, offline rebuilds, warm starts); not for anything that stores or reports events.
     case engineInputs
 

@@ -9,11 +9,17 @@ public import MarketData
 /// For long replays (datasets, offline rebuilds, quality rebuilds). The thread stops when the
 /// replay ends, fails, or this object is released (a caller that stops early costs at most the
 /// batches already decoded).
+///
+/// Batches go round: once the caller has read a batch, it goes back to the decoding thread,
+/// which reads the next events into the same events (``StoreReplay/next(into:)``), so a book's
+/// level arrays are refilled rather than allocated per message when the caller keeps no event.
 public final class PrefetchingReplay {
     /// Decoded batches handed from the decoding thread to the caller.
     private final class Channel: @unchecked Sendable {
         let condition = NSCondition()
         var batches: [[MarketEvent]] = []
+        /// Batches the caller has read, for the decoding thread to refill.
+        var spare: [[MarketEvent]] = []
         var finished = false
         var failure: (any Error)?
         var cancelled = false
@@ -43,14 +49,21 @@ public final class PrefetchingReplay {
         let thread = Thread {
             var done = false
             while !done {
-                var events: [MarketEvent] = []
-                events.reserveCapacity(batch)
+                channel.condition.lock()
+                var events = channel.spare.popLast() ?? []
+                channel.condition.unlock()
+                var filled = 0
                 var failure: (any Error)?
                 do {
-                    while events.count < batch, let event = try source.replay.next() { events.append(event) }
+                    while filled < batch {
+                        if filled == events.count { events.append(RowCursor.emptyEvent(symbol: "")) }
+                        guard try source.replay.next(into: &events[filled]) else { break }
+                        filled += 1
+                    }
                 } catch {
                     failure = error
                 }
+                events.removeLast(events.count - filled)
                 done = events.count < batch || failure != nil
                 channel.condition.lock()
                 while channel.batches.count >= channel.depth && !channel.cancelled { channel.condition.wait() }
@@ -93,7 +106,9 @@ public final class PrefetchingReplay {
             if let failure { throw failure }
             return nil
         }
+        let read = current
         current = channel.batches.removeFirst()
+        if read.count > 0 { channel.spare.append(read) }
         channel.condition.broadcast()
         channel.condition.unlock()
         index = 1
