@@ -44,7 +44,8 @@ print(f"\n{'':<70} {'ns/level':>9} {'ns/msg':>9} {'ours/peer':>10}")
 for name, seconds in rows:
     ratio = "" if name.startswith("ours") or "empty loop" in name else f"{ours['book_s'] / seconds:10.2f}"
     print(f"{name:<70} {seconds * 1e9 / levels:9.1f} {seconds * 1e9 / messages:9.1f} {ratio:>10}")
-bad = [n for n, r in peers["results"].items() if r.get("mismatched_levels", 0) or r.get("top_checksum", ours["top_checksum"]) != ours["top_checksum"]]
+bad = [n for n, r in peers["results"].items()
+       if r.get("mismatched_levels", 0) or r.get("top_checksum", ours["top_checksum"]) != ours["top_checksum"]]
 print("cross-check: " + ("every peer's final book equals ours level by level; nautilus's top checksum over every message equals ours"
                          if not bad else f"MISMATCH in {bad}"))
 for line in peers["failures"]:
