@@ -193,7 +193,7 @@ def nautilus_runs(f, ours, repeat, out):
     results = {}
     for name, body, includes in (
         ("apply_deltas, one call for the whole file", one_call,
-         "one pyo3 call; Rust loop over all deltas (ladder BTreeMap + per-level order map); no Python per delta"),
+         "one pyo3 call; the Rust loop over all deltas; no Python per delta"),
         ("apply_deltas per message", per_message,
          "a Python for-loop making one pyo3 apply_deltas call per message (the empty loop row is its loop share)"),
     ):
