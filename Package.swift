@@ -171,6 +171,9 @@ let package = Package(
             dependencies: ["AMQP", "Routing", "Live", "MarketData", "Offline", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/ScaleOutBenchmark", swiftSettings: strict),
         .executableTarget(name: "ParquetBenchmark", dependencies: ["Parquet"], path: "Benchmarks/ParquetBenchmark", swiftSettings: strict),
+        // Order book delta apply, side by side with hftbacktest's and NautilusTrader's books (scripts/bench-book-peers.sh).
+        .executableTarget(
+            name: "BookBenchmark", dependencies: ["OrderBook", "MarketData"], path: "Benchmarks/BookBenchmark", swiftSettings: strict),
 
         // Unit tests: no servers, no Python, no child processes; `scripts/test.sh --unit` runs them anywhere in seconds.
         .target(name: "TestSupport", dependencies: ["Parquet"], path: "Tests/TestSupport", swiftSettings: strict),
