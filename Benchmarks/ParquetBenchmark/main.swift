@@ -1,7 +1,8 @@
 // Parquet benchmark: `swift run -c release ParquetBenchmark [rows]`.
 // Writes and reads the same trade-like table (recv_ts, trade_id, price, size, side, symbol)
 // with this module and with pyarrow (scripts/interop/bench_pyarrow.py, same data formula and
-// settings: 1 M-row row groups), in the same run, and prints the time ratios.
+// settings: 1 M-row row groups), in the same run, and prints the time ratios. DuckDB (installed
+// into the venv by the script on first use) reads both files as a second peer.
 import Foundation
 import Parquet
 
@@ -70,9 +71,12 @@ try process.run()
 let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
 process.waitUntilExit()
 var pyarrow: [String: (Double, Double, Int64)] = [:]
+var duckdb: [String: (ours: Double, pyarrow: Double)] = [:]
 for line in output.split(separator: "\n") {
     let parts = line.split(separator: " ")
-    if parts.count == 4, let w = Double(parts[1]), let r = Double(parts[2]), let b = Int64(parts[3]) {
+    if parts.count == 4, parts[0] == "duckdb", let o = Double(parts[2]), let p = Double(parts[3]) {
+        duckdb[String(parts[1])] = (o, p)
+    } else if parts.count == 4, let w = Double(parts[1]), let r = Double(parts[2]), let b = Int64(parts[3]) {
         pyarrow[String(parts[0])] = (w, r, b)
     }
 }
@@ -82,6 +86,13 @@ for (codec, write, read, bytes) in results {
     guard let (pw, pr, pb) = pyarrow[codec] else { print("\(codec): pyarrow figures missing (\(output))"); continue }
     print(
         String(
-            format: "%-7@ | %10.2f | %13.2f | %5.2f | %9.2f | %12.2f | %5.2f | %7.1f | %10.1f", codec as NSString, write, pw, write / pw,
+            format: "%@ | %10.2f | %13.2f | %5.2f | %9.2f | %12.2f | %5.2f | %7.1f | %10.1f",
+            codec.padding(toLength: 7, withPad: " ", startingAt: 0) as NSString, write, pw, write / pw,
             read, pr, read / pr, Double(bytes) / 1e6, Double(pb) / 1e6))
+}
+print("DuckDB reading the same files (every column into an Arrow table); seconds")
+print("codec   | duckdb: ours file | duckdb: pyarrow file | ratio")
+for (codec, _, _, _) in results {
+    guard let (o, p) = duckdb[codec] else { print("\(codec): DuckDB figures missing"); continue }
+    print(String(format: "%@ | %17.2f | %20.2f | %5.2f", codec.padding(toLength: 7, withPad: " ", startingAt: 0) as NSString, o, p, o / p))
 }
