@@ -112,13 +112,23 @@ enum ValueSet {
     /// Statistics bounds as PLAIN bytes (NaN never enters them).
     func minMax() -> ([UInt8]?, [UInt8]?) {
         func le<T: FixedWidthInteger>(_ v: T) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+        // One pass for both bounds (min() then max() reads the chunk twice).
+        func bounds<T: Comparable>(_ v: [T]) -> (T, T)? {
+            guard var lo = v.first else { return nil }
+            var hi = lo
+            for x in v {
+                if x < lo { lo = x }
+                if x > hi { hi = x }
+            }
+            return (lo, hi)
+        }
         func finite<T: BinaryFloatingPoint>(_ v: [T]) -> (T, T)? {
             var lo = T.infinity
             var hi = -T.infinity
             var any = false
             for x in v where !x.isNaN {
-                lo = Swift.min(lo, x)
-                hi = Swift.max(hi, x)
+                if x < lo { lo = x }
+                if x > hi { hi = x }
                 any = true
             }
             return any ? (lo, hi) : nil
@@ -128,10 +138,10 @@ enum ValueSet {
             guard !v.isEmpty else { return (nil, nil) }
             return ([v.contains(false) ? 0 : 1], [v.contains(true) ? 1 : 0])
         case .int32(let v):
-            guard let lo = v.min(), let hi = v.max() else { return (nil, nil) }
+            guard let (lo, hi) = bounds(v) else { return (nil, nil) }
             return (le(lo), le(hi))
         case .int64(let v):
-            guard let lo = v.min(), let hi = v.max() else { return (nil, nil) }
+            guard let (lo, hi) = bounds(v) else { return (nil, nil) }
             return (le(lo), le(hi))
         case .float(let v):
             guard let (lo, hi) = finite(v) else { return (nil, nil) }
