@@ -109,7 +109,7 @@ enum BitPacking {
         let base = source.offset
         let mask: UInt64 = width == 64 ? .max : (1 << UInt64(width)) - 1
         let bytes = source.bytes
-        out.reserveCapacity(out.count + count)
+        out.reserveMore(count)
         for k in 0..<count {
             let bitStart = k * width
             let byteIndex = bitStart >> 3
@@ -180,7 +180,7 @@ enum RLEHybrid {
     static func decode(_ source: inout ByteSource, count: Int, width: Int, into out: inout [UInt32]) throws(ParquetError) {
         guard width >= 0, width <= 32 else { throw .corrupt("RLE bit width \(width) out of range") }
         let end = out.count + count
-        out.reserveCapacity(end)
+        out.reserveMore(end - out.count)
         var scratch: [UInt64] = []
         let byteWidth = (width + 7) / 8
         while out.count < end {
@@ -265,7 +265,7 @@ enum DeltaBinaryPacked {
         }
         guard total <= expected else { throw .corrupt("delta page holds \(total) values, header says \(expected)") }
         let end = out.count + total
-        out.reserveCapacity(end)
+        out.reserveMore(end - out.count)
         var last = try source.zigzag()
         if total > 0 { out.append(last) }
         let perMiniblock = blockSize / miniblocks
@@ -285,5 +285,14 @@ enum DeltaBinaryPacked {
                 }
             }
         }
+    }
+}
+
+extension Array {
+    /// Room for `n` more elements, growing geometrically: an exact `reserveCapacity` per page
+    /// would reallocate on every page once past the capacity reserved up front.
+    mutating func reserveMore(_ n: Int) {
+        let needed = count + n
+        if needed > capacity { reserveCapacity(Swift.max(needed, capacity * 2)) }
     }
 }

@@ -206,10 +206,12 @@ struct ChunkDecoder {
 
     func decode(_ raw: UnsafeRawBufferPointer) throws -> ParquetColumnData {
         var dictionary: ColumnValues?
+        // Reserved up front, but never more than a sane row group: `rows` comes from the footer.
+        let reserved = min(rows, 1 << 22)
         var present = ColumnValues(column)
-        present.reserve(rows)
+        present.reserve(reserved)
         var validity: [Bool] = []
-        validity.reserveCapacity(column.isOptional ? rows : 0)
+        validity.reserveCapacity(column.isOptional ? reserved : 0)
         var indices: [UInt32] = []
         var rowsRead = 0
         var position = 0
@@ -345,7 +347,7 @@ struct ColumnValues {
             let size = MemoryLayout<T>.size
             try source.need(count * size, "\(count) PLAIN values")
             let bytes = UnsafeRawBufferPointer(rebasing: source.bytes[source.offset..<(source.offset + count * size)])
-            out.reserveCapacity(out.count + count)
+            out.reserveMore(count)
             for k in 0..<count { out.append(convert(T(littleEndian: bytes.loadUnaligned(fromByteOffset: k * size, as: T.self)))) }
             source.offset += count * size
         }
@@ -415,7 +417,6 @@ struct ColumnValues {
                 try DeltaBinaryPacked.decode(&source, expected: count, into: &int64s)
             case .int32:
                 var wide: [Int64] = []
-                wide.reserveCapacity(count)
                 try DeltaBinaryPacked.decode(&source, expected: count, into: &wide)
                 before = int32s.count
                 int32s.append(contentsOf: wide.lazy.map { Int32(truncatingIfNeeded: $0) })

@@ -203,4 +203,22 @@ func nullsZeroed(_ data: ParquetColumnData) -> ParquetColumnData.Values {
         #expect(stats.min == .bytes(sorted.first!))
         #expect(stats.max == .bytes(sorted.last!))
     }
+
+    @Test func aRowGroupLargerThanTheReaderReservesGrowsItsArrays() throws {
+        // The reader reserves at most 4 Mi values per chunk up front (the footer's row count
+        // is not trusted with an allocation): past that, pages append with geometric growth.
+        let rows = (1 << 22) + 1_000
+        let values = (0..<rows).map { Int64($0) * 3 }
+        let schema = ParquetSchema([
+            ParquetColumn(name: "plain", type: .int64), ParquetColumn(name: "delta", type: .int64, encoding: .deltaBinaryPacked),
+        ])
+        var options = ParquetWriterOptions()
+        options.rowGroupRows = rows
+        options.compression = .uncompressed
+        let (_, reader) = try roundTrip(schema, [ParquetColumnData(.int64(values)), ParquetColumnData(.int64(values))], options: options)
+        #expect(reader.rowGroups.count == 1)
+        let read = try reader.readRowGroup(0)
+        #expect(read[0].values == .int64(values))
+        #expect(read[1].values == .int64(values))
+    }
 }
