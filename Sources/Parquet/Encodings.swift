@@ -108,18 +108,28 @@ enum BitPacking {
         try source.need(byteCount, "bit-packed run")
         let base = source.offset
         let mask: UInt64 = width == 64 ? .max : (1 << UInt64(width)) - 1
+        let bytes = source.bytes
+        out.reserveMore(count)
         for k in 0..<count {
             let bitStart = k * width
+            let byteIndex = bitStart >> 3
+            let bitOffset = bitStart & 7
+            if width <= 56 && byteIndex + 8 <= byteCount {
+                // One unaligned 8-byte load holds the whole value (width + bit offset <= 63 bits).
+                let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: base + byteIndex, as: UInt64.self))
+                out.append((word >> UInt64(bitOffset)) & mask)
+                continue
+            }
             var value: UInt64 = 0
             var gathered = 0
-            var byteIndex = bitStart >> 3
-            var bitOffset = bitStart & 7
+            var index = byteIndex
+            var shift = bitOffset
             while gathered < width {
-                let byte = UInt64(source.bytes[base + byteIndex]) >> UInt64(bitOffset)
+                let byte = UInt64(bytes[base + index]) >> UInt64(shift)
                 value |= byte << UInt64(gathered)
-                gathered += 8 - bitOffset
-                bitOffset = 0
-                byteIndex += 1
+                gathered += 8 - shift
+                shift = 0
+                index += 1
             }
             out.append(value & mask)
         }
@@ -129,7 +139,7 @@ enum BitPacking {
 
 /// The RLE / bit-packed hybrid (definition levels, dictionary indices, booleans).
 enum RLEHybrid {
-    static func encode(_ values: [UInt32], width: Int, into sink: inout ByteSink) {
+    static func encode(_ values: UnsafeBufferPointer<UInt32>, width: Int, into sink: inout ByteSink) {
         let byteWidth = (width + 7) / 8
         var literals: [UInt64] = []
         func flush() {
@@ -142,7 +152,7 @@ enum RLEHybrid {
         let n = values.count
         while i < n {
             let v = values[i]
-            if i + 8 <= n, (i..<(i + 8)).allSatisfy({ values[$0] == v }) {
+            if i + 8 <= n, values[i + 1] == v, values[i + 7] == v, (i..<(i + 8)).allSatisfy({ values[$0] == v }) {
                 flush()
                 var j = i + 8
                 while j < n && values[j] == v { j += 1 }
@@ -160,19 +170,27 @@ enum RLEHybrid {
     }
 
     static func decode(_ source: inout ByteSource, count: Int, width: Int) throws(ParquetError) -> [UInt32] {
-        guard width >= 0, width <= 32 else { throw .corrupt("RLE bit width \(width) out of range") }
         var out: [UInt32] = []
         out.reserveCapacity(count)
+        try decode(&source, count: count, width: width, into: &out)
+        return out
+    }
+
+    /// Appends `count` values to `out`.
+    static func decode(_ source: inout ByteSource, count: Int, width: Int, into out: inout [UInt32]) throws(ParquetError) {
+        guard width >= 0, width <= 32 else { throw .corrupt("RLE bit width \(width) out of range") }
+        let end = out.count + count
+        out.reserveMore(end - out.count)
         var scratch: [UInt64] = []
         let byteWidth = (width + 7) / 8
-        while out.count < count {
+        while out.count < end {
             let header = try source.varint()
             if header & 1 == 0 {
                 let run = Int(clamping: header >> 1)
                 guard run > 0 else { throw .corrupt("empty RLE run") }
                 var value: UInt32 = 0
                 for b in 0..<byteWidth { value |= UInt32(try source.u8()) << UInt32(8 * b) }
-                out.append(contentsOf: repeatElement(value, count: min(run, count - out.count)))
+                out.append(contentsOf: repeatElement(value, count: min(run, end - out.count)))
             } else {
                 let groups = Int(clamping: header >> 1)
                 guard groups > 0, groups <= (source.remaining * 8) / max(width * 8, 1) + 1 else {
@@ -180,10 +198,9 @@ enum RLEHybrid {
                 }
                 scratch.removeAll(keepingCapacity: true)
                 try BitPacking.unpack(&source, count: groups * 8, width: width, into: &scratch)
-                for v in scratch.prefix(count - out.count) { out.append(UInt32(truncatingIfNeeded: v)) }
+                out.append(contentsOf: scratch.prefix(end - out.count).lazy.map { UInt32(truncatingIfNeeded: $0) })
             }
         }
-        return out
     }
 }
 
@@ -192,7 +209,7 @@ enum DeltaBinaryPacked {
     static let blockSize = 128
     static let miniblocks = 4
 
-    static func encode(_ values: [Int64], into sink: inout ByteSink) {
+    static func encode(_ values: UnsafeBufferPointer<Int64>, into sink: inout ByteSink) {
         sink.varint(UInt64(blockSize))
         sink.varint(UInt64(miniblocks))
         sink.varint(UInt64(values.count))
@@ -233,6 +250,13 @@ enum DeltaBinaryPacked {
     }
 
     static func decode(_ source: inout ByteSource, expected: Int) throws(ParquetError) -> [Int64] {
+        var out: [Int64] = []
+        try decode(&source, expected: expected, into: &out)
+        return out
+    }
+
+    /// Appends the page's values to `out`.
+    static func decode(_ source: inout ByteSource, expected: Int, into out: inout [Int64]) throws(ParquetError) {
         let blockSize = Int(clamping: try source.varint())
         let miniblocks = Int(clamping: try source.varint())
         let total = Int(clamping: try source.varint())
@@ -240,26 +264,35 @@ enum DeltaBinaryPacked {
             throw .corrupt("delta header: block \(blockSize), miniblocks \(miniblocks)")
         }
         guard total <= expected else { throw .corrupt("delta page holds \(total) values, header says \(expected)") }
-        var out: [Int64] = []
-        out.reserveCapacity(total)
+        let end = out.count + total
+        out.reserveMore(end - out.count)
         var last = try source.zigzag()
         if total > 0 { out.append(last) }
         let perMiniblock = blockSize / miniblocks
         var scratch: [UInt64] = []
-        while out.count < total {
+        var widths: [Int] = []
+        while out.count < end {
             let minDelta = try source.zigzag()
-            var widths: [Int] = []
+            widths.removeAll(keepingCapacity: true)
             for _ in 0..<miniblocks { widths.append(Int(try source.u8())) }
             for width in widths {
-                guard out.count < total else { break }
+                guard out.count < end else { break }
                 scratch.removeAll(keepingCapacity: true)
                 try BitPacking.unpack(&source, count: perMiniblock, width: width, into: &scratch)
-                for raw in scratch where out.count < total {
+                for raw in scratch.prefix(end - out.count) {
                     last = last &+ minDelta &+ Int64(bitPattern: raw)
                     out.append(last)
                 }
             }
         }
-        return out
+    }
+}
+
+extension Array {
+    /// Room for `n` more elements, growing geometrically: an exact `reserveCapacity` per page
+    /// would reallocate on every page once past the capacity reserved up front.
+    mutating func reserveMore(_ n: Int) {
+        let needed = count + n
+        if needed > capacity { reserveCapacity(Swift.max(needed, capacity * 2)) }
     }
 }

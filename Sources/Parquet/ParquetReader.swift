@@ -21,10 +21,12 @@ public final class ParquetReader {
     public let numRows: Int64
     /// The footer's `created_by`: the application and library that wrote the file, if given.
     public let createdBy: String?
+    /// Decodes the column chunks of a row group on several threads (when there is enough to share).
+    public var decodesColumnsInParallel = true
     private let source: Source
     private let dataEnd: Int64
 
-    private enum Source {
+    private enum Source: Sendable {
         case file(Int32, size: Int64)
         case memory([UInt8])
     }
@@ -129,25 +131,22 @@ public final class ParquetReader {
             wanted = Array(schema.columns.indices)
         }
         let group = rowGroups[index]
-        var result: [ParquetColumnData] = []
-        for columnIndex in wanted {
-            result.append(try readChunk(schema.columns[columnIndex], group.columns[columnIndex], rows: Int(group.numRows)))
+        let rows = Int(group.numRows)
+        let parallel = decodesColumnsInParallel && rows * wanted.count >= ParquetWriter.parallelMinimum
+        let (columns, source, dataEnd) = (schema.columns, source, dataEnd)
+        let results = mapIndices(wanted.count, parallel: parallel) { i in
+            Result { try Self.readChunk(columns[wanted[i]], group.columns[wanted[i]], rows: rows, source: source, dataEnd: dataEnd) }
         }
-        return result
+        return try results.map { try $0.get() }
     }
 
     /// Every row group concatenated (convenience for small files).
     public func readAll(columns names: [String]? = nil) throws -> [ParquetColumnData] {
-        var merged: [ParquetColumnData]?
-        for index in rowGroups.indices {
-            let group = try readRowGroup(index, columns: names)
-            if merged == nil {
-                merged = group
-            } else {
-                for i in group.indices { merged![i] = Self.concat(merged![i], group[i]) }
-            }
+        let groups = try rowGroups.indices.map { try readRowGroup($0, columns: names) }
+        if groups.count == 1 { return groups[0] }
+        if let first = groups.first {
+            return first.indices.map { column in Self.concat(groups.map { $0[column] }) }
         }
-        if let merged { return merged }
         let columns = names.map { $0.compactMap { schema.index(of: $0) } } ?? Array(schema.columns.indices)
         return columns.map { i in
             var empty = ParquetWriter.empty(schema.columns[i].physicalType, schema.columns[i].isOptional)
@@ -156,26 +155,33 @@ public final class ParquetReader {
         }
     }
 
-    static func concat(_ a: ParquetColumnData, _ b: ParquetColumnData) -> ParquetColumnData {
+    /// One column's parts, copied once into a single column.
+    static func concat(_ parts: [ParquetColumnData]) -> ParquetColumnData {
+        let total = parts.reduce(0) { $0 + $1.count }
+        func join<T>(_ arrays: [[T]]) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(total)
+            for array in arrays { out += array }
+            return out
+        }
         let values: ParquetColumnData.Values
-        switch (a.values, b.values) {
-        case (.boolean(let x), .boolean(let y)): values = .boolean(x + y)
-        case (.int32(let x), .int32(let y)): values = .int32(x + y)
-        case (.int64(let x), .int64(let y)): values = .int64(x + y)
-        case (.float(let x), .float(let y)): values = .float(x + y)
-        case (.double(let x), .double(let y)): values = .double(x + y)
-        case (.string(let x), .string(let y)): values = .string(x + y)
-        case (.bytes(let x), .bytes(let y)): values = .bytes(x + y)
-        default: values = a.values
+        switch parts[0].values {
+        case .boolean: values = .boolean(join(parts.map { if case .boolean(let v) = $0.values { v } else { [] } }))
+        case .int32: values = .int32(join(parts.map { if case .int32(let v) = $0.values { v } else { [] } }))
+        case .int64: values = .int64(join(parts.map { if case .int64(let v) = $0.values { v } else { [] } }))
+        case .float: values = .float(join(parts.map { if case .float(let v) = $0.values { v } else { [] } }))
+        case .double: values = .double(join(parts.map { if case .double(let v) = $0.values { v } else { [] } }))
+        case .string: values = .string(join(parts.map { if case .string(let v) = $0.values { v } else { [] } }))
+        case .bytes: values = .bytes(join(parts.map { if case .bytes(let v) = $0.values { v } else { [] } }))
         }
         let validity: [Bool]? =
-            a.validity == nil && b.validity == nil
-            ? nil
-            : (a.validity ?? Array(repeating: true, count: a.count)) + (b.validity ?? Array(repeating: true, count: b.count))
+            parts.allSatisfy { $0.validity == nil } ? nil : join(parts.map { $0.validity ?? Array(repeating: true, count: $0.count) })
         return ParquetColumnData(values, validity: validity)
     }
 
-    private func readChunk(_ column: ParquetColumn, _ info: ParquetColumnChunkInfo, rows: Int) throws -> ParquetColumnData {
+    private static func readChunk(
+        _ column: ParquetColumn, _ info: ParquetColumnChunkInfo, rows: Int, source: Source, dataEnd: Int64
+    ) throws -> ParquetColumnData {
         var start = info.dataPageOffset
         if let dictionary = info.dictionaryPageOffset, dictionary > 0, dictionary < start { start = dictionary }
         guard start >= 4, info.compressedSize >= 0, start + info.compressedSize <= dataEnd else {
@@ -191,17 +197,22 @@ public final class ParquetReader {
     }
 }
 
-/// Decodes the pages of one column chunk.
+/// Decodes the pages of one column chunk straight into the column's final arrays (reserved
+/// for the chunk's rows up front: no per-page arrays are concatenated).
 struct ChunkDecoder {
     let column: ParquetColumn
     let codec: ParquetCompression
     let rows: Int
 
     func decode(_ raw: UnsafeRawBufferPointer) throws -> ParquetColumnData {
-        var dictionary: ValueSet?
-        var present: ValueSet?
-        var validity: [Bool] = column.isOptional ? [] : []
-        validity.reserveCapacity(column.isOptional ? rows : 0)
+        var dictionary: ColumnValues?
+        // Reserved up front, but never more than a sane row group: `rows` comes from the footer.
+        let reserved = min(rows, 1 << 22)
+        var present = ColumnValues(column)
+        present.reserve(reserved)
+        var validity: [Bool] = []
+        validity.reserveCapacity(column.isOptional ? reserved : 0)
+        var indices: [UInt32] = []
         var rowsRead = 0
         var position = 0
         while rowsRead < rows {
@@ -219,10 +230,12 @@ struct ChunkDecoder {
                 continue
             case .dictionary:
                 let plain = try Codec.decompress(body, codec, size: header.uncompressedSize)
-                dictionary = try plain.withUnsafeBytes { (p) in
+                var values = ColumnValues(column)
+                try plain.withUnsafeBytes { (p) in
                     var source = ByteSource(p)
-                    return try Self.plain(&source, count: header.numValues, type: column.physicalType)
+                    try values.appendPlain(&source, count: header.numValues)
                 }
+                dictionary = values
             case .data, .dataV2:
                 guard header.numValues <= rows - rowsRead else {
                     throw ParquetError.corrupt("column '\(column.name)': pages hold more values than rows")
@@ -268,156 +281,195 @@ struct ChunkDecoder {
                             if level == 1 { presentCount += 1 }
                         }
                     }
-                    let values = try Self.values(
-                        &source, count: presentCount, encoding: header.encoding, type: column.physicalType,
-                        dictionary: dictionary, column: column.name)
-                    present = present.map { Self.append($0, values) } ?? values
+                    try present.append(
+                        &source, count: presentCount, encoding: header.encoding, dictionary: dictionary, indices: &indices)
                 }
                 rowsRead += count
             }
         }
-        return try Self.expand(
-            present ?? Self.plainEmpty(column.physicalType), validity: column.isOptional ? validity : nil, column: column)
+        return try present.expand(validity: column.isOptional ? validity : nil)
     }
+}
 
-    static func plainEmpty(_ type: ParquetPhysicalType) -> ValueSet {
-        switch type {
-        case .boolean: .boolean([])
-        case .int32: .int32([])
-        case .int64: .int64([])
-        case .float: .float([])
-        case .double: .double([])
-        default: .bytes([])
+/// A column's values as the reader returns them (strings as `String`, other byte arrays as
+/// `[UInt8]`), appended page by page. One array per type: only the column's own is used.
+struct ColumnValues {
+    enum Kind { case boolean, int32, int64, float, double, string, bytes }
+    let kind: Kind
+    let column: ParquetColumn
+    var booleans: [Bool] = []
+    var int32s: [Int32] = []
+    var int64s: [Int64] = []
+    var floats: [Float] = []
+    var doubles: [Double] = []
+    var strings: [String] = []
+    var bytes: [[UInt8]] = []
+
+    init(_ column: ParquetColumn) {
+        self.column = column
+        switch column.physicalType {
+        case .boolean: kind = .boolean
+        case .int32: kind = .int32
+        case .int64: kind = .int64
+        case .float: kind = .float
+        case .double: kind = .double
+        default: kind = column.logicalType == .string ? .string : .bytes
         }
     }
 
-    static func append(_ a: ValueSet, _ b: ValueSet) -> ValueSet {
-        switch (a, b) {
-        case (.boolean(let x), .boolean(let y)): .boolean(x + y)
-        case (.int32(let x), .int32(let y)): .int32(x + y)
-        case (.int64(let x), .int64(let y)): .int64(x + y)
-        case (.float(let x), .float(let y)): .float(x + y)
-        case (.double(let x), .double(let y)): .double(x + y)
-        case (.bytes(let x), .bytes(let y)): .bytes(x + y)
-        default: a
+    var count: Int {
+        switch kind {
+        case .boolean: booleans.count
+        case .int32: int32s.count
+        case .int64: int64s.count
+        case .float: floats.count
+        case .double: doubles.count
+        case .string: strings.count
+        case .bytes: bytes.count
         }
     }
 
-    static func plain(_ source: inout ByteSource, count: Int, type: ParquetPhysicalType) throws -> ValueSet {
-        func fixed<T: FixedWidthInteger>(_: T.Type) throws -> [T] {
+    mutating func reserve(_ n: Int) {
+        switch kind {
+        case .boolean: booleans.reserveCapacity(n)
+        case .int32: int32s.reserveCapacity(n)
+        case .int64: int64s.reserveCapacity(n)
+        case .float: floats.reserveCapacity(n)
+        case .double: doubles.reserveCapacity(n)
+        case .string: strings.reserveCapacity(n)
+        case .bytes: bytes.reserveCapacity(n)
+        }
+    }
+
+    /// Appends `count` PLAIN values.
+    mutating func appendPlain(_ source: inout ByteSource, count: Int) throws {
+        func fixed<T: FixedWidthInteger, U>(_: T.Type, _ out: inout [U], _ convert: (T) -> U) throws {
             let size = MemoryLayout<T>.size
             try source.need(count * size, "\(count) PLAIN values")
-            var out = [T](repeating: 0, count: count)
-            out.withUnsafeMutableBytes {
-                $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: source.bytes[source.offset..<(source.offset + count * size)]))
-            }
+            let bytes = UnsafeRawBufferPointer(rebasing: source.bytes[source.offset..<(source.offset + count * size)])
+            out.reserveMore(count)
+            for k in 0..<count { out.append(convert(T(littleEndian: bytes.loadUnaligned(fromByteOffset: k * size, as: T.self)))) }
             source.offset += count * size
-            return out.map { T(littleEndian: $0) }
         }
-        switch type {
+        switch kind {
         case .boolean:
             try source.need((count + 7) / 8, "\(count) PLAIN booleans")
-            var out: [Bool] = []
-            out.reserveCapacity(count)
-            for i in 0..<count { out.append(source.bytes[source.offset + i / 8] >> UInt8(i % 8) & 1 == 1) }
+            let base = source.offset
+            let bytes = source.bytes
+            booleans.append(contentsOf: (0..<count).lazy.map { bytes[base + $0 / 8] >> UInt8($0 % 8) & 1 == 1 })
             source.offset += (count + 7) / 8
-            return .boolean(out)
-        case .int32: return .int32(try fixed(UInt32.self).map { Int32(bitPattern: $0) })
-        case .int64: return .int64(try fixed(UInt64.self).map { Int64(bitPattern: $0) })
-        case .float: return .float(try fixed(UInt32.self).map { Float(bitPattern: $0) })
-        case .double: return .double(try fixed(UInt64.self).map { Double(bitPattern: $0) })
-        case .byteArray:
-            var out: [[UInt8]] = []
-            out.reserveCapacity(min(count, source.remaining / 4))
+        case .int32: try fixed(UInt32.self, &int32s) { Int32(bitPattern: $0) }
+        case .int64: try fixed(UInt64.self, &int64s) { Int64(bitPattern: $0) }
+        case .float: try fixed(UInt32.self, &floats) { Float(bitPattern: $0) }
+        case .double: try fixed(UInt64.self, &doubles) { Double(bitPattern: $0) }
+        case .string, .bytes:
+            guard column.physicalType == .byteArray else { throw ParquetError.unsupported("\(column.physicalType) columns") }
             for _ in 0..<count {
                 let length = Int(try source.fixed(UInt32.self))
                 try source.need(length, "byte array")
-                out.append(Array(source.bytes[source.offset..<(source.offset + length)]))
+                let value = UnsafeRawBufferPointer(rebasing: source.bytes[source.offset..<(source.offset + length)])
+                if kind == .string { strings.append(String(decoding: value, as: UTF8.self)) } else { bytes.append(Array(value)) }
                 source.offset += length
             }
-            return .bytes(out)
-        case .int96, .fixedLenByteArray:
-            throw ParquetError.unsupported("\(type) columns")
         }
     }
 
-    static func values(
-        _ source: inout ByteSource, count: Int, encoding: ParquetEncoding, type: ParquetPhysicalType,
-        dictionary: ValueSet?, column: String
-    ) throws -> ValueSet {
+    /// Appends the values `indices` point at in `dictionary` (checked against its size).
+    mutating func appendGathered(_ indices: [UInt32], from dictionary: ColumnValues) throws {
+        let size = dictionary.count
+        for index in indices where Int(index) >= size {
+            throw ParquetError.corrupt("column '\(column.name)': dictionary index \(index) of \(size)")
+        }
+        func gather<T>(_ out: inout [T], _ values: [T]) {
+            values.withUnsafeBufferPointer { d in out.append(contentsOf: indices.lazy.map { d[Int($0)] }) }
+        }
+        switch kind {
+        case .boolean: gather(&booleans, dictionary.booleans)
+        case .int32: gather(&int32s, dictionary.int32s)
+        case .int64: gather(&int64s, dictionary.int64s)
+        case .float: gather(&floats, dictionary.floats)
+        case .double: gather(&doubles, dictionary.doubles)
+        case .string: gather(&strings, dictionary.strings)
+        case .bytes: gather(&bytes, dictionary.bytes)
+        }
+    }
+
+    /// Appends `count` values of one page in `encoding`.
+    mutating func append(
+        _ source: inout ByteSource, count: Int, encoding: ParquetEncoding, dictionary: ColumnValues?, indices: inout [UInt32]
+    ) throws {
         switch encoding {
         case .plain:
-            return try plain(&source, count: count, type: type)
+            try appendPlain(&source, count: count)
         case .plainDictionary, .rleDictionary:
             guard let dictionary else {
-                throw ParquetError.corrupt("column '\(column)': dictionary-encoded page without a dictionary page")
+                throw ParquetError.corrupt("column '\(column.name)': dictionary-encoded page without a dictionary page")
             }
             let width = count == 0 && source.remaining == 0 ? 0 : Int(try source.u8())
-            let indices = try RLEHybrid.decode(&source, count: count, width: width)
-            let size = dictionary.count
-            for index in indices where Int(index) >= size {
-                throw ParquetError.corrupt("column '\(column)': dictionary index \(index) of \(size)")
-            }
-            switch dictionary {
-            case .boolean(let d): return .boolean(indices.map { d[Int($0)] })
-            case .int32(let d): return .int32(indices.map { d[Int($0)] })
-            case .int64(let d): return .int64(indices.map { d[Int($0)] })
-            case .float(let d): return .float(indices.map { d[Int($0)] })
-            case .double(let d): return .double(indices.map { d[Int($0)] })
-            case .bytes(let d): return .bytes(indices.map { d[Int($0)] })
-            }
+            indices.removeAll(keepingCapacity: true)
+            try RLEHybrid.decode(&source, count: count, width: width, into: &indices)
+            try appendGathered(indices, from: dictionary)
         case .deltaBinaryPacked:
-            let decoded = try DeltaBinaryPacked.decode(&source, expected: count)
-            guard decoded.count == count else {
-                throw ParquetError.corrupt("column '\(column)': delta page holds \(decoded.count) of \(count) values")
+            let before: Int
+            switch kind {
+            case .int64:
+                before = int64s.count
+                try DeltaBinaryPacked.decode(&source, expected: count, into: &int64s)
+            case .int32:
+                var wide: [Int64] = []
+                try DeltaBinaryPacked.decode(&source, expected: count, into: &wide)
+                before = int32s.count
+                int32s.append(contentsOf: wide.lazy.map { Int32(truncatingIfNeeded: $0) })
+            default:
+                throw ParquetError.corrupt("column '\(column.name)': DELTA_BINARY_PACKED on \(column.physicalType)")
             }
-            switch type {
-            case .int64: return .int64(decoded)
-            case .int32: return .int32(decoded.map { Int32(truncatingIfNeeded: $0) })
-            default: throw ParquetError.corrupt("column '\(column)': DELTA_BINARY_PACKED on \(type)")
+            guard count - (self.count - before) == 0 else {
+                throw ParquetError.corrupt("column '\(column.name)': delta page holds \(self.count - before) of \(count) values")
             }
-        case .rle where type == .boolean:
+        case .rle where kind == .boolean:
             let length = Int(try source.fixed(UInt32.self))
             try source.need(length, "RLE booleans")
             var inner = ByteSource(source.bytes, from: source.offset, to: source.offset + length)
-            let bits = try RLEHybrid.decode(&inner, count: count, width: 1)
+            indices.removeAll(keepingCapacity: true)
+            try RLEHybrid.decode(&inner, count: count, width: 1, into: &indices)
             source.offset += length
-            return .boolean(bits.map { $0 == 1 })
+            booleans.append(contentsOf: indices.lazy.map { $0 == 1 })
         default:
-            throw ParquetError.unsupported("\(encoding) encoding (column '\(column)')")
+            throw ParquetError.unsupported("\(encoding) encoding (column '\(column.name)')")
         }
     }
 
-    /// Spreads present values over rows, with placeholders where the validity says null.
-    static func expand(_ present: ValueSet, validity: [Bool]?, column: ParquetColumn) throws -> ParquetColumnData {
-        let rows = validity?.count ?? present.count
+    /// The column: present values spread over rows, with placeholders where the validity says null.
+    func expand(validity: [Bool]?) throws -> ParquetColumnData {
+        let rows = validity?.count ?? count
         let expectedPresent = validity.map { $0.reduce(0) { $0 + ($1 ? 1 : 0) } } ?? rows
-        guard present.count == expectedPresent else {
-            throw ParquetError.corrupt("column '\(column.name)': \(present.count) values for \(expectedPresent) non-null rows")
+        guard count == expectedPresent else {
+            throw ParquetError.corrupt("column '\(column.name)': \(count) values for \(expectedPresent) non-null rows")
         }
         func spread<T>(_ values: [T], _ placeholder: T) -> [T] {
-            guard let validity else { return values }
+            guard let validity, expectedPresent < rows else { return values }
             var out: [T] = []
             out.reserveCapacity(rows)
             var next = 0
             for valid in validity {
-                if valid { out.append(values[next]); next += 1 } else { out.append(placeholder) }
+                if valid {
+                    out.append(values[next])
+                    next += 1
+                } else {
+                    out.append(placeholder)
+                }
             }
             return out
         }
         let values: ParquetColumnData.Values
-        switch present {
-        case .boolean(let v): values = .boolean(spread(v, false))
-        case .int32(let v): values = .int32(spread(v, 0))
-        case .int64(let v): values = .int64(spread(v, 0))
-        case .float(let v): values = .float(spread(v, 0))
-        case .double(let v): values = .double(spread(v, 0))
-        case .bytes(let v):
-            if column.logicalType == .string {
-                values = .string(spread(v.map { String(decoding: $0, as: UTF8.self) }, ""))
-            } else {
-                values = .bytes(spread(v, []))
-            }
+        switch kind {
+        case .boolean: values = .boolean(spread(booleans, false))
+        case .int32: values = .int32(spread(int32s, 0))
+        case .int64: values = .int64(spread(int64s, 0))
+        case .float: values = .float(spread(floats, 0))
+        case .double: values = .double(spread(doubles, 0))
+        case .string: values = .string(spread(strings, ""))
+        case .bytes: values = .bytes(spread(bytes, []))
         }
         return ParquetColumnData(values, validity: validity)
     }

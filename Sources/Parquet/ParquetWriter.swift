@@ -22,6 +22,9 @@ public struct ParquetWriterOptions: Sendable {
     public var zstdLevel: Int32 = 1
     /// The footer's `created_by`, in the spec's `<application> version <version>` form.
     public var createdBy = "feature-service parquet version 0.1.0"
+    /// Encodes and compresses a row group's column chunks on several threads (the file's bytes
+    /// are the same either way: chunks are written in column order).
+    public var encodesColumnsInParallel = true
     /// The defaults: ZSTD level 1, row groups of a million rows, pages of 64 Ki rows, 1 MiB dictionaries.
     public init() {}
 }
@@ -105,6 +108,7 @@ public final class ParquetWriter {
     }
 
     /// Appends rows: one ``ParquetColumnData`` per schema column, all of the same length.
+    /// Whole row groups are encoded straight from `batch`; only a partial group's rows are copied.
     public func write(_ batch: [ParquetColumnData]) throws(ParquetError) {
         guard !closed else { throw .invalidArgument("writer is closed") }
         guard batch.count == schema.columns.count else {
@@ -113,28 +117,69 @@ public final class ParquetWriter {
         let rows = batch.first?.count ?? 0
         for (column, data) in zip(schema.columns, batch) {
             guard data.count == rows else { throw .invalidArgument("column '\(column.name)' has \(data.count) values, expected \(rows)") }
+            guard Self.matches(data.values, column.physicalType) else {
+                throw .invalidArgument("column '\(column.name)': values do not match its \(column.physicalType) type")
+            }
             if let validity = data.validity {
                 guard column.isOptional else { throw .invalidArgument("column '\(column.name)' is required but has nulls") }
                 guard validity.count == rows else { throw .invalidArgument("column '\(column.name)' validity length mismatch") }
             }
         }
-        for (index, data) in batch.enumerated() { try Self.append(data, to: &pending[index], column: schema.columns[index]) }
-        pendingRows += rows
-        while pendingRows >= options.rowGroupRows { try flushRowGroup(rows: options.rowGroupRows) }
+        let groupRows = max(1, options.rowGroupRows)
+        var start = 0
+        if pendingRows > 0 {
+            let take = min(rows, groupRows - pendingRows)
+            appendPending(batch, start..<take)
+            start = take
+            if pendingRows == groupRows { try flushPending() }
+        }
+        while rows - start >= groupRows {
+            try writeRowGroup(batch, start..<(start + groupRows))
+            start += groupRows
+        }
+        if start < rows { appendPending(batch, start..<rows) }
     }
 
-    private static func append(_ data: ParquetColumnData, to target: inout ParquetColumnData, column: ParquetColumn) throws(ParquetError) {
-        switch (target.values, data.values) {
-        case (.boolean(var a), .boolean(let b)): a += b; target.values = .boolean(a)
-        case (.int32(var a), .int32(let b)): a += b; target.values = .int32(a)
-        case (.int64(var a), .int64(let b)): a += b; target.values = .int64(a)
-        case (.float(var a), .float(let b)): a += b; target.values = .float(a)
-        case (.double(var a), .double(let b)): a += b; target.values = .double(a)
-        case (.bytes(var a), .bytes(let b)): a += b; target.values = .bytes(a)
-        case (.bytes(var a), .string(let b)): a += b.map { Array($0.utf8) }; target.values = .bytes(a)
-        default: throw .invalidArgument("column '\(column.name)': values do not match its \(column.physicalType) type")
+    static func matches(_ values: ParquetColumnData.Values, _ type: ParquetPhysicalType) -> Bool {
+        switch (values, type) {
+        case (.boolean, .boolean), (.int32, .int32), (.int64, .int64), (.float, .float), (.double, .double): true
+        case (.string, .byteArray), (.bytes, .byteArray): true
+        default: false
         }
-        if column.isOptional { target.validity! += data.validity ?? Array(repeating: true, count: data.count) }
+    }
+
+    /// Copies `rows` of `batch` behind the pending rows (types were checked by ``write(_:)``).
+    private func appendPending(_ batch: [ParquetColumnData], _ rows: Range<Int>) {
+        for (index, data) in batch.enumerated() {
+            var target = pending[index]
+            pending[index] = ParquetWriter.empty(.boolean, false)  // keeps `target` uniquely referenced
+            switch (target.values, data.values) {
+            case (.boolean(var a), .boolean(let b)): a += b[rows]; target.values = .boolean(a)
+            case (.int32(var a), .int32(let b)): a += b[rows]; target.values = .int32(a)
+            case (.int64(var a), .int64(let b)): a += b[rows]; target.values = .int64(a)
+            case (.float(var a), .float(let b)): a += b[rows]; target.values = .float(a)
+            case (.double(var a), .double(let b)): a += b[rows]; target.values = .double(a)
+            case (.string(var a), .string(let b)): a += b[rows]; target.values = .string(a)
+            case (.bytes(var a), .bytes(let b)): a += b[rows]; target.values = .bytes(a)
+            case (.bytes(let a), .string(let b)) where a.isEmpty: target.values = .string(Array(b[rows]))
+            case (.bytes(var a), .string(let b)): a += b[rows].map { Array($0.utf8) }; target.values = .bytes(a)
+            case (.string(let a), .bytes(let b)): target.values = .bytes(a.map { Array($0.utf8) } + b[rows])
+            default: break
+            }
+            if schema.columns[index].isOptional {
+                target.validity! += data.validity?[rows] ?? ArraySlice(repeatElement(true, count: rows.count))
+            }
+            pending[index] = target
+        }
+        pendingRows += rows.count
+    }
+
+    private func flushPending() throws(ParquetError) {
+        let rows = pendingRows
+        let data = pending
+        pending = schema.columns.map { ParquetWriter.empty($0.physicalType, $0.isOptional) }
+        pendingRows = 0
+        try writeRowGroup(data, 0..<rows)
     }
 
     private func writeBytes(_ bytes: [UInt8]) throws(ParquetError) {
@@ -150,137 +195,42 @@ public final class ParquetWriter {
         offset += Int64(bytes.count)
     }
 
-    private func flushRowGroup(rows: Int) throws(ParquetError) {
-        guard rows > 0 else { return }
+    /// Encodes `rows` of every column (in parallel when allowed and worth it), then writes
+    /// the chunks in column order: the bytes do not depend on thread scheduling.
+    private func writeRowGroup(_ data: [ParquetColumnData], _ rows: Range<Int>) throws(ParquetError) {
+        let columns = schema.columns
+        let options = options
+        let parallel = options.encodesColumnsInParallel && rows.count * columns.count >= Self.parallelMinimum
+        let results = mapIndices(columns.count, parallel: parallel) { index in
+            Result { () throws(ParquetError) in
+                try ChunkEncoder(column: columns[index], options: options).encode(data[index], rows: rows)
+            }
+        }
         var chunks: [FileMetadata.ChunkToWrite] = []
-        for (index, column) in schema.columns.enumerated() {
-            let (head, rest) = Self.split(pending[index], at: rows)
-            pending[index] = rest
-            chunks.append(try writeChunk(column, head))
+        chunks.reserveCapacity(columns.count)
+        for (column, result) in zip(columns, results) {
+            let encoded = try result.get()
+            let start = offset
+            try writeBytes(encoded.bytes)
+            chunks.append(
+                FileMetadata.ChunkToWrite(
+                    column: column, encodings: encoded.encodings, codec: options.compression,
+                    numValues: Int64(rows.count), uncompressedSize: encoded.uncompressedSize, compressedSize: encoded.compressedSize,
+                    dataPageOffset: start + Int64(encoded.dictionaryPageBytes), dictionaryPageOffset: encoded.hasDictionary ? start : nil,
+                    statistics: encoded.statistics))
         }
-        pendingRows -= rows
-        groups.append(FileMetadata.RowGroupToWrite(chunks: chunks, numRows: Int64(rows)))
+        groups.append(FileMetadata.RowGroupToWrite(chunks: chunks, numRows: Int64(rows.count)))
     }
 
-    static func split(_ data: ParquetColumnData, at rows: Int) -> (ParquetColumnData, ParquetColumnData) {
-        func cut<T>(_ v: [T]) -> ([T], [T]) { (Array(v[..<rows]), Array(v[rows...])) }
-        let validity = data.validity.map(cut)
-        let head: ParquetColumnData.Values
-        let tail: ParquetColumnData.Values
-        switch data.values {
-        case .boolean(let v): let (a, b) = cut(v); head = .boolean(a); tail = .boolean(b)
-        case .int32(let v): let (a, b) = cut(v); head = .int32(a); tail = .int32(b)
-        case .int64(let v): let (a, b) = cut(v); head = .int64(a); tail = .int64(b)
-        case .float(let v): let (a, b) = cut(v); head = .float(a); tail = .float(b)
-        case .double(let v): let (a, b) = cut(v); head = .double(a); tail = .double(b)
-        case .string(let v): let (a, b) = cut(v); head = .string(a); tail = .string(b)
-        case .bytes(let v): let (a, b) = cut(v); head = .bytes(a); tail = .bytes(b)
-        }
-        return (ParquetColumnData(head, validity: validity?.0), ParquetColumnData(tail, validity: validity?.1))
-    }
-
-    /// Encodes one column chunk: optional dictionary page, then data pages.
-    private func writeChunk(_ column: ParquetColumn, _ data: ParquetColumnData) throws(ParquetError) -> FileMetadata.ChunkToWrite {
-        let rows = data.count
-        let validity = data.validity
-        let present = ValueSet(data, validity: validity)
-        var encodings: Set<ParquetEncoding> = [.rle]
-        var dictionaryOffset: Int64?
-        var uncompressedTotal: Int64 = 0
-        var compressedTotal: Int64 = 0
-        let chunkStart = offset
-
-        // Dictionary (with fallback to plain when it would be too large).
-        var indices: [UInt32]?
-        var dictionaryWidth = 0
-        if column.encoding == .rleDictionary || column.encoding == .plainDictionary, present.count > 0,
-            let (dictionary, ids) = present.dictionary(limit: options.dictionaryPageSizeLimit)
-        {
-            indices = ids
-            dictionaryWidth = max(1, Int.bitWidth - (dictionary.count - 1).leadingZeroBitCount)
-            let body = dictionary.plain()
-            dictionaryOffset = offset
-            let (header, size) = try writePage(.dictionary, body: body, numValues: dictionary.count, encoding: .plain)
-            uncompressedTotal += Int64(header + body.count)
-            compressedTotal += Int64(header + size)
-            encodings.insert(.plain)
-        }
-        let dataOffset = offset
-        let valueEncoding: ParquetEncoding =
-            indices != nil ? .rleDictionary : column.encoding == .deltaBinaryPacked ? .deltaBinaryPacked : .plain
-        encodings.insert(valueEncoding)
-
-        // Data pages of `pageRows` rows each (at least one page, even with 0 rows).
-        var rowStart = 0
-        var valueStart = 0  // index into the present values
-        repeat {
-            let rowEnd = min(rowStart + options.pageRows, rows)
-            var body = ByteSink()
-            var presentCount = rowEnd - rowStart
-            if column.isOptional, let validity {
-                var levels: [UInt32] = []
-                levels.reserveCapacity(rowEnd - rowStart)
-                presentCount = 0
-                for row in rowStart..<rowEnd {
-                    levels.append(validity[row] ? 1 : 0)
-                    if validity[row] { presentCount += 1 }
-                }
-                var encoded = ByteSink()
-                RLEHybrid.encode(levels, width: 1, into: &encoded)
-                body.u32(UInt32(encoded.bytes.count))
-                body.bytes += encoded.bytes
-            } else if column.isOptional {
-                var encoded = ByteSink()
-                RLEHybrid.encode(Array(repeating: 1, count: rowEnd - rowStart), width: 1, into: &encoded)
-                body.u32(UInt32(encoded.bytes.count))
-                body.bytes += encoded.bytes
-            }
-            let range = valueStart..<(valueStart + presentCount)
-            switch valueEncoding {
-            case .rleDictionary:
-                body.bytes.append(UInt8(dictionaryWidth))
-                RLEHybrid.encode(Array(indices![range]), width: dictionaryWidth, into: &body)
-            case .deltaBinaryPacked:
-                DeltaBinaryPacked.encode(present.integers(range), into: &body)
-            default:
-                present.plain(range, into: &body)
-            }
-            let (header, size) = try writePage(.data, body: body.bytes, numValues: rowEnd - rowStart, encoding: valueEncoding)
-            uncompressedTotal += Int64(header + body.bytes.count)
-            compressedTotal += Int64(header + size)
-            valueStart += presentCount
-            rowStart = rowEnd
-        } while rowStart < rows
-
-        let (min, max) = present.minMax()
-        _ = chunkStart
-        return FileMetadata.ChunkToWrite(
-            column: column, encodings: encodings.sorted { $0.rawValue < $1.rawValue }, codec: options.compression,
-            numValues: Int64(rows), uncompressedSize: uncompressedTotal, compressedSize: compressedTotal,
-            dataPageOffset: dataOffset, dictionaryPageOffset: dictionaryOffset,
-            statistics: (min, max, Int64(data.nullCount)))
-    }
-
-    /// Compresses and writes one page; returns the header size and the compressed body size.
-    private func writePage(
-        _ type: PageHeader.PageType, body: [UInt8], numValues: Int, encoding: ParquetEncoding
-    ) throws(ParquetError) -> (Int, Int) {
-        let compressed = try Codec.compress(body, options.compression, level: options.zstdLevel)
-        var header = PageHeader(type: type, uncompressedSize: body.count, compressedSize: compressed.count)
-        header.numValues = numValues
-        header.encoding = encoding
-        let headerBytes = header.encoded()
-        try writeBytes(headerBytes)
-        try writeBytes(compressed)
-        return (headerBytes.count, compressed.count)
-    }
+    /// Below this many values a row group is encoded on the calling thread (dispatching costs more).
+    static let parallelMinimum = 64 * 1024
 
     /// Writes the remaining rows and the footer, fsyncs, and renames the file into place.
     @discardableResult
     public func close() throws(ParquetError) -> ParquetWriteSummary {
         guard !closed else { throw .invalidArgument("writer already closed") }
         do throws(ParquetError) {
-            if pendingRows > 0 || groups.isEmpty { try flushRowGroup(rows: pendingRows) }
+            if pendingRows > 0 || groups.isEmpty { try flushPending() }
             let footer = FileMetadata.encode(schema: schema, rowGroups: groups, keyValue: keyValue, createdBy: options.createdBy)
             try writeBytes(footer)
             var length = ByteSink()
