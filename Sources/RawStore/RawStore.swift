@@ -305,6 +305,9 @@ final class TypeCursor {
 /// (a book's level arrays) from message to message, `while try replay.next(into: &event) { ... }`.
 public struct StoreReplay {
     let cursors: [TypeCursor]
+    /// A book's level arrays, kept while the caller's event holds other types (books and trades
+    /// alternate), so that the next book message refills them instead of allocating.
+    private var spareBook: BookUpdate?
 
     init(cursors: [TypeCursor]) { self.cursors = cursors }
 
@@ -321,6 +324,16 @@ public struct StoreReplay {
             }
         }
         guard best >= 0 else { return false }
+        let isBook = cursors[best].type == .orderbook
+        if case .book(let book) = event.body {
+            if !isBook {
+                event.body = RowCursor.placeholder
+                spareBook = book
+            }
+        } else if isBook, let spare = spareBook {
+            spareBook = nil
+            event.body = .book(spare)
+        }
         try cursors[best].take(into: &event)
         return true
     }
