@@ -6,9 +6,9 @@ public struct ParquetFormat: ColumnFileFormat {
     public var options: ParquetWriterOptions
 
     /// `rowGroupRows`: the unit of memory in writing (a log segment's conversion, compaction)
-    /// and in replay, which reads and time-filters row group by row group. 64 Ki rows (one page a
-    /// column; about 90 s of a busy symbol's 200-level book) keep a conversion's writer
-    /// near 30 MiB, where 256 Ki rows took about four times that.
+    /// and in replay, which reads and time-filters row group by row group. 64 Ki rows (one page
+    /// a column) keep the writer's buffered row group near 30 MiB for book rows; 256 Ki rows
+    /// took about four times that.
     public init(compression: ParquetCompression = .zstd, rowGroupRows: Int = 64 * 1024) {
         var options = ParquetWriterOptions()
         options.compression = compression
