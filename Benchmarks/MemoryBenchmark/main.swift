@@ -6,7 +6,8 @@
 // 100 ms, the store's durability point and checkpoints every second, quality buckets taken
 // every 10 s, the log rolled into Parquet every 5 minutes, publications drained), so that the
 // windows hold what an hour of real market holds. Prints the resident set size (VmRSS) every
-// minute of market time, and the peak (VmHWM) at the end.
+// minute of market time with the peak so far (VmHWM), and at the end how long the rolls into
+// Parquet took.
 import EngineHistory
 import FeatureEngine
 import Foundation
@@ -58,9 +59,10 @@ func run() async throws {
     var nextRoll = start + 5 * 60 * Time.nanosPerSecond
     let reportStep = 60 * Time.nanosPerSecond
     var messages = 0
+    var rolls: [Double] = []
     let wallStart = wallSeconds()
     print("\(symbolCount) symbols x \(Int(perSymbolRate)) msgs/s, \(minutes) min of market time, 200-level books, default registry")
-    print("market min | messages | RSS MiB | wall s")
+    print("market min | messages | RSS MiB | peak MiB | wall s")
     while true {
         let (time, event) = simulator.nextEvent()
         if time >= end { break }
@@ -82,14 +84,16 @@ func run() async throws {
         if time >= nextRoll {
             // As serve's store-commit service: the log is rolled into Parquet every 5 minutes
             // (and sooner when a segment reaches its size limit).
+            let rollStart = wallSeconds()
             try store.flush()
+            rolls.append(wallSeconds() - rollStart)
             nextRoll += 5 * 60 * Time.nanosPerSecond
         }
         if time >= nextReport {
             print(
                 String(
-                    format: "%10d | %8d | %7.1f | %6.1f", Int((time - start) / (60 * Time.nanosPerSecond)), messages, memoryMiB("VmRSS"),
-                    wallSeconds() - wallStart))
+                    format: "%10d | %8d | %7.1f | %8.1f | %6.1f", Int((time - start) / (60 * Time.nanosPerSecond)), messages,
+                    memoryMiB("VmRSS"), memoryMiB("VmHWM"), wallSeconds() - wallStart))
             nextReport += reportStep
         }
         var sent = event
@@ -100,13 +104,18 @@ func run() async throws {
         messages += 1
     }
     try store.sync()
+    let rollStart = wallSeconds()
     try store.flush()
+    rolls.append(wallSeconds() - rollStart)
     await pipeline.finish()
     let vectors = await drained.value
     print(
         String(
             format: "end: %d messages, %d vectors, RSS %.1f MiB, peak RSS %.1f MiB, %.1f s wall (%.0f msgs/s)", messages, vectors,
             memoryMiB("VmRSS"), memoryMiB("VmHWM"), wallSeconds() - wallStart, Double(messages) / (wallSeconds() - wallStart)))
+    print(
+        String(
+            format: "rolls into Parquet: %d, %.1f s in all, longest %.1f s", rolls.count, rolls.reduce(0, +), rolls.max() ?? 0))
 }
 
 try await Task.detached { try await run() }.value

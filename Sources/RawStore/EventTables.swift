@@ -127,6 +127,12 @@ public enum EventTables {
         }
     }
 
+    /// The rows `event` takes in its table: one per book level (at least one), else one.
+    static func rowCount(_ event: MarketEvent) -> Int {
+        guard case .book(let book) = event.body else { return 1 }
+        return max(1, book.bids.count + book.asks.count)
+    }
+
     /// The columns holding `events` (all of `type`), in schema order.
     public static func columns(_ type: EventType, _ events: [MarketEvent]) -> [ColumnData] {
         var b = Builder(schema(type))

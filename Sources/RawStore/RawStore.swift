@@ -20,6 +20,10 @@ public final class RawStore: Sendable {
         public var segmentBytes = 64 << 20
         /// Converted segments kept for restart bookkeeping (duplicate filter).
         public var keptConvertedSegments = 2
+        /// Encoded log bytes a segment's conversion to Parquet holds at once: a larger segment
+        /// is read in several sequential passes, so this (plus about one row group being
+        /// written) bounds the conversion's memory, not the segment's size.
+        public var conversionBufferBytes = 8 << 20
         /// The shard this store writes for (nil: a lone instance): its own log and dead letters,
         /// numbered above every file already in the partitions (``PartitionLayout/nextFreeFileNumber(fileExtension:)``).
         public var writer: String?
@@ -142,37 +146,27 @@ public final class RawStore: Sendable {
     }
 
     private func convert(_ segment: WriteAheadLog.Segment) throws {
-        // Memory: the segment's events are moved into their groups (not copied), and each group is
-        // released once its file is written, so the peak is one segment plus one group's columns.
-        var events = try WriteAheadLog.readSegment(segment.path).events
-        var sequences: [String: SequencePoint] = [:]
-        for event in events { sequences[event.symbol] = SequencePoint(recvTs: event.recvTs, seq: event.seq) }
-        var groups: [String: (type: EventType, symbol: String, date: String, events: [MarketEvent])] = [:]
-        var dates: [Int64: String] = [:]
-        for index in events.indices {
-            let day = Time.floorDiv(events[index].recvTs, Time.nanosPerDay)
-            let date = dates[day] ?? Time.formatDate(events[index].recvTs)
-            dates[day] = date
-            let key = "\(events[index].type.rawValue)|\(events[index].symbol)|\(date)"
-            groups[key, default: (events[index].type, events[index].symbol, date, [])].events.append(events[index])
-        }
-        events = []
+        // Memory: the segment is read in passes (SegmentConversion) and each file is written a
+        // batch at a time, so the peak is the conversion buffer plus about one row group.
+        var reader = try SegmentConversion(path: segment.path, bufferBytes: options.conversionBufferBytes)
         var directories: Set<String> = []
-        for key in groups.keys.sorted() {
-            guard let group = groups.removeValue(forKey: key) else { continue }
+        for index in reader.order {
+            let group = reader.groups[index]
             let directory = layout.partitionDirectory(type: group.type, symbol: group.symbol, date: group.date)
             try FileSystem.createDirectory(directory)
             let path = layout.partFile(
                 type: group.type, symbol: group.symbol, date: group.date, segment: segment.firstRecord,
                 fileExtension: format.fileExtension)
             try format.write(
-                path: path, schema: EventTables.schema(group.type), columns: EventTables.columns(group.type, group.events),
+                path: path, schema: EventTables.schema(group.type),
                 metadata: [
                     "feature_service.segment": String(segment.firstRecord), "feature_service.type": group.type.rawValue,
                     "feature_service.symbol": group.symbol,
-                ])
+                ]
+            ) { try reader.nextBatch(index) }
             directories.insert(directory)
         }
+        let sequences = reader.sequences
         for directory in directories { try FileSystem.syncDirectory(directory) }
         try conversion.withLock { state in
             state.sequences.merge(sequences) { _, new in new }

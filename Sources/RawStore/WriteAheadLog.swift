@@ -49,12 +49,18 @@ public final class WriteAheadLog: Sendable {
         try FileSystem.createDirectory(directory)
         var next: UInt64 = 0
         for segment in try Self.segments(in: directory) {
-            let (events, validBytes, fileBytes) = try Self.readSegment(segment.path)
+            // Counted, not kept: a segment's decoded events are many times its size.
+            var records: UInt64 = 0
+            let (validBytes, fileBytes) = try Self.forEachRecord(in: segment.path) { _, payload in
+                guard (try? EventCodec.decode(payload)) != nil else { return false }
+                records += 1
+                return true
+            }
             if validBytes < fileBytes {
                 // A torn write from a crash: the records after `validBytes` were never reported durable.
                 guard truncate(segment.path, off_t(validBytes)) == 0 else { throw StoreError.io("truncate \(segment.path)", errno) }
             }
-            next = segment.firstRecord + UInt64(events.count)
+            next = segment.firstRecord + records
         }
         next = max(next, firstRecordAtLeast)
         let segment = Segment(path: Self.path(directory, next), firstRecord: next)
@@ -171,19 +177,77 @@ public final class WriteAheadLog: Sendable {
     /// Reads every complete record of a segment. Returns the events, the byte length of the
     /// valid prefix and the file's length (they differ after a torn write).
     public static func readSegment(_ path: String) throws(StoreError) -> (events: [MarketEvent], validBytes: Int, fileBytes: Int) {
-        let bytes = try FileSystem.readFile(path)
         var events: [MarketEvent] = []
-        var offset = 0
-        while bytes.count - offset >= 8 {
-            var header = ByteReader(bytes[offset..<(offset + 8)])
-            guard let length = try? Int(header.u32()), let crc = try? header.u32() else { break }
-            guard length <= bytes.count - offset - 8 else { break }
-            let payload = bytes[(offset + 8)..<(offset + 8 + length)]
-            guard CRC32.checksum(payload) == crc, let event = try? EventCodec.decode(payload) else { break }
+        let (validBytes, fileBytes) = try forEachRecord(in: path) { _, payload in
+            guard let event = try? EventCodec.decode(payload) else { return false }
             events.append(event)
-            offset += 8 + length
+            return true
         }
-        return (events, offset, bytes.count)
+        return (events, validBytes, fileBytes)
+    }
+
+    /// Reads a segment's records in file order without holding the file: `body` gets each
+    /// complete record's offset and payload and returns false to end the valid prefix there
+    /// (as for a record that does not decode). `verify` checks each payload's CRC; the
+    /// complete records end where a header or payload is cut off or a CRC differs.
+    /// Returns the byte length of the valid prefix and the file's length.
+    @discardableResult
+    static func forEachRecord(
+        in path: String, verify: Bool = true, _ body: (_ offset: Int, _ payload: ArraySlice<UInt8>) throws -> Bool
+    ) throws(StoreError) -> (validBytes: Int, fileBytes: Int) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw StoreError.io("open \(path)", errno) }
+        defer { _ = close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw StoreError.io("stat \(path)", errno) }
+        let fileBytes = Int(status.st_size)
+        // A window of the file: [start, end) of `buffer` holds bytes from file offset `base`.
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var start = 0
+        var end = 0
+        var base = 0
+        var atEOF = false
+        /// Makes `count` bytes from `start` available (false at the end of the file).
+        func fill(_ count: Int) throws(StoreError) -> Bool {
+            while end - start < count {
+                if atEOF { return false }
+                if start > 0 {
+                    // Slide the unread tail to the front so the read lands after it.
+                    buffer.withUnsafeMutableBytes { raw in
+                        _ = memmove(raw.baseAddress!, raw.baseAddress! + start, end - start)
+                    }
+                    base += start
+                    end -= start
+                    start = 0
+                }
+                if buffer.count < count { buffer += [UInt8](repeating: 0, count: count - buffer.count) }
+                let n = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + end, raw.count - end) }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw StoreError.io("read \(path)", errno)
+                }
+                if n == 0 { atEOF = true }
+                end += n
+            }
+            return true
+        }
+        while base + start + 8 <= fileBytes, try fill(8) {
+            var header = ByteReader(buffer[start..<(start + 8)])
+            guard let length = try? Int(header.u32()), let crc = try? header.u32() else { break }
+            // A cut-off length or payload ends the complete records, like a CRC mismatch.
+            guard length <= fileBytes - base - start - 8, try fill(8 + length) else { break }
+            let payload = buffer[(start + 8)..<(start + 8 + length)]
+            if verify, CRC32.checksum(payload) != crc { break }
+            do {
+                guard try body(base + start, payload) else { break }
+            } catch let error as StoreError {
+                throw error
+            } catch {
+                throw StoreError.corrupt("\(path): \(error)")
+            }
+            start += 8 + length
+        }
+        return (base + start, fileBytes)
     }
 }
 
