@@ -65,6 +65,9 @@ public struct ParquetFormat: ColumnFileFormat {
 
     public func readRowGroups(path: String, schema: [ColumnSpec], recvTsFrom from: Int64, to: Int64) throws -> [[ColumnData]] {
         let reader = try ParquetReader(path: path)
+        // Replays read here: they decode on their caller's thread (one core), and a pipelined
+        // replay (PrefetchingReplay) already gives decoding a core of its own.
+        reader.decodesColumnsInParallel = false
         guard to > from else { return [] }
         let groups = reader.rowGroups(overlapping: "recv_ts", range: from...(to - 1))
         return try groups.map { index in
