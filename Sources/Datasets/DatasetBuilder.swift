@@ -337,6 +337,8 @@ public struct DatasetRowProducer: Sendable {
             return event.recvTs <= horizonEnd
         }
         var open = true
+        // Parquet decoding on a second core, ahead of the engine; one event's storage reused.
+        opened.events.readAhead()
         var event = MarketEvent(symbol: task.symbol, recvTs: 0, seq: 0, body: .funding(FundingUpdate(fundingRate: nil)))
         while open, try opened.events.next(into: &event) { open = try process(event) }
         if open {

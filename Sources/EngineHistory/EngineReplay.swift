@@ -64,9 +64,11 @@ public enum EngineReplay {
         var engine = FeatureEngine(registry: registry, gridStep: gridStep)
         if let checkpoint = start.checkpoint { engine.restore(checkpoint) }
         var failure: (any Error)?
-        // Decoding on a second core, ahead of the engine.
-        let events = PrefetchingReplay(start.events)
-        while let event = try events.next() {
+        // Parquet decoding on a second core, ahead of the engine; one event's storage reused.
+        var events = start.events
+        events.readAhead()
+        var event = MarketEvent(symbol: symbol, recvTs: 0, seq: 0, body: .funding(FundingUpdate(fundingRate: nil)))
+        while try events.next(into: &event) {
             stats.events += 1
             engine.apply(event) { vector in
                 guard failure == nil, vector.ts >= from, vector.ts < to else { return }
@@ -95,8 +97,10 @@ public enum EngineReplay {
         stats.startedFrom = start.checkpoint?.at
         stats.skippedCheckpoints = start.skipped.count
         if let checkpoint = start.checkpoint { engine.restore(checkpoint) }
-        let events = PrefetchingReplay(start.events)
-        while let event = try events.next(), event.seq <= throughSeq {
+        var events = start.events
+        events.readAhead()
+        var event = MarketEvent(symbol: symbol, recvTs: 0, seq: 0, body: .funding(FundingUpdate(fundingRate: nil)))
+        while try events.next(into: &event), event.seq <= throughSeq {
             engine.apply(event)
             stats.events += 1
             if stats.events % 65_536 == 0, isCancelled() { break }

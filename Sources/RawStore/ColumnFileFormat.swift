@@ -10,10 +10,27 @@ public protocol ColumnFileFormat: Sendable {
     /// ``write(path:schema:columns:metadata:)``; memory is bounded by one batch.
     func write(path: String, schema: [ColumnSpec], metadata: [String: String], batches: () throws -> [ColumnData]?) throws
     /// The row groups of `path` whose `recv_ts` range may overlap `[from, to)`, each as
-    /// columns in schema order (only row groups the statistics cannot rule out).
-    func readRowGroups(path: String, schema: [ColumnSpec], recvTsFrom from: Int64, to: Int64) throws -> [[ColumnData]]
+    /// columns in schema order (only row groups the statistics cannot rule out), read one at a
+    /// time as the iterator is asked for them (memory: one row group), on the caller's thread.
+    func rowGroups(path: String, schema: [ColumnSpec], recvTsFrom from: Int64, to: Int64) throws -> any RowGroupIterator
     /// The smallest and largest `recv_ts` in the file, from metadata (no data read).
     func recvTsBounds(path: String) throws -> ClosedRange<Int64>?
     /// The number of rows in the file, from metadata (no data read).
     func rowCount(path: String) throws -> Int64
+}
+
+/// Row groups of one file, read on demand.
+public protocol RowGroupIterator: AnyObject {
+    /// The next row group's columns, nil after the last.
+    func next() throws -> [ColumnData]?
+}
+
+extension ColumnFileFormat {
+    /// Every row group ``rowGroups(path:schema:recvTsFrom:to:)`` yields, read at once.
+    public func readRowGroups(path: String, schema: [ColumnSpec], recvTsFrom from: Int64, to: Int64) throws -> [[ColumnData]] {
+        let groups = try rowGroups(path: path, schema: schema, recvTsFrom: from, to: to)
+        var out: [[ColumnData]] = []
+        while let group = try groups.next() { out.append(group) }
+        return out
+    }
 }

@@ -63,16 +63,31 @@ public struct ParquetFormat: ColumnFileFormat {
         }
     }
 
-    public func readRowGroups(path: String, schema: [ColumnSpec], recvTsFrom from: Int64, to: Int64) throws -> [[ColumnData]] {
+    public func rowGroups(path: String, schema: [ColumnSpec], recvTsFrom from: Int64, to: Int64) throws -> any RowGroupIterator {
         let reader = try ParquetReader(path: path)
         // Replays read here: they decode on their caller's thread (one core), and a pipelined
-        // replay (PrefetchingReplay) already gives decoding a core of its own.
+        // replay (PrefetchingReplay) reads row groups on a thread of its own.
         reader.decodesColumnsInParallel = false
-        guard to > from else { return [] }
-        let groups = reader.rowGroups(overlapping: "recv_ts", range: from...(to - 1))
-        return try groups.map { index in
-            try reader.readRowGroup(index, columns: schema.map(\.name)).enumerated().map { offset, data in
-                try Self.columnData(data, spec: schema[offset])
+        let indices = to > from ? reader.rowGroups(overlapping: "recv_ts", range: from...(to - 1)) : []
+        return Groups(reader: reader, schema: schema, indices: indices[...])
+    }
+
+    /// A file's selected row groups, decoded one per ``next()``.
+    final class Groups: RowGroupIterator {
+        let reader: ParquetReader
+        let schema: [ColumnSpec]
+        var indices: ArraySlice<Int>
+
+        init(reader: ParquetReader, schema: [ColumnSpec], indices: ArraySlice<Int>) {
+            self.reader = reader
+            self.schema = schema
+            self.indices = indices
+        }
+
+        func next() throws -> [ColumnData]? {
+            guard let index = indices.popFirst() else { return nil }
+            return try reader.readRowGroup(index, columns: schema.map(\.name)).enumerated().map { offset, data in
+                try ParquetFormat.columnData(data, spec: schema[offset])
             }
         }
     }

@@ -234,39 +234,37 @@ public final class RawStore: Sendable {
 final class TypeCursor {
     let type: EventType
     let symbol: String
-    var files: ArraySlice<String>
-    let format: any ColumnFileFormat
     let from: Int64
     let to: Int64
     let specs: [ColumnSpec]
-    var pendingGroups: ArraySlice<[ColumnData]> = []
-    var group: RowCursor?
+    private var source: any RowGroupSource
+    private var group: RowCursor?
 
     init(type: EventType, symbol: String, files: [String], format: any ColumnFileFormat, from: Int64, to: Int64, fields: ReplayFields) {
         self.type = type
         self.symbol = symbol
-        self.files = files[...]
-        self.format = format
         self.from = from
         self.to = to
         specs = fields.schema(type)
+        source = FileRowGroups(format: format, files: files, schema: specs, from: from, to: to)
+    }
+
+    /// From now on, row groups are read and decoded on a thread of their own, `depth` ahead.
+    func readAhead(depth: Int) {
+        guard !(source is PrefetchedRowGroups) else { return }
+        source = PrefetchedRowGroups(source, depth: depth)
     }
 
     /// Moves to the next row group with rows; false when the type is exhausted.
     private func loadNextGroup() throws -> Bool {
-        while true {
-            if let columns = pendingGroups.popFirst() {
-                let next = try RowCursor(type, symbol: symbol, specs: specs, columns: columns)
-                if next.atEnd { continue }
-                group = next
-                return true
-            }
-            guard let file = files.popFirst() else {
-                group = nil
-                return false
-            }
-            pendingGroups = try format.readRowGroups(path: file, schema: specs, recvTsFrom: from, to: to)[...]
+        while let columns = try source.next() {
+            let next = try RowCursor(type, symbol: symbol, specs: specs, columns: columns)
+            if next.atEnd { continue }
+            group = next
+            return true
         }
+        group = nil
+        return false
     }
 
     /// `(recvTs, seq)` of the next message in range, or nil when the type is exhausted.
@@ -304,6 +302,14 @@ public struct StoreReplay {
     private var spareBook: BookUpdate?
 
     init(cursors: [TypeCursor]) { self.cursors = cursors }
+
+    /// Reads and decodes each type's row groups on a thread of its own, `depth` row groups
+    /// ahead (the Parquet decoding then runs on a second core while the caller turns rows into
+    /// events and applies them). For long replays: datasets, rebuilds, warm starts. The
+    /// threads end with the replay (at its end, at an error, or when it is released).
+    public func readAhead(depth: Int = 2) {
+        for cursor in cursors { cursor.readAhead(depth: depth) }
+    }
 
     /// Reads the next event into `event`, reusing its storage when nothing else holds it;
     /// false at the end (`event` is then unchanged). Throws on unreadable or corrupt files.

@@ -196,39 +196,60 @@ func drain(_ replay: consuming StoreReplay) throws -> [MarketEvent] {
     }
 }
 
-@Suite struct PrefetchingReplayTests {
-    /// Decoding ahead on another thread hands over the same events in the same order, across
-    /// many small batches and a bounded queue, and ends where the plain replay ends.
-    @Test(arguments: [(batch: 1, depth: 1), (batch: 7, depth: 2), (batch: 8_192, depth: 4)])
-    func theSameEventsInTheSameOrder(batch: Int, depth: Int) throws {
+@Suite struct ReadAheadTests {
+    /// Reading row groups ahead on other threads hands over the same events in the same order,
+    /// across many row groups and files and a bounded queue, and ends where the plain replay ends.
+    @Test(arguments: [1, 2, 4])
+    func theSameEventsInTheSameOrder(depth: Int) throws {
         let root = scratchDirectory()
-        let store = try RawStore(root: root, format: ParquetFormat())
+        let store = try RawStore(root: root, format: ParquetFormat(rowGroupRows: 64))
         let events = storedStream(count: 1_000)
-        store.append(events)
+        store.append(Array(events.prefix(500)))
+        try store.sync()
+        try store.flush()
+        store.append(Array(events.dropFirst(500)))
         try store.sync()
         try store.flush()
         for symbol in ["BTCUSDT", "ETHUSDT"] {
             let plain = try drain(try store.replay(symbol: symbol, from: .min, to: .max))
-            let ahead = PrefetchingReplay(try store.replay(symbol: symbol, from: .min, to: .max), batch: batch, depth: depth)
-            var read: [MarketEvent] = []
-            while let event = try ahead.next() { read.append(event) }
+            let ahead = try store.replay(symbol: symbol, from: .min, to: .max)
+            ahead.readAhead(depth: depth)
+            var copy = ahead
+            let read = try drain(ahead)
             #expect(read == plain)
-            #expect(try ahead.next() == nil, "stays at the end")
+            #expect(try copy.next() == nil, "stays at the end")
             #expect(read.count == events.filter { $0.symbol == symbol }.count)
         }
     }
 
-    /// A caller that stops early releases the replay; the decoding thread stops with it
-    /// (nothing waits on it: this returns).
-    @Test func stoppingEarlyReleasesTheDecoder() throws {
+    /// A caller that stops early releases the replay; the reading threads stop with it
+    /// (nothing waits on them: this returns).
+    @Test func stoppingEarlyReleasesTheReaders() throws {
         let root = scratchDirectory()
-        let store = try RawStore(root: root, format: ParquetFormat())
+        let store = try RawStore(root: root, format: ParquetFormat(rowGroupRows: 16))
         store.append(storedStream(count: 2_000))
         try store.sync()
         try store.flush()
         for _ in 0..<20 {
-            let ahead = PrefetchingReplay(try store.replay(symbol: "BTCUSDT", from: .min, to: .max), batch: 5, depth: 1)
+            var ahead = try store.replay(symbol: "BTCUSDT", from: .min, to: .max)
+            ahead.readAhead(depth: 1)
             #expect(try ahead.next() != nil)
         }
+    }
+
+    /// A file that cannot be read fails the replay (the reading thread hands the error over).
+    @Test func anUnreadableFileFailsTheReplay() throws {
+        let root = scratchDirectory()
+        let store = try RawStore(root: root, format: ParquetFormat())
+        store.append(storedStream(count: 300))
+        try store.sync()
+        try store.flush()
+        let part = try store.layout.dates(type: .trade, symbol: "BTCUSDT").flatMap {
+            try store.layout.parts(type: .trade, symbol: "BTCUSDT", date: $0, fileExtension: "parquet")
+        }[0]
+        try Data("not parquet".utf8).write(to: URL(fileURLWithPath: part))
+        var ahead = try store.replay(symbol: "BTCUSDT", from: .min, to: .max)
+        ahead.readAhead()
+        #expect(throws: (any Error).self) { while try ahead.next() != nil {} }
     }
 }
