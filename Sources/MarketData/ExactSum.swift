@@ -99,12 +99,13 @@ public struct ExactAccumulator: Sendable, Equatable {
 /// significand and room for 2^31 pending carries; then the count of adds since the last
 /// carry propagation and the counts of +inf, -inf and NaN terms.
 public enum ExactDigits {
-    @usableFromInline static let limbCount = 69
-    @usableFromInline static let pendingSlot = 69
-    static let infinitySlots = (positive: 70, negative: 71, nan: 72)
+    // Computed constants: a stored static would be read through a lazy-initialisation check per add.
+    @inlinable static var limbCount: Int { 69 }
+    @inlinable static var pendingSlot: Int { 69 }
+    static var infinitySlots: (positive: Int, negative: Int, nan: Int) { (70, 71, 72) }
     /// Slots per block.
-    public static let stride = 73
-    @usableFromInline static let carryBudget: Int64 = 1 << 30
+    @inlinable public static var stride: Int { 73 }
+    @inlinable static var carryBudget: Int64 { 1 << 30 }
 
     /// Adds (`sign` 1) or removes (`sign` -1) `x` exactly.
     @inlinable @inline(__always)

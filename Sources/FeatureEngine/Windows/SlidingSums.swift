@@ -56,12 +56,14 @@ struct SlidingSums: Sendable {
         for window in windows { head = min(head, window.start) }
         if tail - head == ts.count { grow(head: head) }
         let slot = tail & mask
-        ts[slot] = time
-        let base = slot * laneCount
-        for lane in 0..<laneCount { values[base + lane] = lanes[lane] }
-        tail += 1
         let laneCount = self.laneCount
         let windowCount = windows.count
+        // One uniqueness check per buffer, not one per element written.
+        ts.withUnsafeMutableBufferPointer { $0[slot] = time }
+        values.withUnsafeMutableBufferPointer { buffer in
+            for lane in 0..<laneCount { buffer[slot * laneCount + lane] = lanes[lane] }
+        }
+        tail += 1
         sums.withUnsafeMutableBufferPointer { blocks in
             for lane in 0..<laneCount where lanes[lane] != 0 {
                 for index in 0..<windowCount {
