@@ -157,6 +157,19 @@ final class RowCursor {
         decoded = type == .orderbook || type == .trade ? [] : try Self.bodies(type, r)
     }
 
+    /// A row group without rows (a cursor before its first group and after its last).
+    init(emptyOf type: EventType, symbol: String) {
+        self.type = type
+        self.symbol = symbol
+        rows = 0
+        (recv, seqs) = ([], [])
+        (exch, gateway, updateId, cross, depth, tradeTime) = (.missing, .missing, .missing, .missing, .missing, .missing)
+        (trace, side, tradeId, tick) = (.missing, .missing, .missing, .missing)
+        (snapshot, block) = (.missing, .missing)
+        (price, size) = (.missing, .missing)
+        decoded = []
+    }
+
     var atEnd: Bool { row >= rows }
 
     /// `(recv_ts, seq)` of the message at the current row (not at the end).

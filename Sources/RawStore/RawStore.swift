@@ -238,7 +238,8 @@ final class TypeCursor {
     let to: Int64
     let specs: [ColumnSpec]
     private var source: any RowGroupSource
-    private var group: RowCursor?
+    /// The current row group (an empty one before the first and after the last).
+    private var group: RowCursor
 
     init(type: EventType, symbol: String, files: [String], format: any ColumnFileFormat, from: Int64, to: Int64, fields: ReplayFields) {
         self.type = type
@@ -247,6 +248,7 @@ final class TypeCursor {
         self.to = to
         specs = fields.schema(type)
         source = FileRowGroups(format: format, files: files, schema: specs, from: from, to: to)
+        group = RowCursor(emptyOf: type, symbol: symbol)
     }
 
     /// From now on, row groups are read and decoded on a thread of their own, `depth` ahead.
@@ -263,7 +265,7 @@ final class TypeCursor {
             group = next
             return true
         }
-        group = nil
+        group = RowCursor(emptyOf: type, symbol: symbol)
         return false
     }
 
@@ -271,10 +273,10 @@ final class TypeCursor {
     /// (Keys only, read from the columns: the merge compares them without decoding events.)
     func peekKey() throws -> (Int64, Int64)? {
         while true {
-            if let current = group, !current.atEnd {
-                let key = current.key
+            if !group.atEnd {
+                let key = group.key
                 if key.0 >= from && key.0 < to { return key }
-                group!.skipMessage()
+                group.skipMessage()
                 // A skipped book message's rows may go on in the next row group: same key, skipped too.
                 continue
             }
@@ -284,10 +286,10 @@ final class TypeCursor {
 
     /// Reads the message `peekKey` described into `event`.
     func take(into event: inout MarketEvent) throws {
-        try group!.decode(into: &event)
+        try group.decode(into: &event)
         // A book message's rows can straddle a row-group (or file) boundary.
-        while type == .orderbook, group!.atEnd, try loadNextGroup(), group!.continues(event) {
-            try group!.appendLevels(into: &event)
+        while type == .orderbook, group.atEnd, try loadNextGroup(), group.continues(event) {
+            try group.appendLevels(into: &event)
         }
     }
 }
@@ -297,11 +299,22 @@ final class TypeCursor {
 /// (a book's level arrays) from message to message, `while try replay.next(into: &event) { ... }`.
 public struct StoreReplay {
     let cursors: [TypeCursor]
+    private let types: [EventType]
+    /// Each cursor's next key, `(.max, .max)` once exhausted; only the cursor taken from last
+    /// is asked again (the merge of the others is a comparison of plain values).
+    private var heads: [(Int64, Int64)]
+    /// The cursors whose head must be read again: all before the first event, then the last one taken.
+    private var stale: Range<Int>
     /// A book's level arrays, kept while the caller's event holds other types (books and trades
     /// alternate), so that the next book message refills them instead of allocating.
     private var spareBook: BookUpdate?
 
-    init(cursors: [TypeCursor]) { self.cursors = cursors }
+    init(cursors: [TypeCursor]) {
+        self.cursors = cursors
+        types = cursors.map(\.type)
+        heads = Array(repeating: (.max, .max), count: cursors.count)
+        stale = cursors.indices
+    }
 
     /// Reads and decodes each type's row groups on a thread of its own, `depth` row groups
     /// ahead (the Parquet decoding then runs on a second core while the caller turns rows into
@@ -314,17 +327,17 @@ public struct StoreReplay {
     /// Reads the next event into `event`, reusing its storage when nothing else holds it;
     /// false at the end (`event` is then unchanged). Throws on unreadable or corrupt files.
     public mutating func next(into event: inout MarketEvent) throws -> Bool {
+        for index in stale { heads[index] = try cursors[index].peekKey() ?? (.max, .max) }
+        stale = 0..<0
         var best = -1
         var bestKey: (Int64, Int64) = (.max, .max)
-        for index in cursors.indices {
-            guard let key = try cursors[index].peekKey() else { continue }
-            if best < 0 || key < bestKey {
-                best = index
-                bestKey = key
-            }
+        for index in heads.indices where heads[index] < bestKey {
+            best = index
+            bestKey = heads[index]
         }
         guard best >= 0 else { return false }
-        let isBook = cursors[best].type == .orderbook
+        stale = best..<(best + 1)
+        let isBook = types[best] == .orderbook
         if case .book(let book) = event.body {
             if !isBook {
                 event.body = RowCursor.placeholder
