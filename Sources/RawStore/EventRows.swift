@@ -126,6 +126,17 @@ final class RowCursor {
     /// The body an event holds while its storage is being refilled (and a new event's body).
     static let placeholder = EventBody.funding(FundingUpdate(fundingRate: nil))
 
+    /// Moves the event's book out (leaving the placeholder), or a new empty book: a move, so
+    /// that the level arrays stay uniquely referenced and nothing is retained.
+    static func takeBook(from event: inout MarketEvent) -> BookUpdate {
+        var body = placeholder
+        swap(&body, &event.body)
+        switch consume body {
+        case .book(let book): return book
+        default: return BookUpdate(isSnapshot: false, updateId: 0, bids: [], asks: [])
+        }
+    }
+
     static func emptyEvent(symbol: String) -> MarketEvent { MarketEvent(symbol: symbol, recvTs: 0, seq: 0, body: placeholder) }
 
     /// - Parameter specs: the columns `columns` holds (the table's schema, or a projection of it).
@@ -205,15 +216,9 @@ final class RowCursor {
         case .orderbook:
             // Take the level arrays out of the event so that they are uniquely referenced (no copy
             // on write) when the caller let go of the previous message.
-            var book: BookUpdate
-            if case .book(let previous) = event.body {
-                book = previous
-                event.body = Self.placeholder
-                book.bids.removeAll(keepingCapacity: true)
-                book.asks.removeAll(keepingCapacity: true)
-            } else {
-                book = BookUpdate(isSnapshot: false, updateId: 0, bids: [], asks: [])
-            }
+            var book = Self.takeBook(from: &event)
+            book.bids.removeAll(keepingCapacity: true)
+            book.asks.removeAll(keepingCapacity: true)
             book.isSnapshot = try need(snapshot[start], "is_snapshot", start)
             book.updateId = try need(updateId[start], "update_id", start)
             book.crossSeq = cross[start]
@@ -247,8 +252,8 @@ final class RowCursor {
 
     /// Adds the current rows that go on with `event`'s book message to its levels.
     func appendLevels(into event: inout MarketEvent) throws(StoreError) {
-        guard type == .orderbook, case .book(var book) = event.body else { return }
-        event.body = Self.placeholder
+        guard type == .orderbook, case .book = event.body else { return }
+        var book = Self.takeBook(from: &event)
         let end = messageEnd(from: row)
         try levels(rows: row..<end, into: &book)
         row = end

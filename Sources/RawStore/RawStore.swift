@@ -338,14 +338,10 @@ public struct StoreReplay {
         guard best >= 0 else { return false }
         stale = best..<(best + 1)
         let isBook = types[best] == .orderbook
-        if case .book(let book) = event.body {
-            if !isBook {
-                event.body = RowCursor.placeholder
-                spareBook = book
-            }
-        } else if isBook, let spare = spareBook {
-            spareBook = nil
-            event.body = .book(spare)
+        if case .book = event.body {
+            if !isBook { spareBook = RowCursor.takeBook(from: &event) }
+        } else if isBook, spareBook != nil {
+            event.body = .book(spareBook.take()!)
         }
         try cursors[best].take(into: &event)
         return true
