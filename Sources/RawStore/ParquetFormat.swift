@@ -13,6 +13,9 @@ public struct ParquetFormat: ColumnFileFormat {
         var options = ParquetWriterOptions()
         options.compression = compression
         options.rowGroupRows = rowGroupRows
+        // The store converts log segments while `serve` ingests: one core for it, the other left
+        // to the live path (datasets, offline jobs, encode their files on both).
+        options.encodesColumnsInParallel = false
         self.options = options
     }
 
