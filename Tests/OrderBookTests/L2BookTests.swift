@@ -82,3 +82,33 @@ private func delta(_ u: Int64, bids: [(Double, Double)] = [], asks: [(Double, Do
         #expect(book.changes.first { $0.price == 99 } == LevelChange(isBid: true, price: 99, before: 3, after: 0))
     }
 }
+
+/// A side changed anywhere — the best end, the worst end (a depth-limited feed trimming its
+/// window), the middle — holds exactly the levels a plain sorted model holds, whichever end of
+/// its storage each change moved.
+@Suite struct BookSideModelTests {
+    @Test(arguments: [true, false])
+    func randomChangesMatchASortedModel(isBid: Bool) {
+        var side = BookSide(isBid: isBid)
+        var model: [Double: Double] = [:]
+        var random = SplitMix64(seed: isBid ? 7 : 11)
+        for step in 0..<20_000 {
+            // Prices on a 0.5 grid; sizes 0 (delete) a third of the time.
+            let price = 100 + Double(random.next() % 400) / 2
+            let size = random.next() % 3 == 0 ? 0 : Double(random.next() % 50 + 1)
+            let before = side.set(price: price, size: size)
+            #expect(before == (model[price] ?? 0), "step \(step)")
+            model[price] = size == 0 ? nil : size
+            if step % 500 == 0 || step == 19_999 {
+                let expected = model.sorted { isBid ? $0.key > $1.key : $0.key < $1.key }.map { PriceLevel(price: $0.key, size: $0.value) }
+                #expect(side.levelsBestFirst == expected, "step \(step)")
+                #expect(side.count == model.count)
+                #expect(side.bestPrice == expected.first?.price && side.bestSize == expected.first?.size)
+                #expect(side.depth(levels: 10) == ExactSum.fsum(expected.prefix(10).map(\.size)))
+                if let worst = expected.last { #expect(side.size(at: worst.price) == worst.size) }
+            }
+        }
+        side.removeAll()
+        #expect(side.isEmpty && side.levelsBestFirst.isEmpty && side.bestPrice == nil)
+    }
+}
