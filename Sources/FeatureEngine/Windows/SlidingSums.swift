@@ -50,24 +50,53 @@ struct SlidingSums: Sendable {
     }
 
     /// Appends one item at time `time` (non-decreasing), evicting expired items first.
+    ///
+    /// Per item, every window's exact sum takes one add and, later, one removal per non-zero
+    /// lane; the buffers are reached through one pointer each per call (no uniqueness check or
+    /// retain per window or per element: this runs for every trade and book event).
     mutating func append(time: Nanos, lanes: UnsafeBufferPointer<Double>) {
-        for index in windows.indices { evict(index, cutoff: time &- windows[index].length) }
-        var head = tail
-        for window in windows { head = min(head, window.start) }
-        if tail - head == ts.count { grow(head: head) }
-        let slot = tail & mask
         let laneCount = self.laneCount
+        let stride = ExactDigits.stride
+        let (tail, mask) = (self.tail, self.mask)
+        var head = tail
+        ts.withUnsafeBufferPointer { ts in
+            values.withUnsafeBufferPointer { values in
+                sums.withUnsafeMutableBufferPointer { blocks in
+                    windows.withUnsafeMutableBufferPointer { windows in
+                        for index in 0..<windows.count {
+                            var start = windows[index].start
+                            let cutoff = time &- windows[index].length
+                            if start < tail && ts[start & mask] <= cutoff {
+                                let first = blocks.baseAddress! + index * laneCount * stride
+                                repeat {
+                                    let base = (start & mask) * laneCount
+                                    for lane in 0..<laneCount where values[base + lane] != 0 {
+                                        ExactDigits.add(values[base + lane], sign: -1, to: first + lane * stride)
+                                    }
+                                    start += 1
+                                } while start < tail && ts[start & mask] <= cutoff
+                                // Empty: the digits are exactly zero; cleared, they need no carry propagation later.
+                                if start == tail { first.update(repeating: 0, count: laneCount * stride) }
+                                windows[index].start = start
+                            }
+                            head = min(head, start)
+                        }
+                    }
+                }
+            }
+        }
+        if tail - head == ts.count { grow(head: head) }
+        let slot = tail & self.mask
         let windowCount = windows.count
-        // One uniqueness check per buffer, not one per element written.
         ts.withUnsafeMutableBufferPointer { $0[slot] = time }
         values.withUnsafeMutableBufferPointer { buffer in
             for lane in 0..<laneCount { buffer[slot * laneCount + lane] = lanes[lane] }
         }
-        tail += 1
+        self.tail = tail + 1
         sums.withUnsafeMutableBufferPointer { blocks in
             for lane in 0..<laneCount where lanes[lane] != 0 {
                 for index in 0..<windowCount {
-                    ExactDigits.add(lanes[lane], sign: 1, to: blocks.baseAddress! + (index * laneCount + lane) * ExactDigits.stride)
+                    ExactDigits.add(lanes[lane], sign: 1, to: blocks.baseAddress! + (index * laneCount + lane) * stride)
                 }
             }
         }
@@ -87,26 +116,6 @@ struct SlidingSums: Sendable {
         ts = newTs
         values = newValues
         mask = newMask
-    }
-
-    private mutating func evict(_ index: Int, cutoff: Nanos) {
-        var start = windows[index].start
-        guard start < tail, ts[start & mask] <= cutoff else { return }
-        let laneCount = self.laneCount
-        let (ts, values, mask, tail) = (self.ts, self.values, self.mask, self.tail)
-        sums.withUnsafeMutableBufferPointer { blocks in
-            let first = blocks.baseAddress! + index * laneCount * ExactDigits.stride
-            while start < tail && ts[start & mask] <= cutoff {
-                let base = (start & mask) * laneCount
-                for lane in 0..<laneCount where values[base + lane] != 0 {
-                    ExactDigits.add(values[base + lane], sign: -1, to: first + lane * ExactDigits.stride)
-                }
-                start += 1
-            }
-            // Empty: the digits are exactly zero; cleared, they need no carry propagation later.
-            if start == tail { first.update(repeating: 0, count: laneCount * ExactDigits.stride) }
-        }
-        windows[index].start = start
     }
 
     /// The live items of window `index` at time `time` (>= the last appended item's time).
