@@ -18,9 +18,11 @@ import ServiceRuntime
 import FoundationNetworking
 #endif
 
-let url =
-    CommandLine.arguments.count > 1
-    ? CommandLine.arguments[1] : (ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5673/")
+// `--latency-only` stops after the two phases at the realistic rate (more runs in the same time
+// on a noisy machine).
+let latencyOnly = CommandLine.arguments.contains("--latency-only")
+let positional = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("--") }
+let url = positional.first ?? (ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5673/")
 let configuration = try AMQPConfiguration(url: url)
 func now() -> Double { Date().timeIntervalSince1970 }
 
@@ -150,6 +152,17 @@ let reloadCount = await reloads.value
 try await Task.sleep(for: .seconds(1))
 report(
     "realistic during registry reloads (\(reloadCount) reloads, one every 2 s)", sent: duringReloads.sent, elapsed: duringReloads.elapsed)
+if latencyOnly {
+    receiving.cancel()
+    try await publisher.close()
+    try await subscriber.close()
+    try await admin.close()
+    // exit skips the top-level defer: stop the service here.
+    service.terminate()
+    service.waitUntilExit()
+    try? FileManager.default.removeItem(atPath: dataDir)
+    exit(0)
+}
 let maximumStart = now()
 let maximum = try await run(rate: nil, seconds: 10)
 // The service's own rate: vectors back per second until it has caught up (or 60 s more).
