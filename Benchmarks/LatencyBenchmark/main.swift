@@ -18,9 +18,14 @@ import ServiceRuntime
 import FoundationNetworking
 #endif
 
-let url =
-    CommandLine.arguments.count > 1
-    ? CommandLine.arguments[1] : (ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5673/")
+// `--latency-only` stops after the two phases at the realistic rate (more runs in the same time
+// on a noisy machine).
+let latencyOnly = CommandLine.arguments.contains("--latency-only")
+// `--echo`: no service; an in-process consumer republishes each update's body to features.live
+// as it comes (ack each, one publish each): the floor of two broker hops on this machine.
+let echo = CommandLine.arguments.contains("--echo")
+let positional = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("--") }
+let url = positional.first ?? (ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5673/")
 let configuration = try AMQPConfiguration(url: url)
 func now() -> Double { Date().timeIntervalSince1970 }
 
@@ -37,10 +42,10 @@ environment["FEATURE_SERVICE_API_KEYS"] = "bench"
 service.environment = environment
 service.standardError = FileHandle(forWritingAtPath: "/dev/null")
 service.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-try service.run()
+if !echo { try service.run() }
 defer {
-    service.terminate()
-    service.waitUntilExit()
+    if service.isRunning { service.terminate() }
+    if !echo { service.waitUntilExit() }
     try? FileManager.default.removeItem(atPath: dataDir)
 }
 
@@ -48,6 +53,20 @@ let admin = try await AMQPConnection.connect(configuration)
 let adminChannel = try await admin.openChannel()
 try await BrokerLink.declareQueues(on: adminChannel, purge: true)
 try await Task.sleep(for: .seconds(2))  // the service connects and starts consuming
+if echo {
+    let inbound = try await AMQPConnection.connect(configuration)
+    let inChannel = try await inbound.openChannel()
+    try await inChannel.basicQos(prefetchCount: 2000)
+    let (_, updates) = try await inChannel.consume(queue: "ws-gateway.orderbook")
+    let outbound = try await AMQPConnection.connect(configuration)
+    let outChannel = try await outbound.openChannel()
+    Task {
+        for try await delivery in updates {
+            try await outChannel.publish(delivery.body, exchange: BrokerLink.liveExchange, routingKey: "ECHO")
+            delivery.channel.ack(deliveryTag: delivery.deliveryTag)
+        }
+    }
+}
 
 /// Publish times by trace id, and latencies in ms.
 final class Book: @unchecked Sendable {
@@ -150,6 +169,17 @@ let reloadCount = await reloads.value
 try await Task.sleep(for: .seconds(1))
 report(
     "realistic during registry reloads (\(reloadCount) reloads, one every 2 s)", sent: duringReloads.sent, elapsed: duringReloads.elapsed)
+if latencyOnly {
+    receiving.cancel()
+    try await publisher.close()
+    try await subscriber.close()
+    try await admin.close()
+    // exit skips the top-level defer: stop the service here.
+    if service.isRunning { service.terminate() }
+    if !echo { service.waitUntilExit() }
+    try? FileManager.default.removeItem(atPath: dataDir)
+    exit(0)
+}
 let maximumStart = now()
 let maximum = try await run(rate: nil, seconds: 10)
 // The service's own rate: vectors back per second until it has caught up (or 60 s more).
