@@ -129,13 +129,14 @@ public final class BrokerLink: Sendable {
         }
     }
 
-    /// Publishes the pipeline's vectors to `features.live` until cancelled.
-    public func runPublisher(names: @escaping @Sendable () async -> (names: [String], version: String)) async {
+    /// Publishes the pipeline's vectors to `features.live` until cancelled, each labelled with
+    /// the registry that computed it.
+    public func runPublisher() async {
         var attempt = 0
         for await publication in pipeline.publications {
-            let (featureNames, version) = await names()
             let body = FeatureMessage.encode(
-                publication.vector, names: featureNames, registryVersion: version, traceId: publication.traceId)
+                publication.vector, names: publication.names, registryVersion: publication.registryVersion,
+                traceId: publication.traceId)
             do {
                 let channel = try await publisher()
                 try await channel.publish(

@@ -57,10 +57,16 @@ public actor LivePipeline {
         public var traceId: String?
         /// The update that triggered it (book-update vectors), or nil for grid vectors.
         public var trigger: Nanos?
+        /// The feature names and version of the registry whose engine computed the vector: a
+        /// vector still queued when a reload swaps the registry keeps its own labels.
+        public var names: [String]
+        public var registryVersion: String
     }
 
     public private(set) var configuration: Configuration
     private var engine: FeatureEngine
+    /// The engine's registry's names (computed once per registry, shared by every publication).
+    private var labels: (names: [String], version: String)
     private var stamper = Stamper()
     private var filter = DuplicateFilter()
     /// The raw store (thread-safe): its `sync()` is the durability point, callable without
@@ -102,6 +108,7 @@ public actor LivePipeline {
         self.store = store
         self.metrics = metrics
         engine = FeatureEngine(registry: configuration.registry)
+        labels = (configuration.registry.names, configuration.registry.version)
         (publications, output) = AsyncStream.makeStream(of: Publication.self, bufferingPolicy: .bufferingNewest(100_000))
         if let store {
             let points = try store.sequencePoints()
@@ -262,7 +269,9 @@ public actor LivePipeline {
         metrics.vectorsPublished.increment()
         // The buffer keeps the newest 100,000: a publisher that falls that far behind loses the
         // oldest, and the loss is counted, not silent.
-        if case .dropped = output.yield(Publication(vector: vector, traceId: traceId, trigger: trigger)) {
+        let publication = Publication(
+            vector: vector, traceId: traceId, trigger: trigger, names: labels.names, registryVersion: labels.version)
+        if case .dropped = output.yield(publication) {
             counters.vectorsDropped += 1
             metrics.vectorsDropped.increment()
         }
@@ -373,6 +382,7 @@ public actor LivePipeline {
         if lastClosedGrid != .min { fresh.skipGrid(through: lastClosedGrid) }
         engine = fresh
         configuration.registry = registry
+        labels = (registry.names, registry.version)
         stats.seconds =
             Double((ContinuousClock.now - started).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - started).components.seconds)

@@ -82,6 +82,38 @@ import Testing
         }
     }
 
+    /// A vector still waiting for the publisher when a reload swaps the registry goes out with
+    /// the names and version of the registry that computed it; later vectors with the new ones.
+    @Test func aVectorQueuedBeforeAReloadKeepsItsRegistrysLabels() async throws {
+        let store = try RawStore(root: scratchDirectory(), format: ParquetFormat())
+        let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault, bookUpdateThrottle: 0), store: store)
+        let first = await feed(2_000, into: pipeline)
+        let registry = try FeatureRegistry.parse(
+            """
+            version: "2.0.0"
+            features:
+              - {name: mid_price, kind: mid_price}
+              - {name: depth_bid_top3, kind: depth_bid, levels: 3}
+            """)
+        _ = try await pipeline.reload(registry: registry, now: first.last!.0)
+        let later = simulatedEnvelopes(count: 2_200, seed: 3, start: 1_767_225_600_000_000_000).suffix(200)
+        for (time, body) in later { await pipeline.ingest(Array(body.utf8), receivedAt: time) }
+        await pipeline.finish()
+        var (before, after) = (0, 0)
+        for await publication in pipeline.publications {
+            #expect(publication.names.count == publication.vector.values.count)
+            if publication.registryVersion == registry.version {
+                #expect(publication.names == registry.names)
+                after += 1
+            } else {
+                #expect(publication.names == FeatureRegistry.bundledDefault.names)
+                #expect(after == 0, "no vector of the old registry after one of the new")
+                before += 1
+            }
+        }
+        #expect(before > 0 && after > 0)
+    }
+
     @Test func qualityRebuiltFromTheStoreEqualsTheLiveCounters() async throws {
         let store = try RawStore(root: scratchDirectory(), format: ParquetFormat())
         let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault), store: store)

@@ -29,11 +29,7 @@ struct PublisherService: Service, CustomStringConvertible {
     func run() async throws {
         try await runUntilShutdown {
             if let broker {
-                let pipeline = self.pipeline
-                await broker.runPublisher(names: {
-                    let registry = await pipeline.configuration.registry
-                    return (registry.names, registry.version)
-                })
+                await broker.runPublisher()
             } else {
                 for await publication in pipeline.publications {
                     latency.record(Double(clock.now() - (publication.trigger ?? publication.vector.ts)) / 1e9)

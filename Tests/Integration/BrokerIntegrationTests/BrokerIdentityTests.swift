@@ -43,7 +43,7 @@ func openTestBroker() async throws -> (AMQPConfiguration, AMQPConnection, AMQPCh
         let service = Task {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await link.runConsumer() }
-                group.addTask { await link.runPublisher(names: { (registry.names, registry.version) }) }
+                group.addTask { await link.runPublisher() }
                 group.addTask {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: .milliseconds(10))
