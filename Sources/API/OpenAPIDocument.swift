@@ -26,7 +26,17 @@ public enum OpenAPIDocument {
               "header": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
               "query": {"type": "apiKey", "in": "query", "name": "api_key"}
             },
+            "parameters": {
+              "Symbol": {"name": "symbol", "in": "query", "required": true, "schema": {"$ref": "#/components/schemas/SymbolName"}},
+              "BookLevels": {
+                "name": "levels",
+                "in": "query",
+                "required": false,
+                "schema": {"type": "integer", "minimum": 1, "maximum": 50}
+              }
+            },
             "schemas": {
+              "SymbolName": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Z0-9][A-Z0-9_-]{0,39}$"},
               "Error": {
                 "type": "object",
                 "required": ["error"],
@@ -394,6 +404,10 @@ public enum OpenAPIDocument {
               }
             },
             "responses": {
+              "UnknownSymbol": {
+                "description": "Unknown symbol",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+              },
               "Unauthorized": {
                 "description": "Missing or invalid API key",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -444,12 +458,7 @@ public enum OpenAPIDocument {
               "get": {
                 "summary": "The latest feature vector of a symbol, computed from the live state at request time",
                 "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
-                    "required": true,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Z0-9][A-Z0-9_-]{0,39}$"}
-                  }
+                  {"$ref": "#/components/parameters/Symbol"}
                 ],
                 "responses": {
                   "200": {
@@ -481,22 +490,14 @@ public enum OpenAPIDocument {
               "get": {
                 "summary": "The best levels of a symbol's book (at most 50 per side), its sync state, mid and spread",
                 "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
-                    "required": true,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Z0-9][A-Z0-9_-]{0,39}$"}
-                  },
-                  {"name": "levels", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 50}}
+                  {"$ref": "#/components/parameters/Symbol"},
+                  {"$ref": "#/components/parameters/BookLevels"}
                 ],
                 "responses": {
                   "200": {"description": "Book", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Book"}}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
-                  "404": {
-                    "description": "Unknown symbol",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-                  }
+                  "404": {"$ref": "#/components/responses/UnknownSymbol"}
                 }
               }
             },
@@ -506,22 +507,14 @@ public enum OpenAPIDocument {
         (a Book, as /features/book), read at the same instant. The key may go in query api_key (EventSource sends no headers). \#
         A stream ends after an hour (EventSource reconnects); at most 32 are open at once.",
                 "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
-                    "required": true,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Z0-9][A-Z0-9_-]{0,39}$"}
-                  },
-                  {"name": "levels", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 50}}
+                  {"$ref": "#/components/parameters/Symbol"},
+                  {"$ref": "#/components/parameters/BookLevels"}
                 ],
                 "responses": {
                   "200": {"description": "Event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
                   "400": {"$ref": "#/components/responses/BadRequest"},
                   "401": {"$ref": "#/components/responses/Unauthorized"},
-                  "404": {
-                    "description": "Unknown symbol",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
-                  },
+                  "404": {"$ref": "#/components/responses/UnknownSymbol"},
                   "503": {
                     "description": "Too many streams open",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -654,18 +647,13 @@ public enum OpenAPIDocument {
                         "type": "object",
                         "description": "symbol or symbols; with symbols, rows by symbol as listed, then time",
                         "properties": {
-                          "symbol": {
-                            "type": "string",
-                            "minLength": 1,
-                            "maxLength": 40,
-                            "pattern": "^[A-Z0-9][A-Z0-9_-]{0,39}$"
-                          },
+                          "symbol": {"$ref": "#/components/schemas/SymbolName"},
                           "symbols": {
                             "type": "array",
                             "minItems": 1,
                             "maxItems": 100,
                             "uniqueItems": true,
-                            "items": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Z0-9][A-Z0-9_-]{0,39}$"}
+                            "items": {"$ref": "#/components/schemas/SymbolName"}
                           },
                           "sample_every": {"type": "string"},
                           "leakage_check": {"type": "boolean"},
@@ -702,12 +690,7 @@ public enum OpenAPIDocument {
                 "summary": "Missing rate and coverage (by second), missing periods, sequence gaps, desync events, anomalies and \#
         latency skew of a symbol over [from, to)",
                 "parameters": [
-                  {
-                    "name": "symbol",
-                    "in": "query",
-                    "required": true,
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "^[A-Z0-9][A-Z0-9_-]{0,39}$"}
-                  },
+                  {"$ref": "#/components/parameters/Symbol"},
                   {
                     "name": "from",
                     "in": "query",
