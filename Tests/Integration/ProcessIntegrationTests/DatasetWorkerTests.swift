@@ -22,6 +22,14 @@ import Testing
     static let logger = Logger(label: "dataset-worker-tests")
 
     /// A fresh PostgreSQL database on the test server; its URL.
+    /// The broker's URL and a fresh database's, once the executable is built and both servers are up.
+    func servers() async throws -> (amqpURL: String, databaseURL: String) {
+        try #require(FileManager.default.isExecutableFile(atPath: executable), "build the executable first (scripts/test.sh does)")
+        let amqpURL = try #require(
+            ProcessInfo.processInfo.environment["AMQP_TEST_URL"], "run scripts/rabbitmq.sh start and export AMQP_TEST_URL")
+        return (amqpURL, try await freshDatabase())
+    }
+
     func freshDatabase() async throws -> String {
         let base = try #require(
             ProcessInfo.processInfo.environment["POSTGRES_TEST_URL"], "run scripts/postgres.sh start and export POSTGRES_TEST_URL")
@@ -75,10 +83,7 @@ import Testing
     /// SIGTERM while a worker holds a task: the task goes back to the queue (not counted as an
     /// attempt), the worker exits 0, and another worker finishes the build.
     @Test func sigtermGivesTheCurrentTaskBack() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: executable), "build the executable first (scripts/test.sh does)")
-        let amqpURL = try #require(
-            ProcessInfo.processInfo.environment["AMQP_TEST_URL"], "run scripts/rabbitmq.sh start and export AMQP_TEST_URL")
-        let databaseURL = try await freshDatabase()
+        let (amqpURL, databaseURL) = try await servers()
         let data = scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let (store, start) = try simulatedStore(root: data)
@@ -124,10 +129,7 @@ import Testing
     }
 
     @Test func twoWorkersBuildWhatOneProcessBuildsEvenWhenOneIsKilledMidTask() async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: executable), "build the executable first (scripts/test.sh does)")
-        let amqpURL = try #require(
-            ProcessInfo.processInfo.environment["AMQP_TEST_URL"], "run scripts/rabbitmq.sh start and export AMQP_TEST_URL")
-        let databaseURL = try await freshDatabase()
+        let (amqpURL, databaseURL) = try await servers()
         let data = scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let (store, start) = try simulatedStore(root: data)
