@@ -180,7 +180,7 @@ if withStore {
         let t0 = now()
         var engine = FeatureEngine(registry: registry)
         var replay = try store.replay(symbol: "BTCUSDT", from: .min, to: .max, fields: .engineInputs)
-        var event = MarketEvent(symbol: "", recvTs: 0, seq: 0, body: .funding(FundingUpdate(fundingRate: nil)))
+        var event = StoreReplay.emptyEvent()
         var n = 0
         var vectors = 0
         while try replay.next(into: &event) {
@@ -192,7 +192,7 @@ if withStore {
     @inline(never) func replayRead(_ fields: ReplayFields) throws -> Double {
         let t0 = now()
         var replay = try store.replay(symbol: "BTCUSDT", from: .min, to: .max, fields: fields)
-        var event = MarketEvent(symbol: "", recvTs: 0, seq: 0, body: .funding(FundingUpdate(fundingRate: nil)))
+        var event = StoreReplay.emptyEvent()
         var n = 0
         while try replay.next(into: &event) { n += 1 }
         return Double(n) / (now() - t0)

@@ -339,7 +339,7 @@ public struct DatasetRowProducer: Sendable {
         var open = true
         // Parquet decoding on a second core, ahead of the engine; one event's storage reused.
         opened.events.readAhead()
-        var event = MarketEvent(symbol: task.symbol, recvTs: 0, seq: 0, body: .funding(FundingUpdate(fundingRate: nil)))
+        var event = StoreReplay.emptyEvent(symbol: task.symbol)
         while open, try opened.events.next(into: &event) { open = try process(event) }
         if open {
             // The first event after rowEnd + h_max closes the last grid points: found in widening

@@ -67,7 +67,7 @@ public enum EngineReplay {
         // Parquet decoding on a second core, ahead of the engine; one event's storage reused.
         var events = start.events
         events.readAhead()
-        var event = MarketEvent(symbol: symbol, recvTs: 0, seq: 0, body: .funding(FundingUpdate(fundingRate: nil)))
+        var event = StoreReplay.emptyEvent(symbol: symbol)
         while try events.next(into: &event) {
             stats.events += 1
             engine.apply(event) { vector in
@@ -99,7 +99,7 @@ public enum EngineReplay {
         if let checkpoint = start.checkpoint { engine.restore(checkpoint) }
         var events = start.events
         events.readAhead()
-        var event = MarketEvent(symbol: symbol, recvTs: 0, seq: 0, body: .funding(FundingUpdate(fundingRate: nil)))
+        var event = StoreReplay.emptyEvent(symbol: symbol)
         while try events.next(into: &event), event.seq <= throughSeq {
             engine.apply(event)
             stats.events += 1

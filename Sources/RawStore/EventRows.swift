@@ -79,7 +79,7 @@ extension EventTables {
         var events: [MarketEvent] = []
         events.reserveCapacity(type == .orderbook ? rows.rows / 4 : rows.rows)
         while !rows.atEnd {
-            var event = RowCursor.emptyEvent(symbol: symbol)
+            var event = StoreReplay.emptyEvent(symbol: symbol)
             try rows.decode(into: &event)
             events.append(event)
         }
@@ -136,8 +136,6 @@ final class RowCursor {
         default: return BookUpdate(isSnapshot: false, updateId: 0, bids: [], asks: [])
         }
     }
-
-    static func emptyEvent(symbol: String) -> MarketEvent { MarketEvent(symbol: symbol, recvTs: 0, seq: 0, body: placeholder) }
 
     /// - Parameter specs: the columns `columns` holds (the table's schema, or a projection of it).
     init(_ type: EventType, symbol: String, specs: [ColumnSpec], columns: [ColumnData]) throws(StoreError) {
@@ -198,10 +196,13 @@ final class RowCursor {
     /// Passes over the message at the current row.
     func skipMessage() { row = messageEnd(from: row) }
 
-    private func need<T>(_ value: T?, _ what: String, _ row: Int) throws(StoreError) -> T {
+    /// `value`, or the error naming the null field of a table's row.
+    private static func need<T>(_ value: T?, _ what: String, _ type: EventType, _ row: Int) throws(StoreError) -> T {
         guard let value else { throw StoreError.corrupt("\(type.rawValue) row \(row): null \(what)") }
         return value
     }
+
+    private func need<T>(_ value: T?, _ what: String, _ row: Int) throws(StoreError) -> T { try Self.need(value, what, type, row) }
 
     /// Reads the message at the current row into `event` and moves past it.
     func decode(into event: inout MarketEvent) throws(StoreError) {
@@ -279,10 +280,7 @@ final class RowCursor {
     private static func bodies(_ type: EventType, _ r: EventTables.Reader) throws(StoreError) -> [EventBody] {
         var out: [EventBody] = []
         out.reserveCapacity(r.rows)
-        func need<T>(_ v: T?, _ what: String, _ row: Int) throws(StoreError) -> T {
-            guard let v else { throw StoreError.corrupt("\(type.rawValue) row \(row): null \(what)") }
-            return v
-        }
+        func need<T>(_ v: T?, _ what: String, _ row: Int) throws(StoreError) -> T { try Self.need(v, what, type, row) }
         switch type {
         case .orderbook, .trade:
             preconditionFailure("books and trades are read column by column")

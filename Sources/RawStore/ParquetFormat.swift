@@ -79,17 +79,19 @@ public struct ParquetFormat: ColumnFileFormat {
     final class Groups: RowGroupIterator {
         let reader: ParquetReader
         let schema: [ColumnSpec]
+        let names: [String]
         var indices: ArraySlice<Int>
 
         init(reader: ParquetReader, schema: [ColumnSpec], indices: ArraySlice<Int>) {
             self.reader = reader
             self.schema = schema
+            names = schema.map(\.name)
             self.indices = indices
         }
 
         func next() throws -> [ColumnData]? {
             guard let index = indices.popFirst() else { return nil }
-            return try reader.readRowGroup(index, columns: schema.map(\.name)).enumerated().map { offset, data in
+            return try reader.readRowGroup(index, columns: names).enumerated().map { offset, data in
                 try ParquetFormat.columnData(data, spec: schema[offset])
             }
         }

@@ -347,9 +347,14 @@ public struct StoreReplay {
         return true
     }
 
+    /// An event to read into with ``next(into:)`` (its fields are overwritten by the first read).
+    public static func emptyEvent(symbol: String = "") -> MarketEvent {
+        MarketEvent(symbol: symbol, recvTs: 0, seq: 0, body: RowCursor.placeholder)
+    }
+
     /// The next event, nil at the end; throws on unreadable or corrupt files.
     public mutating func next() throws -> MarketEvent? {
-        var event = RowCursor.emptyEvent(symbol: "")
+        var event = Self.emptyEvent()
         return try next(into: &event) ? event : nil
     }
 }

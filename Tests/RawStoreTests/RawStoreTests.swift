@@ -120,7 +120,7 @@ func drain(_ replay: consuming StoreReplay) throws -> [MarketEvent] {
         try store.flush()
         let expected = events.filter { $0.symbol == "BTCUSDT" }
         var replay = try store.replay(symbol: "BTCUSDT", from: .min, to: .max)
-        var event = MarketEvent(symbol: "", recvTs: 0, seq: 0, body: .funding(FundingUpdate(fundingRate: nil)))
+        var event = StoreReplay.emptyEvent()
         var index = 0
         while try replay.next(into: &event) {
             #expect(event == expected[index], "event \(index)")

@@ -57,6 +57,30 @@ struct SlidingSums: Sendable {
     mutating func append(time: Nanos, lanes: UnsafeBufferPointer<Double>) {
         let laneCount = self.laneCount
         let stride = ExactDigits.stride
+        let tail = self.tail
+        let head = evictExpired(at: time)
+        if tail - head == ts.count { grow(head: head) }
+        let slot = tail & self.mask
+        let windowCount = windows.count
+        ts.withUnsafeMutableBufferPointer { $0[slot] = time }
+        values.withUnsafeMutableBufferPointer { buffer in
+            for lane in 0..<laneCount { buffer[slot * laneCount + lane] = lanes[lane] }
+        }
+        self.tail = tail + 1
+        sums.withUnsafeMutableBufferPointer { blocks in
+            for lane in 0..<laneCount where lanes[lane] != 0 {
+                for index in 0..<windowCount {
+                    ExactDigits.add(lanes[lane], sign: 1, to: blocks.baseAddress! + (index * laneCount + lane) * stride)
+                }
+            }
+        }
+    }
+
+    /// Removes from every window the items that expire at `time`; returns the oldest item any
+    /// window still holds.
+    private mutating func evictExpired(at time: Nanos) -> Int {
+        let laneCount = self.laneCount
+        let stride = ExactDigits.stride
         let (tail, mask) = (self.tail, self.mask)
         var head = tail
         ts.withUnsafeBufferPointer { ts in
@@ -85,21 +109,7 @@ struct SlidingSums: Sendable {
                 }
             }
         }
-        if tail - head == ts.count { grow(head: head) }
-        let slot = tail & self.mask
-        let windowCount = windows.count
-        ts.withUnsafeMutableBufferPointer { $0[slot] = time }
-        values.withUnsafeMutableBufferPointer { buffer in
-            for lane in 0..<laneCount { buffer[slot * laneCount + lane] = lanes[lane] }
-        }
-        self.tail = tail + 1
-        sums.withUnsafeMutableBufferPointer { blocks in
-            for lane in 0..<laneCount where lanes[lane] != 0 {
-                for index in 0..<windowCount {
-                    ExactDigits.add(lanes[lane], sign: 1, to: blocks.baseAddress! + (index * laneCount + lane) * stride)
-                }
-            }
-        }
+        return head
     }
 
     private mutating func grow(head: Int) {
