@@ -26,6 +26,36 @@ import Testing
         }
     }
 
+    /// Long lists take the digit path, short ones Shewchuk's partials: the same bits either way,
+    /// for the shapes the engine sums (returns, their squared deviations, prices) and wild ones.
+    @Test func theDigitPathAgreesWithPartialsAtEveryLength() {
+        for (values, expected) in Self.cases {
+            let padded = values + [Double](repeating: 0, count: 40)  // the same sum, past the threshold
+            #expect(ExactSum.fsum(padded).bitPattern == expected.bitPattern, "\(values)")
+        }
+        var generator = SplitMix64(seed: 7)
+        func uniform() -> Double { Double(generator.next() >> 11) / Double(1 << 53) }
+        for length in [1, 2, 23, 24, 25, 60, 61, 300, 1_000] {
+            for shape in 0..<4 {
+                let values: [Double] = (0..<length).map { _ in
+                    switch shape {
+                    case 0: return (uniform() - 0.5) * 2e-4  // 1 s log returns
+                    case 1: let d = (uniform() - 0.5) * 2e-4; return d * d  // squared deviations
+                    case 2: return 96_000 + (uniform() * 200).rounded() / 10  // mids on a 0.1 tick
+                    default:
+                        let exponent = Int(generator.next() % 200) - 100
+                        return Double(sign: generator.next() % 2 == 0 ? .plus : .minus, exponent: exponent, significand: 1 + uniform())
+                    }
+                }
+                let partials = values.withUnsafeBufferPointer { ExactSum.fsumPartials($0) }
+                #expect(ExactSum.fsum(values).bitPattern == partials.bitPattern, "length \(length), shape \(shape)")
+                var accumulator = ExactAccumulator()
+                for value in values { accumulator.add(value) }
+                #expect(accumulator.value.bitPattern == partials.bitPattern, "length \(length), shape \(shape)")
+            }
+        }
+    }
+
     @Test func addsAndRemovesInAnyOrderGiveTheSameBits() {
         var generator = SplitMix64(seed: 99)
         func random() -> Double {
@@ -43,8 +73,9 @@ import Testing
             if index >= 5 { accumulator.remove(transient[index - 5]) }
         }
         for value in transient.suffix(5) { accumulator.remove(value) }
-        #expect(accumulator.value.bitPattern == ExactSum.fsum(kept).bitPattern)
-        #expect(ExactSum.fsum(kept.reversed()).bitPattern == ExactSum.fsum(kept).bitPattern)
+        let reference = kept.withUnsafeBufferPointer { ExactSum.fsumPartials($0) }
+        #expect(accumulator.value.bitPattern == reference.bitPattern)
+        #expect(ExactSum.fsum(kept.reversed()).bitPattern == reference.bitPattern)
         // Everything removed: exactly zero.
         for value in kept { accumulator.remove(value) }
         #expect(accumulator.value.bitPattern == 0.0.bitPattern)

@@ -2,117 +2,128 @@ import MarketData
 
 /// Exact sums of `laneCount` values over several trailing time windows of one event stream.
 ///
-/// Each window covers items with `T - length < ts <= T`. Two rules shape the design:
-/// - **State changes only with events.** Items are evicted when an item is appended (at the
-///   item's time), never when a value is read. Reading at a later `T` leaves out the items
-///   that expired since without mutating anything, so the values at a grid point do not
-///   depend on who read what before: the online and offline paths get the same bits.
-/// - **Exact sums** (features.md §2). Each window and lane holds an ``ExactAccumulator``: an
-///   item is added on entry and removed, exactly, on expiry, and a read rounds once. A sum
-///   is a function of the items in the window alone — not of the order or the moment they
-///   were added — so a replay that began at another time gives the same bits, and an empty
-///   window is exactly 0.
+/// Each window covers items with `T - length < ts <= T`. Three rules shape the design:
+/// - **State changes only with events.** Nothing is written when a value is read, so the values
+///   at a grid point do not depend on who read what before: the online and offline paths get the
+///   same bits.
+/// - **Exact sums** (features.md §2). A window's sum is the exact sum of its items, rounded once;
+///   it is a function of the items in the window alone — not of the order or the moment they were
+///   added — so a replay that began at another time gives the same bits, and an empty window is
+///   exactly 0.
+/// - **One exact add per item, whatever the number of windows.** Every lane keeps one running
+///   exact total of all its items (an ``ExactDigits`` block), and a copy of that total is kept at
+///   the end of every second: `S(b)`, the exact sum of the items with `ts <= b` seconds. A window
+///   cut at `x = T - length` is `total - S(x)`, where `S(x)` is the mark of the second at or before
+///   `x` plus the few items after that second up to `x` (none for grid reads of whole-second
+///   windows). The difference of two exact values is exact: the same bits as summing the items.
 struct SlidingSums: Sendable {
     let laneCount: Int
     private(set) var lengths: [Nanos]
 
+    // Items back to the longest window plus a second (what a cut between marks reads).
     private var ts: [Int64]
     private var values: [Double]
     private var mask: Int
+    private var head = 0  // absolute index of the oldest kept item
     private var tail = 0  // absolute index of the next item
+    private let retention: Nanos
 
-    private var windows: [Window]
-    /// The exact sums, one ``ExactDigits`` block per window and lane, in one flat buffer.
-    private var sums: [Int64]
+    /// The running exact totals, one block per lane.
+    private var totals: [Int64]
+    /// `S(b)` for the seconds `b` in `(lastMarked - markCapacity, lastMarked]`: `laneCount` blocks
+    /// per second in a ring, tagged with their second.
+    private var marks: [Int64]
+    private var markTags: [Int64]
+    private let markCapacity: Int
+    /// Every second `b` with `b * 1 s` before the last item is marked; seconds up to `origin` come
+    /// before the first item (their marks are 0).
+    private var lastMarked: Int64 = .min
+    private var origin: Int64 = .min
 
-    private struct Window: Sendable {
-        let length: Nanos
-        var start = 0  // first live item (absolute)
-    }
-
-    /// A window cut at some `T`: live items are `[first, end)`.
+    /// A window cut at some `T`: live items are `[first, end)`, `cutoff` is `T - length`.
     struct Cut {
         let window: Int
         let first: Int
         let end: Int
+        let cutoff: Nanos
         var count: Int { end - first }
     }
 
     init(laneCount: Int, lengths: [Nanos]) {
         self.laneCount = laneCount
         self.lengths = lengths
+        let longest = lengths.max() ?? 0
+        retention = longest &+ Time.nanosPerSecond
         let capacity = 1024
         ts = [Int64](repeating: 0, count: capacity)
         values = [Double](repeating: 0, count: capacity * laneCount)
         mask = capacity - 1
-        windows = lengths.map { Window(length: $0) }
-        sums = [Int64](repeating: 0, count: lengths.count * laneCount * ExactDigits.stride)
+        totals = [Int64](repeating: 0, count: laneCount * ExactDigits.stride)
+        // Reads reach back to the second at or before `last item - longest`; two more for rounding.
+        markCapacity = Int(Time.floorDiv(longest, Time.nanosPerSecond)) + 3
+        marks = [Int64](repeating: 0, count: markCapacity * laneCount * ExactDigits.stride)
+        markTags = [Int64](repeating: .min, count: markCapacity)
     }
 
-    /// Appends one item at time `time` (non-decreasing), evicting expired items first.
-    ///
-    /// Per item, every window's exact sum takes one add and, later, one removal per non-zero
-    /// lane; the buffers are reached through one pointer each per call (no uniqueness check or
-    /// retain per window or per element: this runs for every trade and book event).
+    /// Appends one item at time `time` (non-decreasing): marks the seconds it closes, adds the item
+    /// to each lane's total (one exact add per non-zero lane) and lets items older than every
+    /// window go.
     mutating func append(time: Nanos, lanes: UnsafeBufferPointer<Double>) {
         let laneCount = self.laneCount
         let stride = ExactDigits.stride
-        let tail = self.tail
-        let head = evictExpired(at: time)
-        if tail - head == ts.count { grow(head: head) }
+        markSeconds(before: time)
+        let horizon = time &- retention
+        let (mask, tail) = (self.mask, self.tail)
+        var head = self.head
+        ts.withUnsafeBufferPointer { ts in
+            while head < tail && ts[head & mask] <= horizon { head += 1 }
+        }
+        self.head = head
+        if tail - head == ts.count { grow() }
         let slot = tail & self.mask
-        let windowCount = windows.count
         ts.withUnsafeMutableBufferPointer { $0[slot] = time }
         values.withUnsafeMutableBufferPointer { buffer in
             for lane in 0..<laneCount { buffer[slot * laneCount + lane] = lanes[lane] }
         }
         self.tail = tail + 1
-        sums.withUnsafeMutableBufferPointer { blocks in
+        totals.withUnsafeMutableBufferPointer { blocks in
             for lane in 0..<laneCount where lanes[lane] != 0 {
-                for index in 0..<windowCount {
-                    ExactDigits.add(lanes[lane], sign: 1, to: blocks.baseAddress! + (index * laneCount + lane) * stride)
-                }
+                ExactDigits.add(lanes[lane], sign: 1, to: blocks.baseAddress! + lane * stride)
             }
         }
     }
 
-    /// Removes from every window the items that expire at `time`; returns the oldest item any
-    /// window still holds.
-    private mutating func evictExpired(at time: Nanos) -> Int {
-        let laneCount = self.laneCount
-        let stride = ExactDigits.stride
-        let (tail, mask) = (self.tail, self.mask)
-        var head = tail
-        ts.withUnsafeBufferPointer { ts in
-            values.withUnsafeBufferPointer { values in
-                sums.withUnsafeMutableBufferPointer { blocks in
-                    windows.withUnsafeMutableBufferPointer { windows in
-                        for index in 0..<windows.count {
-                            var start = windows[index].start
-                            let cutoff = time &- windows[index].length
-                            if start < tail && ts[start & mask] <= cutoff {
-                                let first = blocks.baseAddress! + index * laneCount * stride
-                                repeat {
-                                    let base = (start & mask) * laneCount
-                                    for lane in 0..<laneCount where values[base + lane] != 0 {
-                                        ExactDigits.add(values[base + lane], sign: -1, to: first + lane * stride)
-                                    }
-                                    start += 1
-                                } while start < tail && ts[start & mask] <= cutoff
-                                // Empty: the digits are exactly zero; cleared, they need no carry propagation later.
-                                if start == tail { first.update(repeating: 0, count: laneCount * stride) }
-                                windows[index].start = start
-                            }
-                            head = min(head, start)
-                        }
-                    }
+    /// Before an item at `time`: every second `b` with `b * 1 s < time` not marked yet gets the
+    /// totals so far (no item of this one is at or before it).
+    private mutating func markSeconds(before time: Nanos) {
+        let upTo = Time.floorDiv(time &- 1, Time.nanosPerSecond)
+        if lastMarked == .min {
+            lastMarked = upTo
+            origin = upTo
+            return
+        }
+        guard upTo > lastMarked else { return }
+        let blockCount = laneCount * ExactDigits.stride
+        let capacity = markCapacity
+        let from = max(lastMarked + 1, upTo - Int64(capacity) + 1)
+        for second in from...upTo { markTags[Self.slot(second, capacity: capacity)] = second }
+        totals.withUnsafeBufferPointer { totals in
+            marks.withUnsafeMutableBufferPointer { marks in
+                for second in from...upTo {
+                    let slot = Self.slot(second, capacity: capacity)
+                    (marks.baseAddress! + slot * blockCount).update(from: totals.baseAddress!, count: blockCount)
                 }
             }
         }
-        return head
+        lastMarked = upTo
     }
 
-    private mutating func grow(head: Int) {
+    private static func slot(_ second: Int64, capacity: Int) -> Int {
+        let slot = Int(second.remainderReportingOverflow(dividingBy: Int64(capacity)).partialValue)
+        return slot < 0 ? slot + capacity : slot
+    }
+
+    private mutating func grow() {
         let newCapacity = ts.count * 2
         var newTs = [Int64](repeating: 0, count: newCapacity)
         var newValues = [Double](repeating: 0, count: newCapacity * laneCount)
@@ -128,17 +139,20 @@ struct SlidingSums: Sendable {
         mask = newMask
     }
 
-    /// The live items of window `index` at time `time` (>= the last appended item's time).
-    func cut(_ index: Int, at time: Nanos) -> Cut {
-        let window = windows[index]
-        let cutoff = time &- window.length
-        var low = window.start
-        var high = tail
+    /// The first kept item with `ts > instant`, searching `[low, high)`.
+    private func firstItem(after instant: Nanos, from low: Int, to high: Int) -> Int {
+        var (low, high) = (low, high)
         while low < high {
             let mid = (low + high) >> 1
-            if ts[mid & mask] <= cutoff { low = mid + 1 } else { high = mid }
+            if ts[mid & mask] <= instant { low = mid + 1 } else { high = mid }
         }
-        return Cut(window: index, first: low, end: tail)
+        return low
+    }
+
+    /// The live items of window `index` at time `time` (>= the last appended item's time).
+    func cut(_ index: Int, at time: Nanos) -> Cut {
+        let cutoff = time &- lengths[index]
+        return Cut(window: index, first: firstItem(after: cutoff, from: head, to: tail), end: tail, cutoff: cutoff)
     }
 
     /// The exact sum of `lanes` over the cut's items, rounded once (exactly 0 when there are none).
@@ -148,25 +162,39 @@ struct SlidingSums: Sendable {
     /// items, rounded once: e.g. buy volume minus sell volume as one exact value.
     func sum(_ cut: Cut, signed lanes: [(lane: Int, sign: Int64)]) -> Double {
         if cut.first >= tail { return 0 }
-        let start = windows[cut.window].start
-        return sums.withUnsafeBufferPointer { blocks in
-            let first = blocks.baseAddress! + cut.window * laneCount * ExactDigits.stride
-            if lanes.count == 1 && lanes[0].sign == 1 && start == cut.first {
-                return ExactDigits.value(of: first + lanes[0].lane * ExactDigits.stride)
-            }
-            return withUnsafeTemporaryAllocation(of: Int64.self, capacity: ExactDigits.stride) { scratch in
-                let total = scratch.baseAddress!
-                total.initialize(repeating: 0, count: ExactDigits.stride)
-                for (lane, sign) in lanes { ExactDigits.merge(first + lane * ExactDigits.stride, into: total, sign: sign) }
-                // Items that expired between the last event and the read are left out of the copy.
-                for absolute in start..<cut.first {
-                    let base = (absolute & mask) * laneCount
-                    for (lane, sign) in lanes where values[base + lane] != 0 {
-                        ExactDigits.add(values[base + lane], sign: -sign, to: total)
+        let stride = ExactDigits.stride
+        // S(cutoff): the mark of the second at or before it, then the items after that second.
+        let second = Time.floorDiv(cut.cutoff, Time.nanosPerSecond)
+        var markSlot: Int?
+        var partialFrom = head  // before the first item every mark is 0: S(cutoff) is the items up to it
+        if second > origin {
+            let slot = Self.slot(second, capacity: markCapacity)
+            // Reads come at or after the last item, so the second is within the kept marks.
+            precondition(markTags[slot] == second, "a window reaches past the kept marks")
+            markSlot = slot
+            partialFrom = firstItem(after: second &* Time.nanosPerSecond, from: head, to: cut.first)
+        }
+        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: stride) { scratch in
+            let total = scratch.baseAddress!
+            total.initialize(repeating: 0, count: stride)
+            totals.withUnsafeBufferPointer { totals in
+                marks.withUnsafeBufferPointer { marks in
+                    for (lane, sign) in lanes {
+                        ExactDigits.merge(totals.baseAddress! + lane * stride, into: total, sign: sign)
+                        if let markSlot {
+                            let mark = marks.baseAddress! + (markSlot * laneCount + lane) * stride
+                            ExactDigits.merge(mark, into: total, sign: sign, removing: true)
+                        }
                     }
                 }
-                return ExactDigits.value(of: total)
             }
+            for absolute in partialFrom..<cut.first {
+                let base = (absolute & mask) * laneCount
+                for (lane, sign) in lanes where values[base + lane] != 0 {
+                    ExactDigits.add(values[base + lane], sign: -sign, to: total)
+                }
+            }
+            return ExactDigits.value(of: total)
         }
     }
 

@@ -1,0 +1,82 @@
+import MarketData
+import Testing
+
+@testable import FeatureEngine
+
+/// `SlidingSums` against the definition itself: at any `T` after the last item, a window's sum is
+/// `math.fsum` of the items with `T - w < ts <= T` (Shewchuk's partials, computed from scratch),
+/// and its count is theirs — for whole-second and fractional windows, grid and off-grid reads,
+/// bursts at one instant and silences longer than any window.
+@Suite struct SlidingSumsTests {
+    struct Item {
+        let time: Nanos
+        let lanes: [Double]
+    }
+
+    static func expected(_ items: [Item], after cutoff: Nanos, upTo time: Nanos, signed: [(lane: Int, sign: Int64)]) -> Double {
+        var terms: [Double] = []
+        for item in items where item.time > cutoff && item.time <= time {
+            for (lane, sign) in signed where item.lanes[lane] != 0 { terms.append(sign > 0 ? item.lanes[lane] : -item.lanes[lane]) }
+        }
+        return terms.withUnsafeBufferPointer { ExactSum.fsumPartials($0) }
+    }
+
+    @Test func everyReadIsTheExactSumOfTheItemsInTheWindow() {
+        let lengths: [Nanos] = [1_000_000_000, 3_000_000_000, 1_500_000_000, 60_000_000_000, 250_000_000]
+        var sums = SlidingSums(laneCount: 3, lengths: lengths)
+        var generator = SplitMix64(seed: 2026)
+        func uniform() -> Double { Double(generator.next() >> 11) / Double(1 << 53) }
+        var items: [Item] = []
+        var time: Nanos = 1_700_000_000_123_456_789
+        var reads = 0
+        for step in 0..<6_000 {
+            // Mostly busy seconds; now and then a burst at one instant or a silence past every window.
+            switch generator.next() % 100 {
+            case 0: time += 90_000_000_000 + Nanos(generator.next() % 5_000_000_000)
+            case 1..<10: break
+            default: time += Nanos(generator.next() % 40_000_000)
+            }
+            let lanes: [Double] = [
+                (96_000 + (uniform() * 100).rounded() / 10) * uniform(),
+                generator.next() % 3 == 0 ? 0 : uniform() * 2,
+                generator.next() % 2 == 0 ? 0 : Double(sign: .plus, exponent: Int(generator.next() % 60) - 30, significand: 1 + uniform()),
+            ]
+            lanes.withUnsafeBufferPointer { sums.append(time: time, lanes: $0) }
+            items.append(Item(time: time, lanes: lanes))
+            guard step % 7 == 0 else { continue }
+            // Read at the item's time, at a later instant, and at the next whole second.
+            let later = time + Nanos(generator.next() % 2_000_000_000)
+            let grid = (time / 1_000_000_000 + 1) * 1_000_000_000
+            for at in [time, later, grid] {
+                for window in lengths.indices {
+                    let cut = sums.cut(window, at: at)
+                    let cutoff = at - lengths[window]
+                    let inWindow = items.filter { $0.time > cutoff && $0.time <= at }.count
+                    #expect(cut.count == inWindow)
+                    for signed in [[(lane: 0, sign: Int64(1))], [(1, 1), (2, -1)], [(1, 1), (2, 1)], [(2, 1)]] {
+                        let want = Self.expected(items, after: cutoff, upTo: at, signed: signed)
+                        let got = sums.sum(cut, signed: signed)
+                        #expect(got.bitPattern == want.bitPattern, "step \(step), window \(window), at \(at), lanes \(signed)")
+                        reads += 1
+                    }
+                }
+            }
+            // Only what the longest window can still reach matters to the model.
+            items.removeAll { $0.time <= time - 70_000_000_000 }
+        }
+        #expect(reads > 50_000)
+    }
+
+    @Test func anInfiniteItemLeavesTheWindowsItWasIn() {
+        var sums = SlidingSums(laneCount: 1, lengths: [1_000_000_000, 5_000_000_000])
+        let second: Nanos = 1_000_000_000
+        [Double.infinity].withUnsafeBufferPointer { sums.append(time: 10 * second, lanes: $0) }
+        [2.0].withUnsafeBufferPointer { sums.append(time: 12 * second, lanes: $0) }
+        #expect(sums.sum(sums.cut(1, at: 12 * second), lane: 0) == .infinity)
+        #expect(sums.sum(sums.cut(0, at: 12 * second), lane: 0) == 2)
+        #expect(sums.sum(sums.cut(1, at: 15 * second), lane: 0) == 2)
+        [-Double.infinity].withUnsafeBufferPointer { sums.append(time: 16 * second, lanes: $0) }
+        #expect(sums.sum(sums.cut(1, at: 16 * second), lane: 0) == -.infinity)
+        #expect(sums.sum(sums.cut(0, at: 17 * second), lane: 0) == 0)
+    }
+}
