@@ -197,23 +197,9 @@ public struct SymbolFeatureState: Sendable {
         let ask = synced ? book.asks.bestPrice : nil
         var mid: Double?
         if let bid, let ask { mid = (bid + ask) / 2 }
-        var tradeCuts: [SlidingSums.Cut?] = Array(repeating: nil, count: plan.tradeWindows.count)
-        var bookCuts: [SlidingSums.Cut?] = Array(repeating: nil, count: plan.bookWindows.count)
-        func tradeCut(_ window: Int) -> SlidingSums.Cut {
-            if let cut = tradeCuts[window] { return cut }
-            let cut = trades.cut(window, at: time)
-            tradeCuts[window] = cut
-            return cut
-        }
-        func volume(_ cut: SlidingSums.Cut) -> Double {
-            trades.sum(cut, signed: [(FeaturePlan.TradeLane.buySize.rawValue, 1), (FeaturePlan.TradeLane.sellSize.rawValue, 1)])
-        }
-        func bookSum(_ window: Int, lanes: Range<Int>) -> Double {
-            guard let flow = bookFlow else { return 0 }
-            let cut = bookCuts[window] ?? flow.cut(window, at: time)
-            bookCuts[window] = cut
-            return flow.sum(cut, lanes: lanes)
-        }
+        var trades = self.trades.reader(at: time)
+        var flow = bookFlow?.reader(at: time)
+        let (buy, sell) = (FeaturePlan.TradeLane.buySize.rawValue, FeaturePlan.TradeLane.sellSize.rawValue)
         for feature in plan.features {
             var value: Double?
             switch feature {
@@ -242,29 +228,27 @@ public struct SymbolFeatureState: Sendable {
                     if distance != 0 { value = depth / distance }
                 }
             case .ofi(let window):
-                value = bookSum(window, lanes: 0..<FeaturePlan.ofiTermCount)
+                value = flow?.sum(window, lanes: 0..<FeaturePlan.ofiTermCount) ?? 0
             case .churn(let window, let lane, let seconds):
-                value = bookSum(window, lanes: lane..<(lane + 1)) / seconds
+                value = (flow?.sum(window, lane: lane) ?? 0) / seconds
             case .vwap(let window):
-                let cut = tradeCut(window)
-                if cut.count > 0 { value = trades.sum(cut, lane: FeaturePlan.TradeLane.notional.rawValue) / volume(cut) }
+                if trades.count(window) > 0 {
+                    value = trades.sum(window, lane: FeaturePlan.TradeLane.notional.rawValue) / trades.sum(window, lane: buy, 1, sell)
+                }
             case .volume(let window):
-                value = volume(tradeCut(window))
+                value = trades.sum(window, lane: buy, 1, sell)
             case .signedVolume(let window):
-                let (buy, sell) = (FeaturePlan.TradeLane.buySize.rawValue, FeaturePlan.TradeLane.sellSize.rawValue)
-                value = trades.sum(tradeCut(window), signed: [(buy, 1), (sell, -1)])
+                value = trades.sum(window, lane: buy, -1, sell)
             case .tradeCount(let window):
-                value = Double(tradeCut(window).count)
+                value = Double(trades.count(window))
             case .buySellRatio(let window):
-                let cut = tradeCut(window)
-                let sell = trades.sum(cut, lane: FeaturePlan.TradeLane.sellSize.rawValue)
-                if sell != 0 { value = trades.sum(cut, lane: FeaturePlan.TradeLane.buySize.rawValue) / sell }
+                let sellVolume = trades.sum(window, lane: sell)
+                if sellVolume != 0 { value = trades.sum(window, lane: buy) / sellVolume }
             case .netAggressorPressure(let window):
-                let cut = tradeCut(window)
-                if cut.count > 0 {
-                    let buy = trades.sum(cut, lane: FeaturePlan.TradeLane.buySize.rawValue)
-                    let sell = trades.sum(cut, lane: FeaturePlan.TradeLane.sellSize.rawValue)
-                    value = (buy - sell) / (buy + sell)
+                if trades.count(window) > 0 {
+                    let buyVolume = trades.sum(window, lane: buy)
+                    let sellVolume = trades.sum(window, lane: sell)
+                    value = (buyVolume - sellVolume) / (buyVolume + sellVolume)
                 }
             case .ret(let window, let isLog):
                 if let mid, let past = mids?.mid(asOf: time &- window), !past.isNaN {
@@ -316,28 +300,22 @@ public struct SymbolFeatureState: Sendable {
 
     private func volatility(at time: Nanos, window: Nanos, mid: Double?) -> Double? {
         guard let grid, let range = gridRange(at: time, window: window) else { return nil }
-        let current = mid ?? .nan
-        var returns: [Double] = []
-        returns.reserveCapacity(range.count)
-        for g in range {
-            if let r = grid.logReturn(at: g, currentMid: current) { returns.append(r) }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: range.count) { buffer in
+            let count = grid.logReturns(in: range, currentMid: mid ?? .nan, into: buffer.baseAddress!)
+            guard count >= 2 else { return nil }
+            return Statistics.pivotedMeanAndDeviation(UnsafeMutableBufferPointer(rebasing: buffer[0..<count])).deviation
         }
-        guard returns.count >= 2 else { return nil }
-        return Statistics.populationStandardDeviation(returns)
     }
 
     private func zscore(at time: Nanos, window: Nanos, mid: Double?) -> Double? {
         guard let grid, let mid, let range = gridRange(at: time, window: window) else { return nil }
-        var points: [Double] = []
-        points.reserveCapacity(range.count)
-        for g in range {
-            let m = grid.mid(at: g, currentMid: mid)
-            if !m.isNaN { points.append(m) }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: range.count) { buffer -> Double? in
+            let count = grid.mids(in: range, currentMid: mid, into: buffer.baseAddress!)
+            guard count >= 2 else { return nil }
+            let (pivot, shiftedMean, sd) = Statistics.pivotedMeanAndDeviation(UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
+            guard sd != 0 else { return nil }
+            return ((mid - pivot) - shiftedMean) / sd
         }
-        guard points.count >= 2 else { return nil }
-        let (pivot, shiftedMean, sd) = Statistics.pivotedMeanAndDeviation(points)
-        guard sd != 0 else { return nil }
-        return ((mid - pivot) - shiftedMean) / sd
     }
 }
 
@@ -346,18 +324,26 @@ public struct SymbolFeatureState: Sendable {
 /// the differences `d_i = x_i - p` are exact), with exact sums, one operation at a time:
 /// `md = sum(d) / n`, `sd = sqrt(sum((d_i - md) * (d_i - md)) / n)`. Equal values give exactly 0.
 enum Statistics {
-    static func pivotedMeanAndDeviation(_ values: [Double]) -> (pivot: Double, shiftedMean: Double, deviation: Double) {
+    /// Over `values` (overwritten: they serve as scratch for the terms).
+    static func pivotedMeanAndDeviation(
+        _ values: UnsafeMutableBufferPointer<Double>
+    ) -> (
+        pivot: Double, shiftedMean: Double, deviation: Double
+    ) {
         guard let pivot = values.first else { return (0, 0, 0) }
         let n = Double(values.count)
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: values.count) { terms in
-            for (index, v) in values.enumerated() { terms[index] = v - pivot }
-            let md = ExactSum.fsum(UnsafeBufferPointer(terms)) / n
-            for index in 0..<values.count {
-                let d = terms[index] - md
-                terms[index] = d * d
-            }
-            return (pivot, md, (ExactSum.fsum(UnsafeBufferPointer(terms)) / n).squareRoot())
+        for index in values.indices { values[index] = values[index] - pivot }
+        let md = ExactSum.fsum(UnsafeBufferPointer(values)) / n
+        for index in values.indices {
+            let d = values[index] - md
+            values[index] = d * d
         }
+        return (pivot, md, (ExactSum.fsum(UnsafeBufferPointer(values)) / n).squareRoot())
+    }
+
+    static func pivotedMeanAndDeviation(_ values: [Double]) -> (pivot: Double, shiftedMean: Double, deviation: Double) {
+        var scratch = values
+        return scratch.withUnsafeMutableBufferPointer { pivotedMeanAndDeviation($0) }
     }
 
     static func populationStandardDeviation(_ values: [Double]) -> Double { pivotedMeanAndDeviation(values).deviation }

@@ -18,7 +18,7 @@ public enum ExactSum {
         withUnsafeTemporaryAllocation(of: Int64.self, capacity: ExactDigits.stride) { scratch in
             let block = scratch.baseAddress!
             block.initialize(repeating: 0, count: ExactDigits.stride)
-            for value in values { ExactDigits.add(value, sign: 1, to: block) }
+            ExactDigits.addAll(values, to: block)
             return ExactDigits.value(of: block)
         }
     }
@@ -150,6 +150,34 @@ public enum ExactDigits {
         if block[pendingSlot] >= carryBudget { normalize(block) }
     }
 
+    /// Adds every value of a list, as ``add(_:sign:to:)`` would one by one, with one carry
+    /// check for the whole list (a list shorter than the carry budget cannot overflow a digit).
+    public static func addAll(_ values: UnsafeBufferPointer<Double>, to block: UnsafeMutablePointer<Int64>) {
+        guard values.count < carryBudget / 2 else {
+            for value in values { add(value, sign: 1, to: block) }
+            return
+        }
+        if block[pendingSlot] + Int64(values.count) >= carryBudget { normalize(block) }
+        for x in values {
+            let bits = x.bitPattern
+            let exponent = Int((bits &>> 52) & 0x7FF)
+            guard exponent != 0x7FF else { addSpecial(x, sign: 1, to: block); continue }
+            // Zero adds zero digits: no branch for it.
+            let fraction = bits & ((1 << 52) - 1)
+            let significand = exponent == 0 ? fraction : fraction | (1 << 52)
+            let offset = max(exponent - 1, 0)
+            let shift = UInt64(offset & 31)
+            let low = significand &<< shift
+            let high = (significand &>> 1) &>> (63 - shift)  // significand >> (64 - shift), 0 when shift is 0
+            let index = offset &>> 5
+            let direction = Int64(bitPattern: bits) &>> 63 | 1  // -1 or 1
+            block[index] += direction &* Int64(low & 0xFFFF_FFFF)
+            block[index + 1] += direction &* Int64(low &>> 32)
+            block[index + 2] += direction &* Int64(high)
+        }
+        block[pendingSlot] += Int64(values.count)
+    }
+
     @usableFromInline
     static func addSpecial(_ x: Double, sign: Int64, to block: UnsafeMutablePointer<Int64>) {
         let slot = x.isNaN ? infinitySlots.nan : x > 0 ? infinitySlots.positive : infinitySlots.negative
@@ -173,6 +201,25 @@ public enum ExactDigits {
         block[slots.positive] += direction * positive
         block[slots.negative] += direction * negative
         block[slots.nan] += direction * source[slots.nan]
+    }
+
+    /// Writes `minuend` minus `subtrahend` to `block`, where every term of `subtrahend` was also
+    /// added to `minuend` (a running total and an earlier copy of it): the terms added since.
+    public static func difference(
+        _ minuend: UnsafePointer<Int64>, _ subtrahend: UnsafePointer<Int64>, into block: UnsafeMutablePointer<Int64>
+    ) {
+        if minuend[pendingSlot] + subtrahend[pendingSlot] + 1 >= carryBudget {
+            // Both near their carry budget: settle the minuend's carries first so nothing can overflow.
+            block.update(from: minuend, count: limbCount)
+            normalize(block)
+            for index in 0..<limbCount { block[index] -= subtrahend[index] }
+            block[pendingSlot] = subtrahend[pendingSlot] + 1
+        } else {
+            for index in 0..<limbCount { block[index] = minuend[index] - subtrahend[index] }
+            block[pendingSlot] = minuend[pendingSlot] + subtrahend[pendingSlot] + 1
+        }
+        let slots = infinitySlots
+        for slot in slots.positive...slots.nan { block[slot] = minuend[slot] - subtrahend[slot] }
     }
 
     /// Propagates carries: every digit but the top one in [0, 2^32); the top one holds the sign.

@@ -36,14 +36,17 @@ import Testing
         var generator = SplitMix64(seed: 7)
         func uniform() -> Double { Double(generator.next() >> 11) / Double(1 << 53) }
         for length in [1, 2, 23, 24, 25, 60, 61, 300, 1_000] {
-            for shape in 0..<4 {
+            for shape in 0..<5 {
                 let values: [Double] = (0..<length).map { _ in
                     switch shape {
                     case 0: return (uniform() - 0.5) * 2e-4  // 1 s log returns
                     case 1: let d = (uniform() - 0.5) * 2e-4; return d * d  // squared deviations
                     case 2: return 96_000 + (uniform() * 200).rounded() / 10  // mids on a 0.1 tick
-                    default:
+                    case 3:
                         let exponent = Int(generator.next() % 200) - 100
+                        return Double(sign: generator.next() % 2 == 0 ? .plus : .minus, exponent: exponent, significand: 1 + uniform())
+                    default:  // the whole range, subnormals included
+                        let exponent = Int(generator.next() % 2_090) - 1_074
                         return Double(sign: generator.next() % 2 == 0 ? .plus : .minus, exponent: exponent, significand: 1 + uniform())
                     }
                 }

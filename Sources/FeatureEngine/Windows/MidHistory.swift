@@ -121,6 +121,38 @@ struct GridMids: Sendable {
         return tags[index] == g ? mids[index] : .nan
     }
 
+    /// The known mids of the grid points in `range`, oldest first, into `buffer` (room for
+    /// `range.count`); returns how many. The same values as ``mid(at:currentMid:)`` point by point.
+    func mids(in range: ClosedRange<Int64>, currentMid: Double, into buffer: UnsafeMutablePointer<Double>) -> Int {
+        var count = 0
+        var index = slot(range.lowerBound)
+        for g in range {
+            let m = g > lastRecorded ? (lastRecorded == .min ? .nan : currentMid) : (tags[index] == g ? mids[index] : .nan)
+            if !m.isNaN {
+                buffer[count] = m
+                count += 1
+            }
+            index = index + 1 == capacity ? 0 : index + 1
+        }
+        return count
+    }
+
+    /// The known log returns of the grid points in `range`, oldest first, into `buffer` (room for
+    /// `range.count`); returns how many. The same values as ``logReturn(at:currentMid:)`` point by point.
+    func logReturns(in range: ClosedRange<Int64>, currentMid: Double, into buffer: UnsafeMutablePointer<Double>) -> Int {
+        var count = 0
+        var index = slot(range.lowerBound)
+        for g in range {
+            let r = g <= lastRecorded ? (tags[index] == g ? logReturns[index] : nil) : logReturn(at: g, currentMid: currentMid)
+            if let r {
+                buffer[count] = r
+                count += 1
+            }
+            index = index + 1 == capacity ? 0 : index + 1
+        }
+        return count
+    }
+
     /// `logReturn(mid(at: g), from: mid(at: g - 1))`: kept for settled points, computed otherwise.
     func logReturn(at g: Int64, currentMid: Double) -> Double? {
         if g <= lastRecorded {

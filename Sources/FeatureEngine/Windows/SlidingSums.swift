@@ -155,14 +155,19 @@ struct SlidingSums: Sendable {
         return Cut(window: index, first: firstItem(after: cutoff, from: head, to: tail), end: tail, cutoff: cutoff)
     }
 
-    /// The exact sum of `lanes` over the cut's items, rounded once (exactly 0 when there are none).
-    func sum(_ cut: Cut, lanes: Range<Int>) -> Double { sum(cut, signed: lanes.map { ($0, 1) }) }
+    /// A reader of the windows' sums as of `time` (>= the last appended item's time): a vector
+    /// reads each window's lanes for several features, so each window's exact lane sums are
+    /// taken once, on first use.
+    func reader(at time: Nanos) -> Reader { Reader(self, at: time) }
 
-    /// The exact sum of lanes, each added (sign 1) or subtracted (sign -1), over the cut's
-    /// items, rounded once: e.g. buy volume minus sell volume as one exact value.
-    func sum(_ cut: Cut, signed lanes: [(lane: Int, sign: Int64)]) -> Double {
-        if cut.first >= tail { return 0 }
+    /// The exact sum of every lane over the cut's items, one ``ExactDigits`` block per lane into
+    /// `blocks`: the totals minus `S(cutoff)`.
+    fileprivate func laneSums(_ cut: Cut, into blocks: UnsafeMutablePointer<Int64>) {
         let stride = ExactDigits.stride
+        if cut.first >= tail {
+            blocks.update(repeating: 0, count: laneCount * stride)
+            return
+        }
         // S(cutoff): the mark of the second at or before it, then the items after that second.
         let second = Time.floorDiv(cut.cutoff, Time.nanosPerSecond)
         var markSlot: Int?
@@ -174,30 +179,90 @@ struct SlidingSums: Sendable {
             markSlot = slot
             partialFrom = firstItem(after: second &* Time.nanosPerSecond, from: head, to: cut.first)
         }
-        return withUnsafeTemporaryAllocation(of: Int64.self, capacity: stride) { scratch in
-            let total = scratch.baseAddress!
-            total.initialize(repeating: 0, count: stride)
-            totals.withUnsafeBufferPointer { totals in
-                marks.withUnsafeBufferPointer { marks in
-                    for (lane, sign) in lanes {
-                        ExactDigits.merge(totals.baseAddress! + lane * stride, into: total, sign: sign)
-                        if let markSlot {
-                            let mark = marks.baseAddress! + (markSlot * laneCount + lane) * stride
-                            ExactDigits.merge(mark, into: total, sign: sign, removing: true)
-                        }
+        totals.withUnsafeBufferPointer { totals in
+            marks.withUnsafeBufferPointer { marks in
+                for lane in 0..<laneCount {
+                    let block = blocks + lane * stride
+                    let total = totals.baseAddress! + lane * stride
+                    if let markSlot {
+                        ExactDigits.difference(total, marks.baseAddress! + (markSlot * laneCount + lane) * stride, into: block)
+                    } else {
+                        block.update(from: total, count: stride)
                     }
                 }
             }
+        }
+        values.withUnsafeBufferPointer { values in
             for absolute in partialFrom..<cut.first {
                 let base = (absolute & mask) * laneCount
-                for (lane, sign) in lanes where values[base + lane] != 0 {
-                    ExactDigits.add(values[base + lane], sign: -sign, to: total)
+                for lane in 0..<laneCount where values[base + lane] != 0 {
+                    ExactDigits.add(values[base + lane], sign: -1, to: blocks + lane * stride)
                 }
             }
-            return ExactDigits.value(of: total)
         }
     }
 
-    /// The exact sum of one lane over the cut's items.
-    func sum(_ cut: Cut, lane: Int) -> Double { sum(cut, lanes: lane..<(lane + 1)) }
+    /// The windows' cuts and exact lane sums as of one instant, each computed on first use.
+    struct Reader {
+        private let sums: SlidingSums
+        private let time: Nanos
+        private var cuts: [Cut?]
+        private var blocks: [Int64]
+
+        fileprivate init(_ sums: SlidingSums, at time: Nanos) {
+            self.sums = sums
+            self.time = time
+            cuts = [Cut?](repeating: nil, count: sums.lengths.count)
+            blocks = []
+        }
+
+        /// The live items of window `index`.
+        mutating func cut(_ index: Int) -> Cut {
+            if let cut = cuts[index] { return cut }
+            let cut = sums.cut(index, at: time)
+            cuts[index] = cut
+            if blocks.isEmpty { blocks = [Int64](repeating: 0, count: sums.lengths.count * sums.laneCount * ExactDigits.stride) }
+            let offset = index * sums.laneCount * ExactDigits.stride
+            blocks.withUnsafeMutableBufferPointer { sums.laneSums(cut, into: $0.baseAddress! + offset) }
+            return cut
+        }
+
+        /// The number of items in window `index`.
+        mutating func count(_ index: Int) -> Int { cut(index).count }
+
+        /// The exact sum of one lane over window `index`, rounded once.
+        mutating func sum(_ index: Int, lane: Int) -> Double { sum(index, lanes: lane..<(lane + 1)) }
+
+        /// The exact sum of `lane` plus (`sign` 1) or minus (`sign` -1) `other`, rounded once: e.g.
+        /// buy volume minus sell volume as one exact value.
+        mutating func sum(_ index: Int, lane: Int, _ sign: Int64, _ other: Int) -> Double {
+            _ = cut(index)
+            let stride = ExactDigits.stride
+            let first = index * sums.laneCount
+            return blocks.withUnsafeBufferPointer { blocks in
+                withUnsafeTemporaryAllocation(of: Int64.self, capacity: stride) { scratch in
+                    let total = scratch.baseAddress!
+                    total.update(from: blocks.baseAddress! + (first + lane) * stride, count: stride)
+                    ExactDigits.merge(blocks.baseAddress! + (first + other) * stride, into: total, sign: sign)
+                    return ExactDigits.value(of: total)
+                }
+            }
+        }
+
+        /// The exact sum of `lanes` over window `index`, rounded once (exactly 0 when it is empty).
+        mutating func sum(_ index: Int, lanes: Range<Int>) -> Double {
+            _ = cut(index)
+            let stride = ExactDigits.stride
+            let first = index * sums.laneCount
+            return blocks.withUnsafeBufferPointer { blocks in
+                if lanes.count == 1 { return ExactDigits.value(of: blocks.baseAddress! + (first + lanes.lowerBound) * stride) }
+                return withUnsafeTemporaryAllocation(of: Int64.self, capacity: stride) { scratch in
+                    let total = scratch.baseAddress!
+                    total.initialize(repeating: 0, count: stride)
+                    for lane in lanes { ExactDigits.merge(blocks.baseAddress! + (first + lane) * stride, into: total) }
+                    return ExactDigits.value(of: total)
+                }
+            }
+        }
+    }
 }
