@@ -132,20 +132,9 @@ public enum ExactDigits {
     @inlinable @inline(__always)
     public static func add(_ x: Double, sign: Int64, to block: UnsafeMutablePointer<Int64>) {
         let bits = x.bitPattern
-        let exponent = Int((bits >> 52) & 0x7FF)
+        let exponent = Int((bits &>> 52) & 0x7FF)
         guard exponent != 0x7FF else { addSpecial(x, sign: sign, to: block); return }
-        let fraction = bits & ((1 << 52) - 1)
-        guard exponent != 0 || fraction != 0 else { return }
-        let significand = exponent == 0 ? fraction : fraction | (1 << 52)
-        let offset = exponent == 0 ? 0 : exponent - 1  // the significand's bit 0, in units of 2^-1074
-        let shift = UInt64(offset & 31)
-        let low = significand << shift
-        let high = shift == 0 ? 0 : significand >> (64 - shift)
-        let index = offset >> 5
-        let direction = (bits >> 63) == 0 ? sign : -sign
-        block[index] += direction * Int64(low & 0xFFFF_FFFF)
-        block[index + 1] += direction * Int64(low >> 32)
-        block[index + 2] += direction * Int64(high)
+        addFinite(bits: bits, exponent: exponent, sign: sign, to: block)
         block[pendingSlot] += 1
         if block[pendingSlot] >= carryBudget { normalize(block) }
     }
@@ -162,20 +151,27 @@ public enum ExactDigits {
             let bits = x.bitPattern
             let exponent = Int((bits &>> 52) & 0x7FF)
             guard exponent != 0x7FF else { addSpecial(x, sign: 1, to: block); continue }
-            // Zero adds zero digits: no branch for it.
-            let fraction = bits & ((1 << 52) - 1)
-            let significand = exponent == 0 ? fraction : fraction | (1 << 52)
-            let offset = max(exponent - 1, 0)
-            let shift = UInt64(offset & 31)
-            let low = significand &<< shift
-            let high = (significand &>> 1) &>> (63 - shift)  // significand >> (64 - shift), 0 when shift is 0
-            let index = offset &>> 5
-            let direction = Int64(bitPattern: bits) &>> 63 | 1  // -1 or 1
-            block[index] += direction &* Int64(low & 0xFFFF_FFFF)
-            block[index + 1] += direction &* Int64(low &>> 32)
-            block[index + 2] += direction &* Int64(high)
+            addFinite(bits: bits, exponent: exponent, sign: 1, to: block)
         }
         block[pendingSlot] += Int64(values.count)
+    }
+
+    /// The digits of a finite `x` (its biased `exponent` given) added with `sign`, no carry check:
+    /// the caller counts the add. Zero adds zero digits, so it needs no branch of its own.
+    @inlinable @inline(__always)
+    static func addFinite(bits: UInt64, exponent: Int, sign: Int64, to block: UnsafeMutablePointer<Int64>) {
+        let fraction = bits & ((1 << 52) - 1)
+        let significand = exponent == 0 ? fraction : fraction | (1 << 52)
+        let offset = max(exponent - 1, 0)  // the significand's bit 0, in units of 2^-1074
+        let shift = UInt64(offset & 31)
+        let low = significand &<< shift
+        let high = (significand &>> 1) &>> (63 - shift)  // significand >> (64 - shift), 0 when shift is 0
+        let index = offset &>> 5
+        let direction = (Int64(bitPattern: bits) &>> 63 | 1) &* sign  // the term's sign times `sign`
+        // Within the carry budget no digit can overflow: each add moves a digit by less than 2^32.
+        block[index] &+= direction &* Int64(low & 0xFFFF_FFFF)
+        block[index + 1] &+= direction &* Int64(low &>> 32)
+        block[index + 2] &+= direction &* Int64(high)
     }
 
     @usableFromInline

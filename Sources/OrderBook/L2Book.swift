@@ -15,7 +15,7 @@ public enum BookSyncState: Sendable, Equatable, Codable {
     case deltaBeforeSnapshot(updateId: Int64)
 
     /// Whether values may be read from the book.
-    public var isSynced: Bool { self == .synced }
+    @inlinable public var isSynced: Bool { self == .synced }
 }
 
 /// What applying one update did.
@@ -73,10 +73,11 @@ public struct L2Book: Sendable {
         self.lastUpdateId = lastUpdateId
     }
 
-    public var isSynced: Bool { state.isSynced }
+    @inlinable public var isSynced: Bool { state.isSynced }
 
-    /// Best bid and ask with sizes, when both sides are non-empty.
-    public var top: (bid: Double, bidSize: Double, ask: Double, askSize: Double)? {
+    /// Best bid and ask with sizes, when both sides are non-empty. (Inlinable: a call would copy
+    /// the whole book into the caller's frame first.)
+    @inlinable public var top: (bid: Double, bidSize: Double, ask: Double, askSize: Double)? {
         guard let bid = bids.bestPrice, let ask = asks.bestPrice else { return nil }
         return (bid, bids.size(rank: 0), ask, asks.size(rank: 0))
     }
