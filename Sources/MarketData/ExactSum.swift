@@ -236,33 +236,38 @@ public enum ExactDigits {
         if source[infinitySlots.nan] > 0 || (source[infinitySlots.positive] > 0 && source[infinitySlots.negative] > 0) { return .nan }
         if source[infinitySlots.positive] > 0 { return .infinity }
         if source[infinitySlots.negative] > 0 { return -.infinity }
-        // Limbs below the lowest non-zero one stay zero through carry propagation: start there
-        // (a sum of prices or sizes occupies a handful of the 69 limbs).
+        // Only the non-zero limbs and the carries out of them matter (a sum of prices or sizes
+        // occupies a handful of the 69): limbs below the lowest non-zero one stay zero, and the
+        // limb above the highest takes the final carry and, like the top limb of a whole block,
+        // holds the sign.
         var low = 0
         while low < limbCount && source[low] == 0 { low += 1 }
         guard low < limbCount else { return 0 }
+        var high = limbCount - 1
+        while source[high] == 0 { high -= 1 }
+        let signLimb = min(high + 1, limbCount - 1)
         return withUnsafeTemporaryAllocation(of: Int64.self, capacity: limbCount) { scratch in
             let digits = scratch.baseAddress!
             var carry: Int64 = 0
-            for index in low..<(limbCount - 1) {
+            for index in low..<signLimb {
                 let v = source[index] + carry
                 carry = v >> 32
                 digits[index] = v & 0xFFFF_FFFF
             }
-            digits[limbCount - 1] = source[limbCount - 1] + carry
+            digits[signLimb] = source[signLimb] + carry
             var negative = false
-            if digits[limbCount - 1] < 0 {
+            if digits[signLimb] < 0 {
                 // The magnitude: negate every digit and propagate the carries again.
                 negative = true
                 carry = 0
-                for index in low..<(limbCount - 1) {
+                for index in low..<signLimb {
                     let v = carry - digits[index]
                     carry = v >> 32
                     digits[index] = v & 0xFFFF_FFFF
                 }
-                digits[limbCount - 1] = carry - digits[limbCount - 1]
+                digits[signLimb] = carry - digits[signLimb]
             }
-            var top = limbCount - 1
+            var top = signLimb
             while top >= low && digits[top] == 0 { top -= 1 }
             guard top >= low else { return 0 }
             // The top three digits (up to 96 bits) and whether anything below them is non-zero.

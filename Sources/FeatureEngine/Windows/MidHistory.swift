@@ -142,13 +142,27 @@ struct GridMids: Sendable {
     func logReturns(in range: ClosedRange<Int64>, currentMid: Double, into buffer: UnsafeMutablePointer<Double>) -> Int {
         var count = 0
         var index = slot(range.lowerBound)
-        for g in range {
-            let r = g <= lastRecorded ? (tags[index] == g ? logReturns[index] : nil) : logReturn(at: g, currentMid: currentMid)
-            if let r {
+        var g = range.lowerBound
+        let lastSettled = min(range.upperBound, lastRecorded)
+        tags.withUnsafeBufferPointer { tags in
+            logReturns.withUnsafeBufferPointer { logReturns in
+                while g <= lastSettled {
+                    if tags[index] == g, let r = logReturns[index] {
+                        buffer[count] = r
+                        count += 1
+                    }
+                    index = index + 1 == tags.count ? 0 : index + 1
+                    g += 1
+                }
+            }
+        }
+        // Points not recorded yet read the current mid (a few: the seconds since the last event).
+        while g <= range.upperBound {
+            if let r = logReturn(at: g, currentMid: currentMid) {
                 buffer[count] = r
                 count += 1
             }
-            index = index + 1 == capacity ? 0 : index + 1
+            g += 1
         }
         return count
     }

@@ -221,7 +221,12 @@ struct SlidingSums: Sendable {
             if let cut = cuts[index] { return cut }
             let cut = sums.cut(index, at: time)
             cuts[index] = cut
-            if blocks.isEmpty { blocks = [Int64](repeating: 0, count: sums.lengths.count * sums.laneCount * ExactDigits.stride) }
+            if blocks.isEmpty {
+                // Uninitialised: a window's blocks are written whole (`laneSums`) before they are read.
+                blocks = [Int64](unsafeUninitializedCapacity: sums.lengths.count * sums.laneCount * ExactDigits.stride) { _, count in
+                    count = sums.lengths.count * sums.laneCount * ExactDigits.stride
+                }
+            }
             let offset = index * sums.laneCount * ExactDigits.stride
             blocks.withUnsafeMutableBufferPointer { sums.laneSums(cut, into: $0.baseAddress! + offset) }
             return cut
