@@ -15,7 +15,10 @@ public enum BookSyncState: Sendable, Equatable, Codable {
     case deltaBeforeSnapshot(updateId: Int64)
 
     /// Whether values may be read from the book.
-    @inlinable public var isSynced: Bool { self == .synced }
+    @inlinable public var isSynced: Bool {
+        // A pattern, not `==`: the synthesised equality is a call that compares payloads.
+        if case .synced = self { true } else { false }
+    }
 }
 
 /// What applying one update did.

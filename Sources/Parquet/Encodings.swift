@@ -100,8 +100,20 @@ enum BitPacking {
     /// Unpacks `count` values of `width` bits from `source` (consuming ceil(count*width/8) bytes).
     static func unpack(_ source: inout ByteSource, count: Int, width: Int, into out: inout [UInt64]) throws(ParquetError) {
         guard width >= 0, width <= 64 else { throw .corrupt("bit width \(width) out of range") }
-        guard width > 0 else {
-            out.append(contentsOf: repeatElement(0, count: count))
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: count))
+        guard width > 0 else { return }
+        try out.withUnsafeMutableBufferPointer { (buffer) throws(ParquetError) in
+            try unpack(&source, count: count, width: width, into: buffer.baseAddress! + start)
+        }
+    }
+
+    /// Unpacks `count` values of `width` bits (1...64) from `source` into `out`: written through a
+    /// pointer, not appended one by one (an append checks the array's uniqueness every time).
+    static func unpack(_ source: inout ByteSource, count: Int, width: Int, into out: UnsafeMutablePointer<UInt64>) throws(ParquetError) {
+        guard width > 0, width <= 64 else {
+            guard width == 0 else { throw .corrupt("bit width \(width) out of range") }
+            out.update(repeating: 0, count: count)
             return
         }
         let byteCount = (count * width + 7) / 8
@@ -109,7 +121,6 @@ enum BitPacking {
         let base = source.offset
         let mask: UInt64 = width == 64 ? .max : (1 << UInt64(width)) - 1
         let bytes = source.bytes
-        out.reserveMore(count)
         for k in 0..<count {
             let bitStart = k * width
             let byteIndex = bitStart >> 3
@@ -117,7 +128,7 @@ enum BitPacking {
             if width <= 56 && byteIndex + 8 <= byteCount {
                 // One unaligned 8-byte load holds the whole value (width + bit offset <= 63 bits).
                 let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: base + byteIndex, as: UInt64.self))
-                out.append((word >> UInt64(bitOffset)) & mask)
+                out[k] = (word >> UInt64(bitOffset)) & mask
                 continue
             }
             var value: UInt64 = 0
@@ -131,7 +142,7 @@ enum BitPacking {
                 shift = 0
                 index += 1
             }
-            out.append(value & mask)
+            out[k] = value & mask
         }
         source.offset += byteCount
     }
@@ -269,20 +280,28 @@ enum DeltaBinaryPacked {
         var last = try source.zigzag()
         if total > 0 { out.append(last) }
         let perMiniblock = blockSize / miniblocks
-        var scratch: [UInt64] = []
+        var scratch = [UInt64](repeating: 0, count: perMiniblock)
         var widths: [Int] = []
-        while out.count < end {
+        // The values go straight into their final places (one append of the page's room, then stores).
+        var written = out.count
+        out.append(contentsOf: repeatElement(0, count: end - out.count))
+        while written < end {
             let minDelta = try source.zigzag()
             widths.removeAll(keepingCapacity: true)
             for _ in 0..<miniblocks { widths.append(Int(try source.u8())) }
             for width in widths {
-                guard out.count < end else { break }
-                scratch.removeAll(keepingCapacity: true)
-                try BitPacking.unpack(&source, count: perMiniblock, width: width, into: &scratch)
-                for raw in scratch.prefix(end - out.count) {
-                    last = last &+ minDelta &+ Int64(bitPattern: raw)
-                    out.append(last)
+                guard written < end else { break }
+                let take = min(perMiniblock, end - written)
+                try scratch.withUnsafeMutableBufferPointer { (raw) throws(ParquetError) in
+                    try BitPacking.unpack(&source, count: perMiniblock, width: width, into: raw.baseAddress!)
+                    out.withUnsafeMutableBufferPointer { out in
+                        for index in 0..<take {
+                            last = last &+ minDelta &+ Int64(bitPattern: raw[index])
+                            out[written + index] = last
+                        }
+                    }
                 }
+                written += take
             }
         }
     }
