@@ -80,12 +80,15 @@ func startEcho(queue: String, multipleEvery: Int?) async throws -> @Sendable () 
         try? await outbound.close()
     }
 }
-// `--echo-serve QUEUE`: the echo alone, in its own process (as the service is), until killed;
+// `--echo-serve QUEUE`: the echo alone, in its own process (as the service is), until killed or its parent ends;
 // the flat-out phases start this binary so, to measure the two-hop ceiling.
 if let index = CommandLine.arguments.firstIndex(of: "--echo-serve"), index + 1 < CommandLine.arguments.count {
     _ = try await startEcho(queue: CommandLine.arguments[index + 1], multipleEvery: 2)
     FileHandle.standardOutput.write(Data("echo ready\n".utf8))
-    while true { try await Task.sleep(for: .seconds(3600)) }
+    // Ends with the benchmark, also when that one stopped on an error before terminating it.
+    let parent = getppid()
+    while getppid() == parent { try await Task.sleep(for: .seconds(1)) }
+    exit(0)
 }
 
 // The service, as users run it, on the broker.
