@@ -4,8 +4,9 @@
 // trace id each, consumes features.live, and matches each vector to the update that
 // triggered it (the vector carries the update's trace id). Reports p50/p95/p99/max at the
 // realistic rate (10 symbols x 70 msgs/s) and at the highest rate this machine sustains, the
-// service's own flat-out rate (vectors back per second), and the broker's ceiling measured the
-// same way with a plain consumer.
+// service's own flat-out rate (vectors back per second), and two broker ceilings measured the
+// same way: an echo (consume, republish the body to features.live, ack: the service's two broker
+// hops with no work in between) and a plain consumer (one hop).
 import AMQP
 import FeatureServer
 import Foundation
@@ -13,6 +14,7 @@ import Live
 import MarketData
 import Offline
 import ServiceRuntime
+import Synchronization
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -21,13 +23,73 @@ import FoundationNetworking
 // `--latency-only` stops after the two phases at the realistic rate (more runs in the same time
 // on a noisy machine).
 let latencyOnly = CommandLine.arguments.contains("--latency-only")
+// `--throughput-only` skips the two phases at the realistic rate: a short warm-up, then the
+// flat-out phases (service, echo ceiling, plain-consumer ceiling).
+let throughputOnly = CommandLine.arguments.contains("--throughput-only")
 // `--echo`: no service; an in-process consumer republishes each update's body to features.live
 // as it comes (ack each, one publish each): the floor of two broker hops on this machine.
 let echo = CommandLine.arguments.contains("--echo")
-let positional = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("--") }
+let positional = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("--") && !$0.hasPrefix("bench.") }
 let url = positional.first ?? (ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5673/")
 let configuration = try AMQPConfiguration(url: url)
 func now() -> Double { Date().timeIntervalSince1970 }
+
+/// The service's two broker hops with nothing in between: consumes `queue` (prefetch 2,000, as
+/// the service), republishes each body to features.live on a second connection (transient, as
+/// the service's vectors) and acks. `multipleEvery` (ms) acks what was republished with one
+/// `basic.ack multiple` at that interval, as the service's group commit does (without its fsync);
+/// nil acks each delivery. Returns a function that stops it.
+func startEcho(queue: String, multipleEvery: Int?) async throws -> @Sendable () async -> Void {
+    let inbound = try await AMQPConnection.connect(configuration)
+    let inChannel = try await inbound.openChannel()
+    try await inChannel.basicQos(prefetchCount: 2000)
+    let (_, updates) = try await inChannel.consume(queue: queue)
+    let outbound = try await AMQPConnection.connect(configuration)
+    let outChannel = try await outbound.openChannel()
+    let properties = AMQPProperties(contentType: "application/json", deliveryMode: 1)
+    final class Highest: Sendable { let tag = Mutex<UInt64>(0) }
+    let highest = Highest()
+    let echoing = Task {
+        do {
+            for try await delivery in updates {
+                try await outChannel.publish(delivery.body, exchange: BrokerLink.liveExchange, routingKey: "ECHO", properties: properties)
+                if multipleEvery == nil {
+                    delivery.channel.ack(deliveryTag: delivery.deliveryTag)
+                } else {
+                    highest.tag.withLock { $0 = delivery.deliveryTag }
+                }
+            }
+        } catch {}
+    }
+    let acking = Task {
+        guard let multipleEvery else { return }
+        var acked: UInt64 = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(multipleEvery))
+            let through = highest.tag.withLock { $0 }
+            if through > acked {
+                inChannel.ack(deliveryTag: through, multiple: true)
+                acked = through
+            }
+        }
+    }
+    return {
+        echoing.cancel()
+        acking.cancel()
+        try? await inbound.close()
+        try? await outbound.close()
+    }
+}
+// `--echo-serve QUEUE`: the echo alone, in its own process (as the service is), until killed or its parent ends;
+// the flat-out phases start this binary so, to measure the two-hop ceiling.
+if let index = CommandLine.arguments.firstIndex(of: "--echo-serve"), index + 1 < CommandLine.arguments.count {
+    _ = try await startEcho(queue: CommandLine.arguments[index + 1], multipleEvery: 2)
+    FileHandle.standardOutput.write(Data("echo ready\n".utf8))
+    // Ends with the benchmark, also when that one stopped on an error before terminating it.
+    let parent = getppid()
+    while getppid() == parent { try await Task.sleep(for: .seconds(1)) }
+    exit(0)
+}
 
 // The service, as users run it, on the broker.
 let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("feature-service").path
@@ -42,7 +104,10 @@ environment["FEATURE_SERVICE_API_KEYS"] = "bench"
 service.environment = environment
 service.standardError = FileHandle(forWritingAtPath: "/dev/null")
 service.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-if !echo { try service.run() }
+if !echo {
+    try service.run()
+    print("feature-service pid \(service.processIdentifier)")
+}
 defer {
     if service.isRunning { service.terminate() }
     if !echo { service.waitUntilExit() }
@@ -53,20 +118,7 @@ let admin = try await AMQPConnection.connect(configuration)
 let adminChannel = try await admin.openChannel()
 try await BrokerLink.declareQueues(on: adminChannel, purge: true)
 try await Task.sleep(for: .seconds(2))  // the service connects and starts consuming
-if echo {
-    let inbound = try await AMQPConnection.connect(configuration)
-    let inChannel = try await inbound.openChannel()
-    try await inChannel.basicQos(prefetchCount: 2000)
-    let (_, updates) = try await inChannel.consume(queue: "ws-gateway.orderbook")
-    let outbound = try await AMQPConnection.connect(configuration)
-    let outChannel = try await outbound.openChannel()
-    Task {
-        for try await delivery in updates {
-            try await outChannel.publish(delivery.body, exchange: BrokerLink.liveExchange, routingKey: "ECHO")
-            delivery.channel.ack(deliveryTag: delivery.deliveryTag)
-        }
-    }
-}
+if echo { _ = try await startEcho(queue: "ws-gateway.orderbook", multipleEvery: nil) }
 
 /// Publish times by trace id, and latencies in ms.
 final class Book: @unchecked Sendable {
@@ -144,62 +196,119 @@ func report(_ label: String, sent: Int, elapsed: Double) {
 _ = try await run(rate: 700, seconds: 2)  // warm-up (first snapshots, JIT-free but caches)
 try await Task.sleep(for: .milliseconds(500))
 _ = book.take()
-let realistic = try await run(rate: 700, seconds: 20)
-try await Task.sleep(for: .seconds(1))
-report("realistic (10 symbols x 70 msgs/s)", sent: realistic.sent, elapsed: realistic.elapsed)
-// The realistic rate again while the registry is reloaded every 2 s (POST /feature-registry/reload):
-// the reload builds its engine off the pipeline's actor, so ingest should not wait for it.
-let reloads = Task {
-    var count = 0
-    var request = URLRequest(url: URL(string: "http://127.0.0.1:4599/feature-registry/reload")!)
-    request.httpMethod = "POST"
-    request.setValue("bench", forHTTPHeaderField: "X-API-Key")
-    while !Task.isCancelled {
-        try? await Task.sleep(for: .seconds(2))
-        if Task.isCancelled { break }
-        if let (_, response) = try? await URLSession.shared.data(for: request), (response as? HTTPURLResponse)?.statusCode == 200 {
-            count += 1
+if !throughputOnly {
+    let realistic = try await run(rate: 700, seconds: 20)
+    try await Task.sleep(for: .seconds(1))
+    report("realistic (10 symbols x 70 msgs/s)", sent: realistic.sent, elapsed: realistic.elapsed)
+    // The realistic rate again while the registry is reloaded every 2 s (POST /feature-registry/reload):
+    // the reload builds its engine off the pipeline's actor, so ingest should not wait for it.
+    let reloads = Task {
+        var count = 0
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:4599/feature-registry/reload")!)
+        request.httpMethod = "POST"
+        request.setValue("bench", forHTTPHeaderField: "X-API-Key")
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(2))
+            if Task.isCancelled { break }
+            if let (_, response) = try? await URLSession.shared.data(for: request), (response as? HTTPURLResponse)?.statusCode == 200 {
+                count += 1
+            }
         }
+        return count
     }
-    return count
+    let duringReloads = try await run(rate: 700, seconds: 20)
+    reloads.cancel()
+    let reloadCount = await reloads.value
+    try await Task.sleep(for: .seconds(1))
+    report(
+        "realistic during registry reloads (\(reloadCount) reloads, one every 2 s)", sent: duringReloads.sent,
+        elapsed: duringReloads.elapsed)
 }
-let duringReloads = try await run(rate: 700, seconds: 20)
-reloads.cancel()
-let reloadCount = await reloads.value
-try await Task.sleep(for: .seconds(1))
-report(
-    "realistic during registry reloads (\(reloadCount) reloads, one every 2 s)", sent: duringReloads.sent, elapsed: duringReloads.elapsed)
+/// Stops the service (the later phases measure the broker without it).
+func stopService() {
+    if service.isRunning { service.terminate() }
+    if !echo { service.waitUntilExit() }
+}
 if latencyOnly {
     receiving.cancel()
     try await publisher.close()
     try await subscriber.close()
     try await admin.close()
     // exit skips the top-level defer: stop the service here.
-    if service.isRunning { service.terminate() }
-    if !echo { service.waitUntilExit() }
+    stopService()
     try? FileManager.default.removeItem(atPath: dataDir)
     exit(0)
 }
-let maximumStart = now()
-let maximum = try await run(rate: nil, seconds: 10)
-// The service's own rate: vectors back per second until it has caught up (or 60 s more).
-var settled = book.progress
-for _ in 0..<120 {
-    try await Task.sleep(for: .milliseconds(500))
-    let current = book.progress
-    if current.count == settled.count && current.count > 0 { break }
-    settled = current
+
+/// What one flat-out phase did: published for 10 s as fast as the publisher goes, then waited
+/// for arrivals on features.live to stop (caught up, or 60 s more).
+struct FlatOut {
+    var sent: Int
+    var published: Double
+    var arrived: Int
+    var seconds: Double
+    var rate: Double { Double(arrived) / max(seconds, 1e-9) }
 }
-let serviceRate = Double(settled.count) / max(settled.last - maximumStart, 1e-9)
-report("maximum (publish as fast as possible)", sent: maximum.sent, elapsed: maximum.elapsed)
+
+/// Publishes flat out into `routingKey`; counts the arrivals on features.live that carry one of
+/// the phase's trace ids (a vector of the service, or an echoed body).
+func flatOut(into routingKey: String, label: String) async throws -> FlatOut {
+    _ = book.take()
+    let start = now()
+    let phase = try await run(rate: nil, seconds: 10, routingKey: routingKey)
+    var settled = book.progress
+    for _ in 0..<120 {
+        try await Task.sleep(for: .milliseconds(500))
+        let current = book.progress
+        if current.count == settled.count && current.count > 0 { break }
+        settled = current
+    }
+    let result = FlatOut(
+        sent: phase.sent, published: Double(phase.sent) / phase.elapsed, arrived: settled.count, seconds: settled.last - start)
+    report(label, sent: phase.sent, elapsed: phase.elapsed)
+    return result
+}
+
+// (a) The service, flat out: vectors back per second until it has caught up.
+var serviceFlatOut: FlatOut?
+if !echo {
+    let result = try await flatOut(into: "ws-gateway.orderbook", label: "maximum (publish as fast as possible)")
+    print(
+        String(
+            format: "service, flat out: %d published (%.0f/s), %d vectors back in %.1f s: %.0f msgs/s end to end",
+            result.sent, result.published, result.arrived, result.seconds, result.rate))
+    serviceFlatOut = result
+    stopService()
+    try await Task.sleep(for: .seconds(1))
+}
+
+// (b) The fair ceiling: the same two broker hops with no service. The same publisher and bodies
+// into a queue with the gateway's arguments, echoed to features.live (acks with `multiple` every
+// 2 ms, as the service's group commit) and counted by the same subscriber.
+try await adminChannel.queueDeclare("bench.echo", durable: true, arguments: BrokerLink.gatewayArguments)
+try await adminChannel.queuePurge("bench.echo")
+// The echo runs in a process of its own, as the service does (in this one it would share the
+// publisher's and subscriber's threads).
+let echoProcess = Process()
+echoProcess.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+echoProcess.arguments = [url, "--echo-serve", "bench.echo"]
+let echoOutput = Pipe()
+echoProcess.standardOutput = echoOutput
+try echoProcess.run()
+print("echo pid \(echoProcess.processIdentifier)")
+_ = echoOutput.fileHandleForReading.availableData  // "echo ready": consuming
+let echoed = try await flatOut(into: "bench.echo", label: "echo, flat out")
 print(
     String(
-        format: "service, flat out: %d vectors back in %.1f s: %.0f msgs/s end to end", settled.count, settled.last - maximumStart,
-        serviceRate))
+        format: "broker ceiling, two hops (echo process, acks multiple every 2 ms): %d published (%.0f/s), %d back in %.1f s: %.0f msgs/s",
+        echoed.sent, echoed.published, echoed.arrived, echoed.seconds, echoed.rate))
+echoProcess.terminate()
+echoProcess.waitUntilExit()
+try await adminChannel.queueDelete("bench.echo")
 
-// The broker's own ceiling, measured the same way: the same publisher and bodies into a queue
-// with the gateway's arguments, drained by a plain consumer that acks each delivery (prefetch
-// 2000, as the service) and does nothing else.
+// (c) The broker's one-hop ceiling: the same publisher and bodies into a queue with the gateway's
+// arguments, drained by a plain consumer that acks each delivery (prefetch 2000, as the service)
+// and does nothing else.
 try await adminChannel.queueDeclare("bench.ceiling", durable: true, arguments: BrokerLink.gatewayArguments)
 try await adminChannel.queuePurge("bench.ceiling")
 final class Drain: @unchecked Sendable {
@@ -226,12 +335,20 @@ let ceilingStart = now()
 let ceiling = try await run(rate: nil, seconds: 10, routingKey: "bench.ceiling")
 for _ in 0..<120 where drain.state.count < ceiling.sent { try await Task.sleep(for: .milliseconds(500)) }
 let drained = drain.state
+let plainRate = Double(drained.count) / max(drained.last - ceilingStart, 1e-9)
 print(
     String(
-        format: "broker ceiling (plain consumer, acks each): %d published in %.1f s (%.0f msgs/s), %d consumed in %.1f s: %.0f msgs/s",
-        ceiling.sent, ceiling.elapsed, Double(ceiling.sent) / ceiling.elapsed, drained.count, drained.last - ceilingStart,
-        Double(drained.count) / max(drained.last - ceilingStart, 1e-9)))
-print(String(format: "service / broker ceiling: %.2f", serviceRate / (Double(drained.count) / max(drained.last - ceilingStart, 1e-9))))
+        format:
+            "broker ceiling, one hop (plain consumer, acks each): %d published in %.1f s (%.0f msgs/s), %d consumed in %.1f s: %.0f msgs/s",
+        ceiling.sent, ceiling.elapsed, Double(ceiling.sent) / ceiling.elapsed, drained.count, drained.last - ceilingStart, plainRate))
+if let serviceFlatOut {
+    print(
+        String(
+            format: "service / echo ceiling: %.2f   service / plain ceiling: %.2f   echo / plain: %.2f",
+            serviceFlatOut.rate / echoed.rate, serviceFlatOut.rate / plainRate, echoed.rate / plainRate))
+} else {
+    print(String(format: "echo / plain: %.2f", echoed.rate / plainRate))
+}
 draining.cancel()
 try await adminChannel.queueDelete("bench.ceiling")
 try await plain.close()

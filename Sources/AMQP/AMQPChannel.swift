@@ -230,6 +230,48 @@ public final class AMQPChannel: Sendable {
         }
     }
 
+    /// One message of ``publish(batch:)``.
+    public struct Message: Sendable {
+        public var body: [UInt8]
+        public var exchange: String
+        public var routingKey: String
+        public var properties: AMQPProperties
+        public init(body: [UInt8], exchange: String = "", routingKey: String, properties: AMQPProperties = AMQPProperties()) {
+            self.body = body
+            self.exchange = exchange
+            self.routingKey = routingKey
+            self.properties = properties
+        }
+    }
+
+    /// Publishes `batch` in order with one socket write (fire-and-forget: not in confirm mode).
+    /// Throws, with nothing written, when the channel is closed or in confirm mode.
+    public func publish(batch: [Message]) throws(AMQPError) {
+        guard !batch.isEmpty else { return }
+        var frames: [(method: ByteBuffer, header: ByteBuffer, body: [UInt8])] = []
+        frames.reserveCapacity(batch.count)
+        var size = 0
+        for message in batch {
+            frames.append(
+                try Self.frames(
+                    message.body, exchange: message.exchange, routingKey: message.routingKey, properties: message.properties,
+                    mandatory: false))
+            size += message.body.count + 256
+        }
+        let failure: AMQPError? = connection.state.withLockedValue { s in
+            if let closed = s.closed { return closed }
+            guard let confirming = s.channels[id]?.confirmMode else { return .protocolError("channel \(id) is closed") }
+            if let closed = s.channels[id]?.closed { return closed }
+            guard !confirming else { return .protocolError("a batch publish cannot wait for confirms") }
+            var out = connection.nio.allocator.buffer(capacity: size)
+            for message in frames { Self.write(message, channel: id, frameMax: Int(s.frameMax) - 8, into: &out) }
+            s.lastSent = .now()
+            connection.nio.writeAndFlush(out, promise: nil)
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
     private static func frames(
         _ body: [UInt8], exchange: String, routingKey: String, properties: AMQPProperties, mandatory: Bool
     ) throws(AMQPError) -> (method: ByteBuffer, header: ByteBuffer, body: [UInt8]) {
@@ -247,6 +289,26 @@ public final class AMQPChannel: Sendable {
         return (method.finish(), header, body)
     }
 
+    /// Appends one message's frames to `out`: method, header, and the body in frames of at most
+    /// `frameMax` bytes.
+    private static func write(
+        _ frames: (method: ByteBuffer, header: ByteBuffer, body: [UInt8]), channel: UInt16, frameMax: Int, into out: inout ByteBuffer
+    ) {
+        out.writeFrame(.method, channel: channel, payload: frames.method)
+        out.writeFrame(.header, channel: channel, payload: frames.header)
+        var offset = 0
+        let body = frames.body
+        while offset < body.count {
+            let end = min(offset + frameMax, body.count)
+            out.writeInteger(Frame.Kind.body.rawValue)
+            out.writeInteger(channel)
+            out.writeInteger(UInt32(end - offset))
+            out.writeBytes(body[offset..<end])
+            out.writeInteger(UInt8(0xCE))
+            offset = end
+        }
+    }
+
     /// Writes one message's frames; registers `waiter` for its confirm in confirm mode. Returns
     /// whether the channel is in confirm mode (else nobody will resolve the waiter).
     private func send(
@@ -258,19 +320,10 @@ public final class AMQPChannel: Sendable {
             // below would make that append copy them all.
             guard let confirming = s.channels[id]?.confirmMode else { return .failure(.protocolError("channel \(id) is closed")) }
             if let closed = s.channels[id]?.closed { return .failure(closed) }
-            let frameMax = Int(s.frameMax) - 8
             // Method, header and bodies go out together under the lock: frames of two
             // publishes on one channel must not interleave.
             var out = connection.nio.allocator.buffer(capacity: bodyCount + 256)
-            out.writeFrame(.method, channel: id, payload: frames.method)
-            out.writeFrame(.header, channel: id, payload: frames.header)
-            var offset = 0
-            let body = frames.body
-            while offset < body.count {
-                let end = min(offset + frameMax, body.count)
-                out.writeFrame(.body, channel: id, payload: ByteBuffer(bytes: body[offset..<end]))
-                offset = end
-            }
+            Self.write(frames, channel: id, frameMax: Int(s.frameMax) - 8, into: &out)
             // In place: writing back a copy of the channel state would copy its pending confirms.
             if confirming { s.channels[id]?.confirms.append(waiter) }
             s.lastSent = .now()

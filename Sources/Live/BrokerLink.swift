@@ -130,25 +130,33 @@ public final class BrokerLink: Sendable {
     }
 
     /// Publishes the pipeline's vectors to `features.live` until cancelled, each labelled with
-    /// the registry that computed it.
+    /// the registry that computed it. What waits in the outbox goes out together, in order, with one
+    /// socket write (up to 256 vectors): at saturation one wake-up and one write serve many vectors.
     public func runPublisher() async {
         var attempt = 0
-        for await publication in pipeline.publications {
-            let body = FeatureMessage.encode(
-                publication.vector, names: publication.names, registryVersion: publication.registryVersion,
-                traceId: publication.traceId)
+        let properties = AMQPProperties(contentType: "application/json", deliveryMode: 1)
+        while let batch = await pipeline.publications.take(maximum: 256) {
+            let messages = batch.map { publication in
+                AMQPChannel.Message(
+                    body: Array(
+                        FeatureMessage.encode(
+                            publication.vector, names: publication.names, registryVersion: publication.registryVersion,
+                            traceId: publication.traceId
+                        ).utf8), exchange: Self.liveExchange, routingKey: publication.vector.symbol, properties: properties)
+            }
             do {
                 let channel = try await publisher()
-                try await channel.publish(
-                    Array(body.utf8), exchange: Self.liveExchange, routingKey: publication.vector.symbol,
-                    properties: AMQPProperties(contentType: "application/json", deliveryMode: 1))
+                try channel.publish(batch: messages)
                 attempt = 0
-                published.withLock { $0.sent += 1 }
-                if let trigger = publication.trigger {
-                    latency?.record(Double(clock.now() - trigger) / 1e9)
+                published.withLock { $0.sent += batch.count }
+                if let latency {
+                    let now = clock.now()
+                    for publication in batch {
+                        if let trigger = publication.trigger { latency.record(Double(now - trigger) / 1e9) }
+                    }
                 }
             } catch {
-                published.withLock { $0.dropped += 1 }
+                published.withLock { $0.dropped += batch.count }
                 // A failed link is closed, not just forgotten: its socket would stay open.
                 if let failed = publisherLink.withLock({ link in
                     defer { link = nil }; return link

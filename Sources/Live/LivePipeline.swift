@@ -72,9 +72,9 @@ public actor LivePipeline {
     /// The raw store (thread-safe): its `sync()` is the durability point, callable without
     /// waiting for the pipeline's actor.
     public nonisolated let store: RawStore?
-    private let output: AsyncStream<Publication>.Continuation
-    /// Vectors to publish, in order.
-    public nonisolated let publications: AsyncStream<Publication>
+    /// Vectors to publish, in order (the newest 100,000 when the publisher falls behind), taken in
+    /// batches by the publisher.
+    public nonisolated let publications = Outbox<Publication>(limit: 100_000)
     public private(set) var counters = Counters()
     private var lastBookPublication: [String: Nanos] = [:]
     private var lastClosedGrid: Nanos = .min
@@ -109,7 +109,6 @@ public actor LivePipeline {
         self.metrics = metrics
         engine = FeatureEngine(registry: configuration.registry)
         labels = (configuration.registry.names, configuration.registry.version)
-        (publications, output) = AsyncStream.makeStream(of: Publication.self, bufferingPolicy: .bufferingNewest(100_000))
         if let store {
             let points = try store.sequencePoints()
             stamper = Stamper(lastRecvTs: points.mapValues(\.recvTs), lastSeq: points.mapValues(\.seq))
@@ -271,7 +270,7 @@ public actor LivePipeline {
         // oldest, and the loss is counted, not silent.
         let publication = Publication(
             vector: vector, traceId: traceId, trigger: trigger, names: labels.names, registryVersion: labels.version)
-        if case .dropped = output.yield(publication) {
+        if !publications.push(publication) {
             counters.vectorsDropped += 1
             metrics.vectorsDropped.increment()
         }
@@ -403,7 +402,7 @@ public actor LivePipeline {
     }
 
     /// Ends the publication stream.
-    public func finish() { output.finish() }
+    public func finish() { publications.finish() }
 
     /// The last position state applied for `symbol` and its `recv_ts`, nil before any.
     public func lastPosition(symbol: String) -> (position: PositionUpdate, at: Nanos)? {

@@ -195,6 +195,21 @@ import Testing
         JSONText.appendNumber(.nan, to: &out)
         #expect(out == "null")
     }
+
+    @Test func writesStringsWithAndWithoutEscapesThatReadBack() throws {
+        for text in ["ret_1s", "", "BTCUSDT", "a\"b", "back\\slash", "line\nbreak\ttab\r", "bell\u{07}", "é ✓ 𝄞", "x\u{1F}"] {
+            var out = "["
+            JSONText.appendString(text, to: &out)
+            out += "]"
+            #expect(try JSONParser.parse(out) == .array([.string(text)]))
+        }
+        var plain = ""
+        JSONText.appendString("mid_price", to: &plain)
+        #expect(plain == "\"mid_price\"")
+        var escaped = ""
+        JSONText.appendString("q\"\u{01}", to: &escaped)
+        #expect(escaped == #""q\"\u0001""#)
+    }
 }
 
 @Suite struct DuplicateFilterTests {

@@ -62,6 +62,39 @@ let gatewayArguments: AMQPTable = [
         #expect(!connection.isOpen)
     }
 
+    @Test func aBatchGoesOutInOrderWithEachMessagesRoutingKeyAndProperties() async throws {
+        let connection = try await AMQPConnection.connect(try brokerURL())
+        let channel = try await connection.openChannel()
+        let exchange = uniqueQueue("batch-exchange")
+        let queue = uniqueQueue("batch")
+        try await channel.exchangeDeclare(exchange, type: "topic", durable: false, autoDelete: true)
+        try await channel.queueDeclare(queue, durable: false)
+        try await channel.queueBind(queue: queue, exchange: exchange, routingKey: "#")
+        let properties = AMQPProperties(contentType: "application/json", deliveryMode: 1)
+        // Three bodies: small, empty, and one of several frames (the frame size is 128 KiB).
+        let large = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        var batch = (0..<200).map { AMQPChannel.Message(body: Array("{\"i\":\($0)}".utf8), exchange: exchange, routingKey: "S\($0 % 3)") }
+        batch[5].body = []
+        batch[6].body = large
+        batch[7].properties = properties
+        try channel.publish(batch: batch)
+        try channel.publish(batch: [AMQPChannel.Message(body: Array("last".utf8), exchange: exchange, routingKey: "S0")])
+        let (_, deliveries) = try await channel.consume(queue: queue, noAck: true)
+        var received: [AMQPDelivery] = []
+        for try await delivery in deliveries {
+            received.append(delivery)
+            if received.count == 201 { break }
+        }
+        #expect(received.map(\.body) == batch.map(\.body) + [Array("last".utf8)])
+        #expect(received.prefix(200).map(\.routingKey) == batch.map(\.routingKey))
+        #expect(received[7].properties == properties)
+        // A channel in confirm mode refuses a batch (nobody would wait for its confirms).
+        try await channel.confirmSelect()
+        #expect(throws: AMQPError.self) { try channel.publish(batch: batch) }
+        try await channel.queueDelete(queue)
+        try await connection.close()
+    }
+
     @Test func aMessageLargerThanAFrameIsSplitAndReassembled() async throws {
         let connection = try await AMQPConnection.connect(try brokerURL())
         let channel = try await connection.openChannel()
