@@ -347,5 +347,4 @@ enum Statistics {
         return scratch.withUnsafeMutableBufferPointer { pivotedMeanAndDeviation($0) }
     }
 
-    static func populationStandardDeviation(_ values: [Double]) -> Double { pivotedMeanAndDeviation(values).deviation }
 }
