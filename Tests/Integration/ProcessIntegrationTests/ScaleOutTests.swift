@@ -146,12 +146,17 @@ import FoundationNetworking
         let portA = try await Self.port(of: a)
         _ = try await Self.port(of: b!)
         // Exactly one consumer per shard queue: a stray instance left by an earlier run would take
-        // messages into its own data directory.
+        // messages into its own data directory. A shard answers HTTP before its queue may exist, and
+        // a passive declare of a missing queue closes its channel: each probe has a channel of its own.
         for name in ["a", "b"] {
             var consumers: UInt32 = 0
             for _ in 0..<100 {
-                consumers = try await channel.queueDeclare(SymbolRoute.shardQueue(name), passive: true).consumers
-                if consumers > 0 { break }
+                let probe = try await admin.openChannel()
+                if let declared = try? await probe.queueDeclare(SymbolRoute.shardQueue(name), passive: true) {
+                    consumers = declared.consumers
+                    try? await probe.close()
+                    if consumers > 0 { break }
+                }
                 try await Task.sleep(for: .milliseconds(50))
             }
             try #require(consumers == 1, "shard \(name)'s queue has \(consumers) consumers; a stray `serve --shard \(name)`?")
