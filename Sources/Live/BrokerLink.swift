@@ -138,11 +138,8 @@ public final class BrokerLink: Sendable {
         while let batch = await pipeline.publications.take(maximum: 256) {
             let messages = batch.map { publication in
                 AMQPChannel.Message(
-                    body: Array(
-                        FeatureMessage.encode(
-                            publication.vector, names: publication.names, registryVersion: publication.registryVersion,
-                            traceId: publication.traceId
-                        ).utf8), exchange: Self.liveExchange, routingKey: publication.vector.symbol, properties: properties)
+                    body: publication.encoder.encode(publication.vector, traceId: publication.traceId), exchange: Self.liveExchange,
+                    routingKey: publication.vector.symbol, properties: properties)
             }
             do {
                 let channel = try await publisher()

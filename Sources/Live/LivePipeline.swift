@@ -57,16 +57,20 @@ public actor LivePipeline {
         public var traceId: String?
         /// The update that triggered it (book-update vectors), or nil for grid vectors.
         public var trigger: Nanos?
-        /// The feature names and version of the registry whose engine computed the vector: a
-        /// vector still queued when a reload swaps the registry keeps its own labels.
-        public var names: [String]
-        public var registryVersion: String
+        /// The message encoder of the registry whose engine computed the vector (its names and
+        /// version): a vector still queued when a reload swaps the registry keeps its own labels.
+        public var encoder: FeatureMessage.Encoder
+        /// The feature names of the vector's registry.
+        public var names: [String] { encoder.names }
+        /// The version of the vector's registry.
+        public var registryVersion: String { encoder.registryVersion }
     }
 
     public private(set) var configuration: Configuration
     private var engine: FeatureEngine
-    /// The engine's registry's names (computed once per registry, shared by every publication).
-    private var labels: (names: [String], version: String)
+    /// The engine's registry's message encoder (its names and version, with their JSON prepared
+    /// once per registry), shared by every publication.
+    private var encoder: FeatureMessage.Encoder
     private var stamper = Stamper()
     private var filter = DuplicateFilter()
     /// The raw store (thread-safe): its `sync()` is the durability point, callable without
@@ -108,7 +112,7 @@ public actor LivePipeline {
         self.store = store
         self.metrics = metrics
         engine = FeatureEngine(registry: configuration.registry)
-        labels = (configuration.registry.names, configuration.registry.version)
+        encoder = FeatureMessage.Encoder(names: configuration.registry.names, registryVersion: configuration.registry.version)
         if let store {
             let points = try store.sequencePoints()
             stamper = Stamper(lastRecvTs: points.mapValues(\.recvTs), lastSeq: points.mapValues(\.seq))
@@ -269,7 +273,7 @@ public actor LivePipeline {
         // The buffer keeps the newest 100,000: a publisher that falls that far behind loses the
         // oldest, and the loss is counted, not silent.
         let publication = Publication(
-            vector: vector, traceId: traceId, trigger: trigger, names: labels.names, registryVersion: labels.version)
+            vector: vector, traceId: traceId, trigger: trigger, encoder: encoder)
         if !publications.push(publication) {
             counters.vectorsDropped += 1
             metrics.vectorsDropped.increment()
@@ -381,7 +385,7 @@ public actor LivePipeline {
         if lastClosedGrid != .min { fresh.skipGrid(through: lastClosedGrid) }
         engine = fresh
         configuration.registry = registry
-        labels = (registry.names, registry.version)
+        encoder = FeatureMessage.Encoder(names: registry.names, registryVersion: registry.version)
         stats.seconds =
             Double((ContinuousClock.now - started).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - started).components.seconds)

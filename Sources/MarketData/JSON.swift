@@ -374,3 +374,124 @@ public enum JSONText {
         }
     }
 }
+
+/// JSON text written straight into bytes (for messages sent as bodies): the same output as
+/// ``JSONText`` without building a `String` that is then copied into an array.
+public struct JSONBytes: TextOutputStream {
+    /// The text written so far (UTF-8).
+    public var bytes: [UInt8]
+
+    /// An empty buffer with room for `capacity` bytes.
+    public init(capacity: Int = 0) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Appends text as is (TextOutputStream).
+    public mutating func write(_ string: String) { bytes.append(contentsOf: string.utf8) }
+
+    /// The standard library's number formatters hand their digits here (TextOutputStream's
+    /// ASCII entry point): taking them directly skips the `String` the default would build.
+    public mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
+
+    /// Appends bytes as is (prepared JSON fragments).
+    @inlinable public mutating func append(raw: [UInt8]) { bytes.append(contentsOf: raw) }
+
+    /// Appends a literal as is (the fixed parts of a message, with no array built for them).
+    @inlinable public mutating func append(literal: StaticString) {
+        literal.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    /// Appends one ASCII byte.
+    @inlinable public mutating func append(ascii: UInt8) { bytes.append(ascii) }
+
+    /// Appends `value` as a JSON string literal (as ``JSONText/appendString(_:to:)``).
+    public mutating func appendString(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { utf8 in
+            // Every escaped character is ASCII, and no byte of a multi-byte UTF-8 sequence is
+            // below 0x80: escaping byte by byte gives what escaping scalar by scalar gives.
+            if !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+                bytes.append(contentsOf: utf8)
+                return
+            }
+            let hex: [UInt8] = Array("0123456789abcdef".utf8)
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+                case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+                case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+                case ..<0x20:
+                    append(literal: "\\u00")
+                    bytes.append(hex[Int(byte >> 4)])
+                    bytes.append(hex[Int(byte & 0xF)])
+                default: bytes.append(byte)
+                }
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends a number, or `null` for nil and non-finite values (as ``JSONText/appendNumber(_:to:)``:
+    /// the shortest text that reads back as the same double).
+    public mutating func appendNumber(_ value: Double?) {
+        guard let value, value.isFinite else {
+            append(literal: "null")
+            return
+        }
+        // `write(to:)` formats as `description` does for finite values, into `_writeASCII`.
+        value.write(to: &self)
+    }
+
+    /// Appends an integer in decimal (as `String(value)`).
+    public mutating func appendInteger(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDigits(value.magnitude, width: 1)
+    }
+
+    /// Appends `value` in decimal, zero-padded on the left to at least `width` digits.
+    public mutating func appendDigits(_ value: UInt64, width: Int) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64.max's 20 digits
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var index = buffer.count
+            var rest = value
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0 || buffer.count - index < width
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[index...]))
+        }
+    }
+
+    /// Appends an instant as ``Time/formatISO8601(_:)`` writes it.
+    public mutating func appendISO8601(_ nanos: Nanos) {
+        let seconds = Time.floorDiv(nanos, Time.nanosPerSecond)
+        let days = Time.floorDiv(seconds, 86_400)
+        let (year, month, day) = Time.civilFromDays(days)
+        // Years outside 0...9999 (never an accepted instant) keep the general formatter's padding.
+        guard (0...9999).contains(year) else {
+            bytes.append(contentsOf: Time.formatISO8601(nanos).utf8)
+            return
+        }
+        let fraction = nanos - seconds * Time.nanosPerSecond
+        let secondOfDay = seconds - days * 86_400
+        appendDigits(UInt64(year), width: 4)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(UInt64(month), width: 2)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(UInt64(day), width: 2)
+        bytes.append(UInt8(ascii: "T"))
+        appendDigits(UInt64(secondOfDay / 3600), width: 2)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(UInt64(secondOfDay / 60 % 60), width: 2)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(UInt64(secondOfDay % 60), width: 2)
+        bytes.append(UInt8(ascii: "."))
+        appendDigits(UInt64(fraction), width: 9)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+}
