@@ -37,8 +37,12 @@ public struct FeatureEngine: Sendable {
         self.gridStep = gridStep
     }
 
-    public init(registry: FeatureRegistry, gridStep: Nanos = Time.nanosPerSecond) {
-        self.init(plan: FeaturePlan(registry: registry), gridStep: gridStep)
+    /// An engine for `registry`; `readsBetweenGridPoints` for the live path, which also reads
+    /// vectors on book updates and requests (see ``FeaturePlan/readsBetweenGridPoints``).
+    public init(registry: FeatureRegistry, gridStep: Nanos = Time.nanosPerSecond, readsBetweenGridPoints: Bool = false) {
+        var plan = FeaturePlan(registry: registry)
+        plan.readsBetweenGridPoints = readsBetweenGridPoints
+        self.init(plan: plan, gridStep: gridStep)
     }
 
     /// Symbols seen so far, sorted.

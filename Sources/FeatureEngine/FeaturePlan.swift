@@ -13,6 +13,10 @@ public struct FeaturePlan: Sendable {
     let churnLevels: [Int]
     let midLookback: Nanos?
     let gridCapacity: Int
+    /// Whether vectors are also read between grid points (on book updates, on request): the live
+    /// path. It changes how window sums are kept — cheap reads anywhere for the live path, cheap
+    /// upkeep for replays, which read at grid points only — never their values.
+    public var readsBetweenGridPoints = false
 
     enum Compiled: Sendable {
         case mid, spreadAbs, spreadRel, microprice

@@ -41,9 +41,11 @@ public struct SymbolFeatureState: Sendable {
         self.plan = plan
         let trackingDepth = plan.churnLevels.max() ?? 0
         book = L2Book(changeTrackingDepth: trackingDepth)
-        trades = SlidingSums(laneCount: FeaturePlan.tradeLaneCount, lengths: plan.tradeWindows)
+        let bookkeeping: SlidingSums.Bookkeeping = plan.readsBetweenGridPoints ? .windowCursors : .secondMarks
+        trades = SlidingSums(laneCount: FeaturePlan.tradeLaneCount, lengths: plan.tradeWindows, bookkeeping: bookkeeping)
         if !plan.bookWindows.isEmpty {
-            bookFlow = SlidingSums(laneCount: FeaturePlan.ofiTermCount + plan.churnLevels.count, lengths: plan.bookWindows)
+            bookFlow = SlidingSums(
+                laneCount: FeaturePlan.ofiTermCount + plan.churnLevels.count, lengths: plan.bookWindows, bookkeeping: bookkeeping)
             bookLanes = [Double](repeating: 0, count: FeaturePlan.ofiTermCount + plan.churnLevels.count)
             thresholdsBefore = [Double?](repeating: nil, count: 2 * plan.churnLevels.count)
         }

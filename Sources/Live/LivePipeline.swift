@@ -111,7 +111,7 @@ public actor LivePipeline {
         self.configuration = configuration
         self.store = store
         self.metrics = metrics
-        engine = FeatureEngine(registry: configuration.registry)
+        engine = FeatureEngine(registry: configuration.registry, readsBetweenGridPoints: true)
         encoder = FeatureMessage.Encoder(names: configuration.registry.names, registryVersion: configuration.registry.version)
         if let store {
             let points = try store.sequencePoints()
@@ -361,7 +361,7 @@ public actor LivePipeline {
         let store = self.store
         let started = ContinuousClock.now
         var (fresh, stats) = try await Blocking.run { () throws -> (FeatureEngine, ReloadStats) in
-            var fresh = FeatureEngine(registry: registry)
+            var fresh = FeatureEngine(registry: registry, readsBetweenGridPoints: true)
             var stats = ReloadStats()
             guard let store else { return (fresh, stats) }
             // What was appended before the reload began becomes readable to the replay.

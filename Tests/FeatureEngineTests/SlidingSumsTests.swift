@@ -21,9 +21,10 @@ import Testing
         return terms.withUnsafeBufferPointer { ExactSum.fsumPartials($0) }
     }
 
-    @Test func everyReadIsTheExactSumOfTheItemsInTheWindow() {
+    @Test(arguments: [SlidingSums.Bookkeeping.secondMarks, .windowCursors])
+    func everyReadIsTheExactSumOfTheItemsInTheWindow(bookkeeping: SlidingSums.Bookkeeping) {
         let lengths: [Nanos] = [1_000_000_000, 3_000_000_000, 1_500_000_000, 60_000_000_000, 250_000_000]
-        var sums = SlidingSums(laneCount: 3, lengths: lengths)
+        var sums = SlidingSums(laneCount: 3, lengths: lengths, bookkeeping: bookkeeping)
         var generator = SplitMix64(seed: 2026)
         func uniform() -> Double { Double(generator.next() >> 11) / Double(1 << 53) }
         var items: [Item] = []
@@ -73,8 +74,9 @@ import Testing
         #expect(readCount > 50_000)
     }
 
-    @Test func anInfiniteItemLeavesTheWindowsItWasIn() {
-        var sums = SlidingSums(laneCount: 1, lengths: [1_000_000_000, 5_000_000_000])
+    @Test(arguments: [SlidingSums.Bookkeeping.secondMarks, .windowCursors])
+    func anInfiniteItemLeavesTheWindowsItWasIn(bookkeeping: SlidingSums.Bookkeeping) {
+        var sums = SlidingSums(laneCount: 1, lengths: [1_000_000_000, 5_000_000_000], bookkeeping: bookkeeping)
         let second: Nanos = 1_000_000_000
         [Double.infinity].withUnsafeBufferPointer { sums.append(time: 10 * second, lanes: $0) }
         [2.0].withUnsafeBufferPointer { sums.append(time: 12 * second, lanes: $0) }
@@ -88,5 +90,50 @@ import Testing
         [-Double.infinity].withUnsafeBufferPointer { sums.append(time: 16 * second, lanes: $0) }
         #expect(sum(1, at: 16 * second) == -.infinity)
         #expect(sum(0, at: 17 * second) == 0)
+    }
+}
+
+/// The live engine keeps its window sums one way, replays the other (`readsBetweenGridPoints`):
+/// the same events give the same bits at every grid point and between them.
+@Suite struct WindowBookkeepingTests {
+    @Test func liveAndReplayEnginesAgreeBitForBit() {
+        var script = Script()
+        var generator = SplitMix64(seed: 41)
+        func uniform() -> Double { Double(generator.next() >> 11) / Double(1 << 53) }
+        var time = s(1_700_000_000)
+        script.snapshot(
+            time, bids: (1...20).map { (100 - Double($0) * 0.5, 1 + Double($0)) }, asks: (1...20).map { (100 + Double($0) * 0.5, 2) })
+        for _ in 0..<20_000 {
+            time += generator.next() % 50 == 0 ? s(70) : Nanos(generator.next() % 30_000_000)
+            if generator.next() % 3 == 0 {
+                script.trade(time, 100 + (uniform() * 10).rounded() / 10, uniform() * 3, generator.next() % 2 == 0 ? .buy : .sell)
+            } else {
+                let price = 100 + ((uniform() - 0.5) * 20).rounded() / 2
+                let size = generator.next() % 4 == 0 ? 0 : uniform() * 5
+                if price < 100 { script.delta(time, bids: [(price, size)]) } else { script.delta(time, asks: [(price + 0.5, size)]) }
+            }
+        }
+        let registry = FeatureRegistry.bundledDefault
+        var live = FeatureEngine(registry: registry, readsBetweenGridPoints: true)
+        var replay = FeatureEngine(registry: registry)
+        var liveGrid: [FeatureVector] = []
+        var replayGrid: [FeatureVector] = []
+        var compared = 0
+        for (index, event) in script.events.enumerated() {
+            live.apply(event) { liveGrid.append($0) }
+            replay.apply(event) { replayGrid.append($0) }
+            if index % 5 == 0 {
+                let at = event.recvTs + Nanos(generator.next() % 900_000_000)
+                let a = live.vector(for: event.symbol, at: at)!.values.map { $0?.bitPattern }
+                let b = replay.vector(for: event.symbol, at: at)!.values.map { $0?.bitPattern }
+                #expect(a == b, "at \(at)")
+                compared += 1
+            }
+        }
+        #expect(liveGrid.count == replayGrid.count && liveGrid.count > 1_000)
+        for (a, b) in zip(liveGrid, replayGrid) {
+            #expect(a.ts == b.ts && a.values.map { $0?.bitPattern } == b.values.map { $0?.bitPattern }, "grid point \(a.ts)")
+        }
+        #expect(compared > 3_000)
     }
 }

@@ -10,35 +10,52 @@ import MarketData
 ///   it is a function of the items in the window alone — not of the order or the moment they were
 ///   added — so a replay that began at another time gives the same bits, and an empty window is
 ///   exactly 0.
-/// - **One exact add per item, whatever the number of windows.** Every lane keeps one running
-///   exact total of all its items (an ``ExactDigits`` block), and a copy of that total is kept at
-///   the end of every second: `S(b)`, the exact sum of the items with `ts <= b` seconds. A window
-///   cut at `x = T - length` is `total - S(x)`, where `S(x)` is the mark of the second at or before
-///   `x` plus the few items after that second up to `x` (none for grid reads of whole-second
-///   windows). The difference of two exact values is exact: the same bits as summing the items.
+/// - **A window is a difference of exact sums.** Every lane keeps one running exact total of all
+///   its items; a window's sum at `T` is the total minus `S(T - length)`, the exact sum of the items
+///   at or before the cutoff. The difference of exact values is exact: the same bits as summing the
+///   items. How `S` is kept depends on where reads fall (``Bookkeeping``); both give the same bits.
 struct SlidingSums: Sendable {
+    /// How `S(cutoff)` is kept.
+    enum Bookkeeping: Sendable {
+        /// A copy of the totals at the end of every second: `S(b)` for whole seconds, then the items
+        /// after that second up to the cutoff. Keeping it costs one copy a second; a read at a grid
+        /// point of a whole-second window adds nothing, a read between grid points adds the items of
+        /// part of a second. For replays, which read at grid points only.
+        case secondMarks
+        /// Per window, the exact sum of the items that have left it by the last item's time (each
+        /// item added once per window as it leaves); a read adds only the items that left since the
+        /// last item. For the live path, which also reads on book updates and requests.
+        case windowCursors
+    }
+
     let laneCount: Int
     private(set) var lengths: [Nanos]
+    let bookkeeping: Bookkeeping
 
-    // Items back to the longest window plus a second (what a cut between marks reads).
+    // Items back to what the windows can still reach.
     private var ts: [Int64]
     private var values: [Double]
     private var mask: Int
     private var head = 0  // absolute index of the oldest kept item
     private var tail = 0  // absolute index of the next item
-    private let retention: Nanos
 
-    /// The running exact totals, one block per lane.
+    /// The running exact totals, one ``ExactDigits`` block per lane.
     private var totals: [Int64]
-    /// `S(b)` for the seconds `b` in `(lastMarked - markCapacity, lastMarked]`: `laneCount` blocks
-    /// per second in a ring, tagged with their second.
-    private var marks: [Int64]
-    private var markTags: [Int64]
+
+    // `.secondMarks`: `S(b)` for the seconds `b` in `(lastMarked - markCapacity, lastMarked]`,
+    // `laneCount` blocks per second in a ring tagged with their second. Every second `b` with
+    // `b * 1 s` before the last item is marked; seconds up to `origin` come before the first item.
+    private var marks: [Int64] = []
+    private var markTags: [Int64] = []
     private let markCapacity: Int
-    /// Every second `b` with `b * 1 s` before the last item is marked; seconds up to `origin` come
-    /// before the first item (their marks are 0).
+    private let retention: Nanos
     private var lastMarked: Int64 = .min
     private var origin: Int64 = .min
+
+    // `.windowCursors`: per window and lane, the exact sum of the items that have left the window;
+    // per window, the first item that has not.
+    private var left: [Int64] = []
+    private var cursors: [Int] = []
 
     /// A window cut at some `T`: live items are `[first, end)`, `cutoff` is `T - length`.
     struct Cut {
@@ -49,9 +66,10 @@ struct SlidingSums: Sendable {
         var count: Int { end - first }
     }
 
-    init(laneCount: Int, lengths: [Nanos]) {
+    init(laneCount: Int, lengths: [Nanos], bookkeeping: Bookkeeping) {
         self.laneCount = laneCount
         self.lengths = lengths
+        self.bookkeeping = bookkeeping
         let longest = lengths.max() ?? 0
         retention = longest &+ Time.nanosPerSecond
         let capacity = 1024
@@ -61,26 +79,38 @@ struct SlidingSums: Sendable {
         totals = [Int64](repeating: 0, count: laneCount * ExactDigits.stride)
         // Reads reach back to the second at or before `last item - longest`; two more for rounding.
         markCapacity = Int(Time.floorDiv(longest, Time.nanosPerSecond)) + 3
-        marks = [Int64](repeating: 0, count: markCapacity * laneCount * ExactDigits.stride)
-        markTags = [Int64](repeating: .min, count: markCapacity)
+        switch bookkeeping {
+        case .secondMarks:
+            marks = [Int64](repeating: 0, count: markCapacity * laneCount * ExactDigits.stride)
+            markTags = [Int64](repeating: .min, count: markCapacity)
+        case .windowCursors:
+            left = [Int64](repeating: 0, count: lengths.count * laneCount * ExactDigits.stride)
+            cursors = [Int](repeating: 0, count: lengths.count)
+        }
     }
 
-    /// Appends one item at time `time` (non-decreasing): marks the seconds it closes, adds the item
-    /// to each lane's total (one exact add per non-zero lane) and lets items older than every
-    /// window go.
+    /// Appends one item at time `time` (non-decreasing): brings `S` up to `time` (marks the seconds
+    /// the item closes, or moves the items that leave a window into its sum), then adds the item to
+    /// each lane's total (one exact add per non-zero lane).
     mutating func append(time: Nanos, lanes: UnsafeBufferPointer<Double>) {
         let laneCount = self.laneCount
         let stride = ExactDigits.stride
-        markSeconds(before: time)
-        let horizon = time &- retention
-        let (mask, tail) = (self.mask, self.tail)
-        var head = self.head
-        ts.withUnsafeBufferPointer { ts in
-            while head < tail && ts[head & mask] <= horizon { head += 1 }
+        switch bookkeeping {
+        case .secondMarks:
+            markSeconds(before: time)
+            let horizon = time &- retention
+            let (mask, tail) = (self.mask, self.tail)
+            var head = self.head
+            ts.withUnsafeBufferPointer { ts in
+                while head < tail && ts[head & mask] <= horizon { head += 1 }
+            }
+            self.head = head
+        case .windowCursors:
+            advanceCursors(to: time)
         }
-        self.head = head
+        let tail = self.tail
         if tail - head == ts.count { grow() }
-        let slot = tail & self.mask
+        let slot = tail & mask
         ts.withUnsafeMutableBufferPointer { $0[slot] = time }
         values.withUnsafeMutableBufferPointer { buffer in
             for lane in 0..<laneCount { buffer[slot * laneCount + lane] = lanes[lane] }
@@ -123,6 +153,42 @@ struct SlidingSums: Sendable {
         return slot < 0 ? slot + capacity : slot
     }
 
+    /// Before an item at `time`: the items that leave a window at `time` go into its "left" sums;
+    /// items that have left every window are dropped (they are in every "left" sum).
+    private mutating func advanceCursors(to time: Nanos) {
+        let laneCount = self.laneCount
+        let stride = ExactDigits.stride
+        let (mask, tail) = (self.mask, self.tail)
+        var head = tail
+        ts.withUnsafeBufferPointer { ts in
+            values.withUnsafeBufferPointer { values in
+                lengths.withUnsafeBufferPointer { lengths in
+                    left.withUnsafeMutableBufferPointer { left in
+                        cursors.withUnsafeMutableBufferPointer { cursors in
+                            for window in 0..<cursors.count {
+                                var cursor = cursors[window]
+                                let cutoff = time &- lengths[window]
+                                if cursor < tail && ts[cursor & mask] <= cutoff {
+                                    let blocks = left.baseAddress! + window * laneCount * stride
+                                    repeat {
+                                        let item = values.baseAddress! + (cursor & mask) * laneCount
+                                        for lane in 0..<laneCount where item[lane] != 0 {
+                                            ExactDigits.add(item[lane], sign: 1, to: blocks + lane * stride)
+                                        }
+                                        cursor += 1
+                                    } while cursor < tail && ts[cursor & mask] <= cutoff
+                                    cursors[window] = cursor
+                                }
+                                head = min(head, cursor)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.head = lengths.isEmpty ? tail : head
+    }
+
     private mutating func grow() {
         let newCapacity = ts.count * 2
         var newTs = [Int64](repeating: 0, count: newCapacity)
@@ -152,7 +218,8 @@ struct SlidingSums: Sendable {
     /// The live items of window `index` at time `time` (>= the last appended item's time).
     func cut(_ index: Int, at time: Nanos) -> Cut {
         let cutoff = time &- lengths[index]
-        return Cut(window: index, first: firstItem(after: cutoff, from: head, to: tail), end: tail, cutoff: cutoff)
+        let from = bookkeeping == .windowCursors ? cursors[index] : head
+        return Cut(window: index, first: firstItem(after: cutoff, from: from, to: tail), end: tail, cutoff: cutoff)
     }
 
     /// A reader of the windows' sums as of `time` (>= the last appended item's time): a vector
@@ -168,35 +235,43 @@ struct SlidingSums: Sendable {
             blocks.update(repeating: 0, count: laneCount * stride)
             return
         }
-        // S(cutoff): the mark of the second at or before it, then the items after that second.
-        let second = Time.floorDiv(cut.cutoff, Time.nanosPerSecond)
-        var markSlot: Int?
-        var partialFrom = head  // before the first item every mark is 0: S(cutoff) is the items up to it
-        if second > origin {
-            let slot = Self.slot(second, capacity: markCapacity)
-            // Reads come at or after the last item, so the second is within the kept marks.
-            precondition(markTags[slot] == second, "a window reaches past the kept marks")
-            markSlot = slot
-            partialFrom = firstItem(after: second &* Time.nanosPerSecond, from: head, to: cut.first)
+        // `S(cutoff)` is a kept block (`base`: nil when it is 0) plus the items `[partialFrom, cut.first)`.
+        var partialFrom = head
+        var base: Int?
+        switch bookkeeping {
+        case .secondMarks:
+            // The mark of the second at or before the cutoff, then the items after that second;
+            // before the first item every mark is 0.
+            let second = Time.floorDiv(cut.cutoff, Time.nanosPerSecond)
+            if second > origin {
+                let slot = Self.slot(second, capacity: markCapacity)
+                // Reads come at or after the last item, so the second is within the kept marks.
+                precondition(markTags[slot] == second, "a window reaches past the kept marks")
+                base = slot * laneCount * stride
+                partialFrom = firstItem(after: second &* Time.nanosPerSecond, from: head, to: cut.first)
+            }
+        case .windowCursors:
+            // What had left the window at the last item, then the items that left it since.
+            base = cut.window * laneCount * stride
+            partialFrom = cursors[cut.window]
         }
         totals.withUnsafeBufferPointer { totals in
-            marks.withUnsafeBufferPointer { marks in
+            (bookkeeping == .secondMarks ? marks : left).withUnsafeBufferPointer { kept in
                 for lane in 0..<laneCount {
-                    let block = blocks + lane * stride
                     let total = totals.baseAddress! + lane * stride
-                    if let markSlot {
-                        ExactDigits.difference(total, marks.baseAddress! + (markSlot * laneCount + lane) * stride, into: block)
+                    if let base {
+                        ExactDigits.difference(total, kept.baseAddress! + base + lane * stride, into: blocks + lane * stride)
                     } else {
-                        block.update(from: total, count: stride)
+                        (blocks + lane * stride).update(from: total, count: stride)
                     }
                 }
             }
         }
         values.withUnsafeBufferPointer { values in
             for absolute in partialFrom..<cut.first {
-                let base = (absolute & mask) * laneCount
-                for lane in 0..<laneCount where values[base + lane] != 0 {
-                    ExactDigits.add(values[base + lane], sign: -1, to: blocks + lane * stride)
+                let item = (absolute & mask) * laneCount
+                for lane in 0..<laneCount where values[item + lane] != 0 {
+                    ExactDigits.add(values[item + lane], sign: -1, to: blocks + lane * stride)
                 }
             }
         }
