@@ -180,23 +180,18 @@ public enum ExactDigits {
         block[slot] += sign
     }
 
-    /// Adds (`sign` 1) or subtracts (`sign` -1) every term of `source` into `block`. With
-    /// `removing`, takes back terms added that way before: the digits go the other way and the
-    /// counts of non-finite terms go down (subtracting +inf would count a -inf instead).
-    public static func merge(
-        _ source: UnsafePointer<Int64>, into block: UnsafeMutablePointer<Int64>, sign: Int64 = 1, removing: Bool = false
-    ) {
+    /// Adds (`sign` 1) or subtracts (`sign` -1) every term of `source` into `block`.
+    public static func merge(_ source: UnsafePointer<Int64>, into block: UnsafeMutablePointer<Int64>, sign: Int64 = 1) {
         if block[pendingSlot] + source[pendingSlot] >= carryBudget { normalize(block) }
-        let factor = removing ? -sign : sign
-        for index in 0..<limbCount { block[index] += factor * source[index] }
+        for index in 0..<limbCount { block[index] += sign * source[index] }
         block[pendingSlot] += source[pendingSlot] + 1
+        // Subtracting a term negates it: +inf counts as -inf and the other way round.
         let slots = infinitySlots
-        let direction: Int64 = removing ? -1 : 1
         let (positive, negative) =
             sign > 0 ? (source[slots.positive], source[slots.negative]) : (source[slots.negative], source[slots.positive])
-        block[slots.positive] += direction * positive
-        block[slots.negative] += direction * negative
-        block[slots.nan] += direction * source[slots.nan]
+        block[slots.positive] += positive
+        block[slots.negative] += negative
+        block[slots.nan] += source[slots.nan]
     }
 
     /// Writes `minuend` minus `subtrahend` to `block`, where every term of `subtrahend` was also

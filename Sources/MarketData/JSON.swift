@@ -307,12 +307,18 @@ public struct JSONParser {
 /// exact same `Double`; non-finite values are written as `null` (the contract never allows
 /// NaN or infinity on the wire).
 public enum JSONText {
+    /// Whether a string's UTF-8 holds a byte a JSON string literal must escape (a quote, a
+    /// backslash, a control character); every such byte is ASCII, so bytes decide as scalars would.
+    @inlinable public static func needsEscape(_ utf8: some Sequence<UInt8>) -> Bool {
+        utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 })
+    }
+
     /// Appends `value` as a JSON string literal.
     public static func appendString(_ value: String, to out: inout String) {
         out.append("\"")
         // Most strings (feature names, symbols, trace ids) need no escape: appended whole, not
         // scalar by scalar (a third of a features.live vector's encoding time otherwise).
-        if !value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+        if !needsEscape(value.utf8) {
             out.append(value)
             out.append("\"")
             return
@@ -407,32 +413,16 @@ public struct JSONBytes: TextOutputStream {
 
     /// Appends `value` as a JSON string literal (as ``JSONText/appendString(_:to:)``).
     public mutating func appendString(_ value: String) {
-        bytes.append(UInt8(ascii: "\""))
-        var value = value
-        value.withUTF8 { utf8 in
-            // Every escaped character is ASCII, and no byte of a multi-byte UTF-8 sequence is
-            // below 0x80: escaping byte by byte gives what escaping scalar by scalar gives.
-            if !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
-                bytes.append(contentsOf: utf8)
-                return
-            }
-            let hex: [UInt8] = Array("0123456789abcdef".utf8)
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-                case UInt8(ascii: "\n"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-                case UInt8(ascii: "\r"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-                case UInt8(ascii: "\t"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-                case ..<0x20:
-                    append(literal: "\\u00")
-                    bytes.append(hex[Int(byte >> 4)])
-                    bytes.append(hex[Int(byte & 0xF)])
-                default: bytes.append(byte)
-                }
-            }
+        guard JSONText.needsEscape(value.utf8) else {
+            bytes.append(UInt8(ascii: "\""))
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
         }
-        bytes.append(UInt8(ascii: "\""))
+        // The rare string with escapes goes through the one escaping rule.
+        var text = ""
+        JSONText.appendString(value, to: &text)
+        bytes.append(contentsOf: text.utf8)
     }
 
     /// Appends a number, or `null` for nil and non-finite values (as ``JSONText/appendNumber(_:to:)``:

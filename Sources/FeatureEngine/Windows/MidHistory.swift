@@ -103,10 +103,7 @@ struct GridMids: Sendable {
         lastRecorded = upTo
     }
 
-    private func slot(_ g: Int64) -> Int {
-        let slot = Int(g.remainderReportingOverflow(dividingBy: Int64(capacity)).partialValue)
-        return slot < 0 ? slot + capacity : slot
-    }
+    private func slot(_ g: Int64) -> Int { ringSlot(of: g, capacity: capacity) }
 
     /// After a checkpoint restore: grid points up to `lastRecorded` are settled (and never read:
     /// a replay from a checkpoint reads only points after it); later ones read the current mid.
@@ -175,4 +172,10 @@ struct GridMids: Sendable {
         }
         return Self.logReturn(mid(at: g, currentMid: currentMid), from: mid(at: g - 1, currentMid: currentMid))
     }
+}
+
+/// The slot of second (or grid index) `g` in a ring of `capacity` slots, for negative `g` too.
+func ringSlot(of g: Int64, capacity: Int) -> Int {
+    let slot = Int(g.remainderReportingOverflow(dividingBy: Int64(capacity)).partialValue)
+    return slot < 0 ? slot + capacity : slot
 }

@@ -136,21 +136,16 @@ struct SlidingSums: Sendable {
         let blockCount = laneCount * ExactDigits.stride
         let capacity = markCapacity
         let from = max(lastMarked + 1, upTo - Int64(capacity) + 1)
-        for second in from...upTo { markTags[Self.slot(second, capacity: capacity)] = second }
+        for second in from...upTo { markTags[ringSlot(of: second, capacity: capacity)] = second }
         totals.withUnsafeBufferPointer { totals in
             marks.withUnsafeMutableBufferPointer { marks in
                 for second in from...upTo {
-                    let slot = Self.slot(second, capacity: capacity)
+                    let slot = ringSlot(of: second, capacity: capacity)
                     (marks.baseAddress! + slot * blockCount).update(from: totals.baseAddress!, count: blockCount)
                 }
             }
         }
         lastMarked = upTo
-    }
-
-    private static func slot(_ second: Int64, capacity: Int) -> Int {
-        let slot = Int(second.remainderReportingOverflow(dividingBy: Int64(capacity)).partialValue)
-        return slot < 0 ? slot + capacity : slot
     }
 
     /// Before an item at `time`: the items that leave a window at `time` go into its "left" sums;
@@ -244,7 +239,7 @@ struct SlidingSums: Sendable {
             // before the first item every mark is 0.
             let second = Time.floorDiv(cut.cutoff, Time.nanosPerSecond)
             if second > origin {
-                let slot = Self.slot(second, capacity: markCapacity)
+                let slot = ringSlot(of: second, capacity: markCapacity)
                 // Reads come at or after the last item, so the second is within the kept marks.
                 precondition(markTags[slot] == second, "a window reaches past the kept marks")
                 base = slot * laneCount * stride
