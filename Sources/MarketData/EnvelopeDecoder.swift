@@ -29,6 +29,12 @@ public struct DecodedMessage: Sendable, Equatable {
 public enum EnvelopeDecoder {
     /// Decodes one message body.
     public static func decode(_ bytes: some Collection<UInt8>) throws(DecodeError) -> DecodedMessage {
+        if let common = bytes.withContiguousStorageIfAvailable(EnvelopeFastPath.decode), let message = common { return message }
+        return try decodeGeneral(bytes)
+    }
+
+    /// ``decode(_:)`` without the fast path for the common messages: a JSON tree, then its members.
+    static func decodeGeneral(_ bytes: some Collection<UInt8>) throws(DecodeError) -> DecodedMessage {
         let root: JSONValue
         do { root = try JSONParser.parse(bytes: bytes) } catch { throw DecodeError(field: "", problem: error.description) }
         return try decode(root)
@@ -100,7 +106,7 @@ public enum EnvelopeDecoder {
             let symbol = try symbolOf(fields, key: "s", topic: topic)
             let kind = try fields.string("type")
             guard kind == "snapshot" || kind == "delta" else { throw fields.error("type", "expected snapshot or delta, got '\(kind)'") }
-            let depth = topic.flatMap { topicPart($0, 1) }.flatMap { Int($0) }
+            let depth = topic.flatMap(topicDepth)
             let update = BookUpdate(
                 isSnapshot: kind == "snapshot", updateId: try fields.integer("u"),
                 crossSeq: try fields.optionalInteger("seq"), depth: depth,
@@ -214,14 +220,17 @@ public enum EnvelopeDecoder {
         return index < parts.count ? String(parts[index]) : nil
     }
 
+    /// A book topic's depth (`orderbook.{depth}.{symbol}`), when its second part is an integer.
+    static func topicDepth(_ topic: String) -> Int? { topicPart(topic, 1).flatMap { Int($0) } }
+
+    /// The symbol a topic names: its last non-empty `.`-separated part, when it has a `.` at all.
+    static func topicSymbol(_ topic: String?) -> String? {
+        guard let topic, topic.contains(".") else { return nil }
+        return topic.split(separator: ".").last.map(String.init)
+    }
+
     private static func symbolOf(_ fields: Fields, key: String, topic: String?) throws(DecodeError) -> String {
-        let fromTopic = topic.flatMap { $0.split(separator: ".").last.map(String.init) }
-        let symbol: String
-        if let given = try fields.optionalString(key) {
-            symbol = given
-        } else if let fromTopic, topic?.contains(".") == true {
-            symbol = fromTopic
-        } else {
+        guard let symbol = try fields.optionalString(key) ?? topicSymbol(topic) else {
             throw fields.error(key, "missing (and no symbol in the topic)")
         }
         guard Symbols.isValid(symbol) else { throw fields.error(key, "unknown symbol format '\(symbol)'") }
