@@ -14,8 +14,8 @@ import Testing
         let general: Result<DecodedMessage, DecodeError>
         do throws(DecodeError) { general = .success(try EnvelopeDecoder.decodeGeneral(bytes)) } catch { general = .failure(error) }
         let fast = bytes.withUnsafeBufferPointer(EnvelopeFastPath.decode)
-        let public_ = EnvelopeDecoder.decodeResult(bytes)
-        #expect(public_ == general, "decode must equal the general decoder on \(text)", sourceLocation: sourceLocation)
+        let viaDecode = EnvelopeDecoder.decodeResult(bytes)
+        #expect(viaDecode == general, "decode must equal the general decoder on \(text)", sourceLocation: sourceLocation)
         guard let fast else { return false }
         guard case .success(let expected) = general else {
             Issue.record("fast path accepted what the general decoder rejects (\(general)): \(text)", sourceLocation: sourceLocation)
