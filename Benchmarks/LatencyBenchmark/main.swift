@@ -247,14 +247,30 @@ struct FlatOut {
     var published: Double
     var arrived: Int
     var seconds: Double
+    /// CPU seconds the process doing the hops (service or echo) used over the phase.
+    var cpu: Double?
     var rate: Double { Double(arrived) / max(seconds, 1e-9) }
+    /// That CPU per message handled, in µs: the throughput a process gets out of the cores it can have.
+    var cpuPerMessage: String { cpu.map { String(format: "%.1f µs CPU per message", $0 / Double(max(arrived, 1)) * 1e6) } ?? "" }
+}
+
+/// User + system CPU seconds of a process so far (/proc/PID/stat, clock ticks of 10 ms).
+func cpuSeconds(_ pid: Int32) -> Double? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return nil }
+    // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
 /// Publishes flat out into `routingKey`; counts the arrivals on features.live that carry one of
 /// the phase's trace ids (a vector of the service, or an echoed body).
-func flatOut(into routingKey: String, label: String) async throws -> FlatOut {
+func flatOut(into routingKey: String, label: String, pid: Int32) async throws -> FlatOut {
     _ = book.take()
     let start = now()
+    let cpuBefore = cpuSeconds(pid)
     let phase = try await run(rate: nil, seconds: 10, routingKey: routingKey)
     var settled = book.progress
     for _ in 0..<120 {
@@ -263,8 +279,10 @@ func flatOut(into routingKey: String, label: String) async throws -> FlatOut {
         if current.count == settled.count && current.count > 0 { break }
         settled = current
     }
+    let cpuAfter = cpuSeconds(pid)
     let result = FlatOut(
-        sent: phase.sent, published: Double(phase.sent) / phase.elapsed, arrived: settled.count, seconds: settled.last - start)
+        sent: phase.sent, published: Double(phase.sent) / phase.elapsed, arrived: settled.count, seconds: settled.last - start,
+        cpu: cpuBefore.flatMap { before in cpuAfter.map { $0 - before } })
     report(label, sent: phase.sent, elapsed: phase.elapsed)
     return result
 }
@@ -272,11 +290,12 @@ func flatOut(into routingKey: String, label: String) async throws -> FlatOut {
 // (a) The service, flat out: vectors back per second until it has caught up.
 var serviceFlatOut: FlatOut?
 if !echo {
-    let result = try await flatOut(into: "ws-gateway.orderbook", label: "maximum (publish as fast as possible)")
+    let result = try await flatOut(
+        into: "ws-gateway.orderbook", label: "maximum (publish as fast as possible)", pid: service.processIdentifier)
     print(
         String(
-            format: "service, flat out: %d published (%.0f/s), %d vectors back in %.1f s: %.0f msgs/s end to end",
-            result.sent, result.published, result.arrived, result.seconds, result.rate))
+            format: "service, flat out: %d published (%.0f/s), %d vectors back in %.1f s: %.0f msgs/s end to end; ",
+            result.sent, result.published, result.arrived, result.seconds, result.rate) + result.cpuPerMessage)
     serviceFlatOut = result
     stopService()
     try await Task.sleep(for: .seconds(1))
@@ -297,11 +316,11 @@ echoProcess.standardOutput = echoOutput
 try echoProcess.run()
 print("echo pid \(echoProcess.processIdentifier)")
 _ = echoOutput.fileHandleForReading.availableData  // "echo ready": consuming
-let echoed = try await flatOut(into: "bench.echo", label: "echo, flat out")
+let echoed = try await flatOut(into: "bench.echo", label: "echo, flat out", pid: echoProcess.processIdentifier)
 print(
     String(
-        format: "broker ceiling, two hops (echo process, acks multiple every 2 ms): %d published (%.0f/s), %d back in %.1f s: %.0f msgs/s",
-        echoed.sent, echoed.published, echoed.arrived, echoed.seconds, echoed.rate))
+        format: "broker ceiling, two hops (echo process, acks multiple every 2 ms): %d published (%.0f/s), %d back in %.1f s: %.0f msgs/s; ",
+        echoed.sent, echoed.published, echoed.arrived, echoed.seconds, echoed.rate) + echoed.cpuPerMessage)
 echoProcess.terminate()
 echoProcess.waitUntilExit()
 try await adminChannel.queueDelete("bench.echo")

@@ -114,11 +114,31 @@ public final class AMQPChannel: Sendable {
         arguments: AMQPTable = [:]
     ) async throws -> (tag: String, deliveries: AsyncThrowingStream<AMQPDelivery, any Error>) {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: AMQPDelivery.self, bufferingPolicy: .unbounded)
+        let tag = try await startConsumer(
+            queue: queue, consumerTag: consumerTag, noAck: noAck, exclusive: exclusive, arguments: arguments, sink: .stream(continuation))
+        return (tag, stream)
+    }
+
+    /// ``consume(queue:consumerTag:noAck:exclusive:arguments:)`` taken in batches: the queue hands
+    /// over everything that arrived since the last take in one call.
+    public func consumeInBatches(
+        queue: String, consumerTag: String = "", noAck: Bool = false, exclusive: Bool = false,
+        arguments: AMQPTable = [:]
+    ) async throws -> (tag: String, deliveries: AMQPDeliveryQueue) {
+        let deliveries = AMQPDeliveryQueue()
+        let tag = try await startConsumer(
+            queue: queue, consumerTag: consumerTag, noAck: noAck, exclusive: exclusive, arguments: arguments, sink: .queue(deliveries))
+        return (tag, deliveries)
+    }
+
+    private func startConsumer(
+        queue: String, consumerTag: String, noAck: Bool, exclusive: Bool, arguments: AMQPTable, sink: AMQPConsumerSink
+    ) async throws -> String {
         let tag = consumerTag.isEmpty ? "fs-\(id)-\(UInt32.random(in: 0...UInt32.max))" : consumerTag
         // Registered before the request: deliveries may follow consume-ok immediately.
         try connection.state.withLockedValue { s in
             guard s.channels[id] != nil else { throw AMQPError.protocolError("channel \(id) is closed") }
-            s.channels[id]!.consumers[tag] = continuation
+            s.channels[id]!.consumers[tag] = sink
         }
         var w = MethodWriter(.basicConsume)
         w.u16(0)
@@ -130,10 +150,10 @@ public final class AMQPChannel: Sendable {
             _ = try await call(w, .basicConsumeOk)
         } catch {
             _ = connection.state.withLockedValue { $0.channels[id]?.consumers.removeValue(forKey: tag) }
-            continuation.finish(throwing: error)
+            sink.finish(throwing: error)
             throw error
         }
-        return (tag, stream)
+        return tag
     }
 
     /// Stops a consumer; its stream finishes.

@@ -17,7 +17,7 @@ public final class AMQPConnection: Sendable {
 
     struct ChannelState {
         var rpc: [(expects: Set<MethodID>, continuation: CheckedContinuation<ReceivedMethod, any Error>)] = []
-        var consumers: [String: AsyncThrowingStream<AMQPDelivery, any Error>.Continuation] = [:]
+        var consumers: [String: AMQPConsumerSink] = [:]
         var incoming: (deliver: ReceivedMethod, properties: AMQPProperties?, size: UInt64, body: [UInt8])?
         var confirmMode = false
         var confirms = PendingConfirms()
@@ -263,7 +263,7 @@ public final class AMQPConnection: Sendable {
     }
 
     private func deliverComplete(_ channel: UInt16) {
-        let result: (AsyncThrowingStream<AMQPDelivery, any Error>.Continuation, AMQPDelivery)? = state.withLockedValue { s in
+        let result: (AMQPConsumerSink, AMQPDelivery)? = state.withLockedValue { s in
             guard let incoming = s.channels[channel]?.incoming, let handle = s.channels[channel]?.handle else { return nil }
             s.channels[channel]?.incoming = nil
             guard incoming.deliver.id == .basicDeliver else { return nil }  // basic.return: dropped (mandatory is not used)

@@ -64,6 +64,15 @@ public struct AMQPReconnectingConsumer: Sendable {
     /// between (each hop between tasks is latency on a busy machine). Deliveries of one queue are
     /// handled one at a time, in order; different queues are handled concurrently.
     public func run(handle: @escaping @Sendable (AMQPDelivery) async -> Void) async {
+        await run(batches: { deliveries in
+            for delivery in deliveries { await handle(delivery) }
+        })
+    }
+
+    /// ``run(handle:)`` with the deliveries handed over in batches: each call gets what arrived on
+    /// its queue since the previous call returned (at most `maximumBatch`), in order. At
+    /// saturation one hand-over serves many deliveries; when idle a batch is one delivery.
+    public func run(maximumBatch: Int = 512, batches handle: @escaping @Sendable ([AMQPDelivery]) async -> Void) async {
         var attempt = 0
         var generator = SystemRandomNumberGenerator()
         while !Task.isCancelled {
@@ -91,9 +100,9 @@ public struct AMQPReconnectingConsumer: Sendable {
                 try await channel.basicQos(prefetchCount: prefetch)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for queue in queues + present {
-                        let (_, deliveries) = try await channel.consume(queue: queue, exclusive: exclusive)
+                        let (_, deliveries) = try await channel.consumeInBatches(queue: queue, exclusive: exclusive)
                         group.addTask {
-                            for try await delivery in deliveries { await handle(delivery) }
+                            while let batch = try await deliveries.next(maximum: maximumBatch) { await handle(batch) }
                             throw AMQPError.connectionLost("consumer of \(queue) ended")
                         }
                     }

@@ -93,13 +93,15 @@ public final class BrokerLink: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.commitLoop() }
             // Each queue's task decodes its deliveries itself (pure work, off the pipeline's actor,
-            // in parallel with it) and hands the result over: one hop per message.
+            // in parallel with it) and hands over what arrived meanwhile: one hop per batch.
             let pipeline = self.pipeline
-            await consumer.run { [self] delivery in
-                let decoded = EnvelopeDecoder.decodeResult(delivery.body)
-                await pipeline.ingest(decoded, body: delivery.body, receivedAt: clock.now())
-                pending.withLock { $0.append(delivery) }
-            }
+            await consumer.run(batches: { [self] deliveries in
+                let decoded = deliveries.map { delivery in
+                    LivePipeline.Received(decoded: EnvelopeDecoder.decodeResult(delivery.body), body: delivery.body, at: clock.now())
+                }
+                await pipeline.ingest(decoded)
+                pending.withLock { $0.append(contentsOf: deliveries) }
+            })
             group.cancelAll()
         }
     }

@@ -151,6 +151,23 @@ public actor LivePipeline {
         }
     }
 
+    /// A message body from the broker, decoded off the pipeline's actor, and when it arrived.
+    public struct Received: Sendable {
+        public var decoded: Result<DecodedMessage, DecodeError>
+        public var body: [UInt8]
+        public var at: Nanos
+        public init(decoded: Result<DecodedMessage, DecodeError>, body: [UInt8], at: Nanos) {
+            self.decoded = decoded
+            self.body = body
+            self.at = at
+        }
+    }
+
+    /// Processes the broker's messages that arrived together, in order: one call, one actor hop.
+    public func ingest(_ received: [Received], source: String = "broker") {
+        for message in received { ingest(message.decoded, body: message.body, receivedAt: message.at, source: source) }
+    }
+
     /// What a batch of lines did: events accepted, lines refused, and the first few errors.
     public struct BatchOutcome: Sendable {
         public var acceptedEvents = 0

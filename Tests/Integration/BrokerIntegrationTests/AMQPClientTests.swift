@@ -95,6 +95,40 @@ let gatewayArguments: AMQPTable = [
         try await connection.close()
     }
 
+    @Test func deliveriesTakenInBatchesKeepTheirOrderAndTheQueueEndsWithItsChannel() async throws {
+        let connection = try await AMQPConnection.connect(try brokerURL())
+        let channel = try await connection.openChannel()
+        let queue = uniqueQueue("batches")
+        try await channel.queueDeclare(queue, durable: false)
+        try await channel.confirmSelect()
+        for i in 0..<300 { try await channel.publish(Array("\(i)".utf8), routingKey: queue) }
+        let consumer = try await connection.openChannel()
+        try await consumer.basicQos(prefetchCount: 1000)
+        let (tag, deliveries) = try await consumer.consumeInBatches(queue: queue)
+        // Everything the broker sent while nobody took arrives together, at most `maximum` at a time.
+        var bodies: [String] = []
+        var sizes: [Int] = []
+        while bodies.count < 300, let batch = try await deliveries.next(maximum: 128) {
+            sizes.append(batch.count)
+            bodies += batch.map { String(decoding: $0.body, as: UTF8.self) }
+            for delivery in batch { delivery.channel.ack(deliveryTag: delivery.deliveryTag) }
+            if sizes.count == 1 { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(bodies == (0..<300).map(String.init))
+        #expect(sizes.allSatisfy { $0 <= 128 })
+        #expect(sizes.count < 300, "batched: \(sizes)")
+        // A cancelled consumer ends its queue cleanly; a taker then gets nil, not a hang.
+        try await consumer.cancel(consumerTag: tag)
+        #expect(try await deliveries.next() == nil)
+        // A closed channel ends a live consumer's queue with the channel's error.
+        let (_, other) = try await consumer.consumeInBatches(queue: queue)
+        try await channel.queueDelete(queue)
+        await #expect(throws: AMQPError.self) {
+            while try await other.next() != nil {}
+        }
+        try await connection.close()
+    }
+
     @Test func aMessageLargerThanAFrameIsSplitAndReassembled() async throws {
         let connection = try await AMQPConnection.connect(try brokerURL())
         let channel = try await connection.openChannel()
