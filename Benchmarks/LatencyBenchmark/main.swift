@@ -29,17 +29,17 @@ let throughputOnly = CommandLine.arguments.contains("--throughput-only")
 // `--echo`: no service; an in-process consumer republishes each update's body to features.live
 // as it comes (ack each, one publish each): the floor of two broker hops on this machine.
 let echo = CommandLine.arguments.contains("--echo")
-let positional = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("--") && !$0.hasPrefix("bench.") }
+let positional = CommandLine.arguments.dropFirst().filter { !$0.hasPrefix("--") && !$0.hasPrefix("bench.") && Double($0) == nil }
 let url = positional.first ?? (ProcessInfo.processInfo.environment["AMQP_URL"] ?? "amqp://guest:guest@127.0.0.1:5673/")
 let configuration = try AMQPConfiguration(url: url)
 func now() -> Double { Date().timeIntervalSince1970 }
 
 /// The service's two broker hops with nothing in between: consumes `queue` (prefetch 2,000, as
 /// the service), republishes each body to features.live on a second connection (transient, as
-/// the service's vectors) and acks. `multipleEvery` (ms) acks what was republished with one
+/// the service's vectors) and acks. `multipleEvery` acks what was republished with one
 /// `basic.ack multiple` at that interval, as the service's group commit does (without its fsync);
 /// nil acks each delivery. Returns a function that stops it.
-func startEcho(queue: String, multipleEvery: Int?) async throws -> @Sendable () async -> Void {
+func startEcho(queue: String, multipleEvery: Duration?) async throws -> @Sendable () async -> Void {
     let inbound = try await AMQPConnection.connect(configuration)
     let inChannel = try await inbound.openChannel()
     try await inChannel.basicQos(prefetchCount: 2000)
@@ -65,7 +65,7 @@ func startEcho(queue: String, multipleEvery: Int?) async throws -> @Sendable () 
         guard let multipleEvery else { return }
         var acked: UInt64 = 0
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(multipleEvery))
+            try? await Task.sleep(for: multipleEvery)
             let through = highest.tag.withLock { $0 }
             if through > acked {
                 inChannel.ack(deliveryTag: through, multiple: true)
@@ -83,7 +83,7 @@ func startEcho(queue: String, multipleEvery: Int?) async throws -> @Sendable () 
 // `--echo-serve QUEUE`: the echo alone, in its own process (as the service is), until killed or its parent ends;
 // the flat-out phases start this binary so, to measure the two-hop ceiling.
 if let index = CommandLine.arguments.firstIndex(of: "--echo-serve"), index + 1 < CommandLine.arguments.count {
-    _ = try await startEcho(queue: CommandLine.arguments[index + 1], multipleEvery: 2)
+    _ = try await startEcho(queue: CommandLine.arguments[index + 1], multipleEvery: BrokerLink.commitInterval)
     FileHandle.standardOutput.write(Data("echo ready\n".utf8))
     // Ends with the benchmark, also when that one stopped on an error before terminating it.
     let parent = getppid()
@@ -287,6 +287,55 @@ func flatOut(into routingKey: String, label: String, pid: Int32) async throws ->
     return result
 }
 
+/// Starts the echo process on `bench.echo` (a queue with the gateway's arguments, purged) and
+/// waits until it consumes. It runs in a process of its own, as the service does (in this one it
+/// would share the publisher's and subscriber's threads).
+func startEchoProcess() async throws -> Process {
+    try await adminChannel.queueDeclare("bench.echo", durable: true, arguments: BrokerLink.gatewayArguments)
+    try await adminChannel.queuePurge("bench.echo")
+    let echoProcess = Process()
+    echoProcess.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    echoProcess.arguments = [url, "--echo-serve", "bench.echo"]
+    let echoOutput = Pipe()
+    echoProcess.standardOutput = echoOutput
+    try echoProcess.run()
+    print("echo pid \(echoProcess.processIdentifier)")
+    _ = echoOutput.fileHandleForReading.availableData  // "echo ready": consuming
+    return echoProcess
+}
+
+// `--cpu-at RATE`: the CPU each message costs at a steady RATE (msgs/s) both can keep up with —
+// the service (a vector per update), then the echo process (the same two broker hops, nothing
+// between) — and stop. Flat out, the CPU per message moves with how far behind a process falls
+// (larger batches are cheaper) and with what the broker leaves it; at a fixed rate it does not.
+if let index = CommandLine.arguments.firstIndex(of: "--cpu-at"), index + 1 < CommandLine.arguments.count,
+    let rate = Double(CommandLine.arguments[index + 1])
+{
+    func steady(into routingKey: String, pid: Int32) async throws -> (cpu: Double, messages: Int) {
+        _ = book.take()
+        let before = cpuSeconds(pid) ?? 0
+        let phase = try await run(rate: rate, seconds: 10, routingKey: routingKey)
+        for _ in 0..<40 where book.progress.count < phase.sent { try await Task.sleep(for: .milliseconds(250)) }
+        let cpu = (cpuSeconds(pid) ?? 0) - before
+        report("steady \(Int(rate)) msgs/s into \(routingKey)", sent: phase.sent, elapsed: phase.elapsed)
+        return (cpu, phase.sent)
+    }
+    let serviceCost = try await steady(into: "ws-gateway.orderbook", pid: service.processIdentifier)
+    stopService()
+    let echoProcess = try await startEchoProcess()
+    let echoCost = try await steady(into: "bench.echo", pid: echoProcess.processIdentifier)
+    echoProcess.terminate()
+    echoProcess.waitUntilExit()
+    try await adminChannel.queueDelete("bench.echo")
+    let servicePer = serviceCost.cpu / Double(serviceCost.messages) * 1e6
+    let echoPer = echoCost.cpu / Double(echoCost.messages) * 1e6
+    print(
+        String(
+            format: "CPU per message at %.0f msgs/s: service %.1f µs (a vector per update), echo %.1f µs (two hops): service / echo %.2f",
+            rate, servicePer, echoPer, servicePer / echoPer))
+    exit(0)
+}
+
 // (a) The service, flat out: vectors back per second until it has caught up.
 var serviceFlatOut: FlatOut?
 if !echo {
@@ -302,24 +351,14 @@ if !echo {
 }
 
 // (b) The fair ceiling: the same two broker hops with no service. The same publisher and bodies
-// into a queue with the gateway's arguments, echoed to features.live (acks with `multiple` every
-// 2 ms, as the service's group commit) and counted by the same subscriber.
-try await adminChannel.queueDeclare("bench.echo", durable: true, arguments: BrokerLink.gatewayArguments)
-try await adminChannel.queuePurge("bench.echo")
-// The echo runs in a process of its own, as the service does (in this one it would share the
-// publisher's and subscriber's threads).
-let echoProcess = Process()
-echoProcess.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-echoProcess.arguments = [url, "--echo-serve", "bench.echo"]
-let echoOutput = Pipe()
-echoProcess.standardOutput = echoOutput
-try echoProcess.run()
-print("echo pid \(echoProcess.processIdentifier)")
-_ = echoOutput.fileHandleForReading.availableData  // "echo ready": consuming
+// into a queue with the gateway's arguments, echoed to features.live (acks with `multiple` at
+// the service's commit interval, as its group commit) and counted by the same subscriber.
+let echoProcess = try await startEchoProcess()
 let echoed = try await flatOut(into: "bench.echo", label: "echo, flat out", pid: echoProcess.processIdentifier)
 print(
     String(
-        format: "broker ceiling, two hops (echo process, acks multiple every 2 ms): %d published (%.0f/s), %d back in %.1f s: %.0f msgs/s; ",
+        format:
+            "broker ceiling, two hops (echo process, acks multiple at the commit interval): %d published (%.0f/s), %d back in %.1f s: %.0f msgs/s; ",
         echoed.sent, echoed.published, echoed.arrived, echoed.seconds, echoed.rate) + echoed.cpuPerMessage)
 echoProcess.terminate()
 echoProcess.waitUntilExit()

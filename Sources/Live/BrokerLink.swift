@@ -25,6 +25,11 @@ public final class BrokerLink: Sendable {
     /// binds its own queue (`#` for all, `BTCUSDT` for one) instead of splitting one queue's stream.
     public static let liveExchange = "features.live"
     public static let datasetReadyQueue = "features.dataset.ready"
+    /// How often the group commit makes what was ingested durable and acks it. An fsync costs
+    /// ~70 µs of CPU whatever it carries: every 2 ms that was ~9 % of the service's CPU flat out.
+    /// Acking 10 ms later costs nothing visible — vectors do not wait for it, and 10 ms of traffic
+    /// is far below the prefetch — and a crash redelivers at most those 10 ms (deduplicated).
+    public static let commitInterval: Duration = .milliseconds(10)
 
     /// Declares the gateway's queues (with the gateway's arguments) and `features.live` (the queue,
     /// the topic exchange and the binding between them); `purge` empties the queues first (tests
@@ -106,11 +111,11 @@ public final class BrokerLink: Sendable {
         }
     }
 
-    /// Group commit: every 2 ms, make what was ingested durable, then ack it.
+    /// Group commit: every ``commitInterval``, make what was ingested durable, then ack it.
     private func commitLoop() async {
         var acknowledger = AMQPBatchAcknowledger()
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(2))
+            try? await Task.sleep(for: Self.commitInterval)
             let batch = pending.withLock { list -> [AMQPDelivery] in
                 defer { list.removeAll(keepingCapacity: true) }
                 return list
