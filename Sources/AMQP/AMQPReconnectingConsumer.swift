@@ -1,5 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
+public import NIOCore
+public import NIOPosix
 
 /// Consumes queues through broker restarts and network failures: connects, runs `setup`
 /// (declarations, qos) on a fresh channel, consumes every queue, and on any failure
@@ -28,12 +30,17 @@ public struct AMQPReconnectingConsumer: Sendable {
     /// broker refuses this one (403 ACCESS_REFUSED) and the round is retried with backoff — a hot
     /// standby that takes over once the active consumer's connection is gone.
     public let exclusive: Bool
+    /// Where connections run (their event loop).
+    public let eventLoopGroup: any EventLoopGroup
+    /// Where the tasks that take each queue's deliveries prefer to run (nil: the global executor).
+    public let taskExecutor: (any TaskExecutor)?
 
     /// A consumer that does nothing until ``deliveries()`` is called. `onFailure` receives each
     /// error with the attempt number (0 for an optional queue found missing).
     public init(
         configuration: AMQPConfiguration, queues: [String], optionalQueues: [String] = [], prefetch: UInt16 = 1000,
         initialBackoff: Duration = .milliseconds(100), maximumBackoff: Duration = .seconds(10), exclusive: Bool = false,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, taskExecutor: (any TaskExecutor)? = nil,
         onFailure: @escaping @Sendable (any Error, Int) -> Void = { _, _ in },
         setup: @escaping @Sendable (AMQPChannel) async throws -> Void = { _ in }
     ) {
@@ -46,6 +53,8 @@ public struct AMQPReconnectingConsumer: Sendable {
         self.maximumBackoff = maximumBackoff
         self.onFailure = onFailure
         self.exclusive = exclusive
+        self.eventLoopGroup = eventLoopGroup
+        self.taskExecutor = taskExecutor
     }
 
     /// Deliveries from every queue, across reconnects, until the consuming task is cancelled.
@@ -78,7 +87,7 @@ public struct AMQPReconnectingConsumer: Sendable {
         while !Task.isCancelled {
             var open: AMQPConnection?
             do {
-                let connection = try await AMQPConnection.connect(configuration)
+                let connection = try await AMQPConnection.connect(configuration, group: eventLoopGroup)
                 open = connection
                 attempt = 0
                 var present: [String] = []
@@ -101,7 +110,7 @@ public struct AMQPReconnectingConsumer: Sendable {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for queue in queues + present {
                         let (_, deliveries) = try await channel.consumeInBatches(queue: queue, exclusive: exclusive)
-                        group.addTask {
+                        group.addTask(executorPreference: taskExecutor) {
                             while let batch = try await deliveries.next(maximum: maximumBatch) { await handle(batch) }
                             throw AMQPError.connectionLost("consumer of \(queue) ended")
                         }

@@ -82,6 +82,7 @@ public final class BrokerLink: Sendable {
         let consumer = AMQPReconnectingConsumer(
             configuration: configuration, queues: shard.map { [SymbolRoute.shardQueue($0.name)] } ?? Self.gatewayQueues,
             optionalQueues: shard == nil ? Self.optionalQueues : [], prefetch: 2000,
+            eventLoopGroup: pipeline.eventLoop, taskExecutor: EventLoopTaskExecutor(pipeline.eventLoop),
             onFailure: { [self] error, attempt in
                 self.connected.withLock { $0 = false }
                 logger.warning("broker consumer: \(error)", metadata: ["attempt": .stringConvertible(attempt)])
@@ -140,6 +141,11 @@ public final class BrokerLink: Sendable {
     /// the registry that computed it. What waits in the outbox goes out together, in order, with one
     /// socket write (up to 256 vectors): at saturation one wake-up and one write serve many vectors.
     public func runPublisher() async {
+        // On the pipeline's event loop, as its connection: taking a batch and writing it need no other thread.
+        await withTaskExecutorPreference(EventLoopTaskExecutor(pipeline.eventLoop)) { await publishLive() }
+    }
+
+    private func publishLive() async {
         var attempt = 0
         let properties = AMQPProperties(contentType: "application/json", deliveryMode: 1)
         while let batch = await pipeline.publications.take(maximum: 256) {
@@ -201,7 +207,7 @@ public final class BrokerLink: Sendable {
             publisherLink.withLock { $0 = nil }
             try? await link.connection.close()
         }
-        let connection = try await AMQPConnection.connect(configuration)
+        let connection = try await AMQPConnection.connect(configuration, group: pipeline.eventLoop)
         let channel = try await connection.openChannel()
         try await Self.declareQueues(on: channel, gateway: false)
         publisherLink.withLock { $0 = (connection, channel) }

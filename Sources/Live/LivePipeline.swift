@@ -2,6 +2,8 @@ import EngineHistory
 public import FeatureEngine
 import Foundation
 public import MarketData
+public import NIOCore
+public import NIOPosix
 public import OrderBook
 public import Prometheus
 public import Quality
@@ -105,9 +107,18 @@ public actor LivePipeline {
     /// - Parameters:
     ///   - store: where raw events go (nil for a pipeline without storage, e.g. tests).
     ///   - metrics: where its counters go (by default a registry of its own).
+    /// The thread the pipeline runs on. The live path puts its broker connections and the tasks
+    /// that consume and publish on the same event loop: batches go from socket to engine to socket
+    /// queued on one thread, with no wake-up of another (on a machine shared with the broker, each
+    /// of those was a context switch per batch).
+    public nonisolated let eventLoop: any EventLoop
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { eventLoop.executor.asUnownedSerialExecutor() }
+
     public init(
-        configuration: Configuration, store: RawStore?, metrics: LiveMetrics = LiveMetrics(registry: PrometheusCollectorRegistry())
+        configuration: Configuration, store: RawStore?, metrics: LiveMetrics = LiveMetrics(registry: PrometheusCollectorRegistry()),
+        eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()
     ) throws {
+        self.eventLoop = eventLoop
         self.configuration = configuration
         self.store = store
         self.metrics = metrics
