@@ -64,7 +64,7 @@ public struct AMQPBatchAcknowledger: Sendable {
     public init() {}
 
     /// Acknowledges `batch`.
-    public mutating func acknowledge(_ batch: [AMQPDelivery]) {
+    public mutating func acknowledge(_ batch: [AMQPDelivery.Receipt]) {
         for (key, deliveries) in Dictionary(grouping: batch, by: { ObjectIdentifier($0.channel) }) {
             let channel = deliveries[0].channel
             switch ledgers[key, default: AMQPAckLedger()].plan(deliveries.map(\.deliveryTag)) {
@@ -81,7 +81,7 @@ public struct AMQPBatchAcknowledger: Sendable {
 
     /// Records deliveries settled otherwise (nacked), so that later batches can still be acked
     /// with `multiple`.
-    public mutating func settle(_ batch: [AMQPDelivery]) {
+    public mutating func settle(_ batch: [AMQPDelivery.Receipt]) {
         for (key, deliveries) in Dictionary(grouping: batch, by: { ObjectIdentifier($0.channel) }) {
             ledgers[key, default: AMQPAckLedger()].settle(deliveries.map(\.deliveryTag))
         }

@@ -224,8 +224,10 @@ public final class AMQPConnection: Sendable {
 
     // MARK: - Inbound
 
+    /// Bytes came from the broker (once per socket read, not per frame): it is alive.
+    func heardFromBroker() { state.withLockedValue { $0.lastReceived = .now() } }
+
     func received(_ frame: Frame) {
-        state.withLockedValue { $0.lastReceived = .now() }
         do throws(AMQPError) {
             switch frame.kind {
             case .heartbeat: return
@@ -409,6 +411,11 @@ final class AMQPFrameHandler: ChannelInboundHandler, Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
         box.withLockedValue { $0 }?.received(frame)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        box.withLockedValue { $0 }?.heardFromBroker()
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -18,4 +18,18 @@ public struct AMQPDelivery: Sendable {
     public var consumerTag: String
     /// The channel to ack on.
     public var channel: AMQPChannel
+
+    /// What acknowledging this delivery needs, without the body and properties (cheap to keep
+    /// until a batch is durable).
+    public var receipt: Receipt { Receipt(channel: channel, deliveryTag: deliveryTag) }
+
+    /// A delivery's channel and tag: enough to ack, nack or reject it.
+    public struct Receipt: Sendable {
+        public var channel: AMQPChannel
+        public var deliveryTag: UInt64
+        public init(channel: AMQPChannel, deliveryTag: UInt64) {
+            self.channel = channel
+            self.deliveryTag = deliveryTag
+        }
+    }
 }

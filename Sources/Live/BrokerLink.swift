@@ -49,7 +49,7 @@ public final class BrokerLink: Sendable {
     let logger: Logger
     let latency: ValueHistogram?
     let clock: any WallClock
-    private let pending = Mutex<[AMQPDelivery]>([])
+    private let pending = Mutex<[AMQPDelivery.Receipt]>([])
     private let publisherLink = Mutex<(connection: AMQPConnection, channel: AMQPChannel)?>(nil)
     private let connected = Mutex<Bool>(false)
     private let published = Mutex<(sent: Int, dropped: Int)>((0, 0))
@@ -106,7 +106,7 @@ public final class BrokerLink: Sendable {
                     LivePipeline.Received(decoded: EnvelopeDecoder.decodeResult(delivery.body), body: delivery.body, at: clock.now())
                 }
                 await pipeline.ingest(decoded)
-                pending.withLock { $0.append(contentsOf: deliveries) }
+                pending.withLock { $0.append(contentsOf: deliveries.lazy.map(\.receipt)) }
             })
             group.cancelAll()
         }
@@ -117,7 +117,7 @@ public final class BrokerLink: Sendable {
         var acknowledger = AMQPBatchAcknowledger()
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.commitInterval)
-            let batch = pending.withLock { list -> [AMQPDelivery] in
+            let batch = pending.withLock { list -> [AMQPDelivery.Receipt] in
                 defer { list.removeAll(keepingCapacity: true) }
                 return list
             }

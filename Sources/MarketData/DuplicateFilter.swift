@@ -6,9 +6,20 @@
 ///
 /// Memory is bounded: the newest `capacity` keys are remembered (FIFO).
 public struct DuplicateFilter: Sendable {
+    /// An exchange message's identity. Books and trades — nearly all the traffic — are keyed by
+    /// their fields (no text is formatted per event); the rarer kinds by a text of their content.
+    public struct Key: Hashable, Sendable {
+        var symbol: String
+        /// `s`/`d` book snapshot/delta, `t` trade, `o` other (identity in `text`).
+        var kind: UInt8
+        var number: Int64 = 0
+        var time: Int64?
+        var text: String?
+    }
+
     public let capacity: Int
-    private var seen: Set<String> = []
-    private var order: [String] = []
+    private var seen: Set<Key> = []
+    private var order: [Key] = []
     private var head = 0
 
     public init(capacity: Int = 200_000) {
@@ -16,27 +27,30 @@ public struct DuplicateFilter: Sendable {
     }
 
     /// The identity of an event's exchange message, or nil when it carries no id to tell.
-    public static func key(of event: UnstampedEvent) -> String? {
+    public static func key(of event: UnstampedEvent) -> Key? {
+        func other(_ text: String) -> Key { Key(symbol: event.symbol, kind: UInt8(ascii: "o"), text: text) }
         let exch = event.exchTsMs.map(String.init) ?? "-"
         switch event.body {
         case .book(let book):
-            return "\(event.symbol)|b|\(book.updateId)|\(book.isSnapshot ? "s" : "d")|\(exch)"
+            return Key(
+                symbol: event.symbol, kind: book.isSnapshot ? UInt8(ascii: "s") : UInt8(ascii: "d"), number: book.updateId,
+                time: event.exchTsMs)
         case .trade(let trade):
-            return "\(event.symbol)|t|\(trade.tradeId)"
+            return Key(symbol: event.symbol, kind: UInt8(ascii: "t"), text: trade.tradeId)
         case .kline(let kline):
-            return "\(event.symbol)|k|\(kline.interval)|\(kline.startMs)|\(exch)|\(kline.close)|\(kline.volume)|\(kline.confirm)"
+            return other("k|\(kline.interval)|\(kline.startMs)|\(exch)|\(kline.close)|\(kline.volume)|\(kline.confirm)")
         case .ticker(let ticker):
             guard event.exchTsMs != nil else { return nil }
-            return "\(event.symbol)|x|\(exch)|\(ticker)"
+            return other("x|\(exch)|\(ticker)")
         case .funding(let funding):
             guard event.exchTsMs != nil else { return nil }
-            return "\(event.symbol)|f|\(exch)|\(funding)"
+            return other("f|\(exch)|\(funding)")
         case .position(let position):
             guard let time = position.updatedTimeMs else { return nil }
-            return "\(event.symbol)|p|\(position.source.rawValue)|\(time)|\(position.size)"
+            return other("p|\(position.source.rawValue)|\(time)|\(position.size)")
         case .execution(let execution):
             let status = execution.status ?? "-"
-            return "\(event.symbol)|e|\(execution.orderId)|\(execution.executionId ?? "-")|\(status)|\(execution.timeMs ?? -1)"
+            return other("e|\(execution.orderId)|\(execution.executionId ?? "-")|\(status)|\(execution.timeMs ?? -1)")
         }
     }
 
@@ -48,7 +62,7 @@ public struct DuplicateFilter: Sendable {
 
     /// Remembers `key`; false when it was already known.
     @discardableResult
-    public mutating func remember(_ key: String) -> Bool {
+    public mutating func remember(_ key: Key) -> Bool {
         guard seen.insert(key).inserted else { return false }
         if order.count < capacity {
             order.append(key)

@@ -47,7 +47,7 @@ public final class SymbolRouter: Sendable {
     private let counters = Mutex(Counters())
     private let publishChannel = Mutex<AMQPChannel?>(nil)
     /// Gateway deliveries whose copies the broker confirmed, to ack (in batches, see ``ackLoop()``).
-    private let confirmed = Mutex<[AMQPDelivery]>([])
+    private let confirmed = Mutex<[AMQPDelivery.Receipt]>([])
 
     public init(configuration: AMQPConfiguration, options: Options = Options(), logger: Logger) {
         self.configuration = configuration
@@ -112,7 +112,7 @@ public final class SymbolRouter: Sendable {
         var acknowledger = AMQPBatchAcknowledger()
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(1))
-            let batch = confirmed.withLock { list -> [AMQPDelivery] in
+            let batch = confirmed.withLock { list -> [AMQPDelivery.Receipt] in
                 defer { list.removeAll(keepingCapacity: true) }
                 return list
             }
@@ -134,7 +134,7 @@ public final class SymbolRouter: Sendable {
             ) { [self] result in
                 switch result {
                 case .success:
-                    confirmed.withLock { $0.append(delivery) }
+                    confirmed.withLock { $0.append(delivery.receipt) }
                     counters.withLock { c in
                         c.routed += 1
                         if symbol == nil { c.withoutSymbol += 1 }

@@ -62,7 +62,7 @@ import Testing
             func essence(_ e: MarketEvent) -> String { "\(e.recvTs) \(e.seq) \(e.exchTsMs ?? -1) \(e.body)" }
             #expect(mine.map(essence) == theirs.prefix(mine.count).map(essence), "\(symbol)")
         }
-        let keys = stored.compactMap { event -> String? in
+        let keys = stored.compactMap { event -> DuplicateFilter.Key? in
             DuplicateFilter.key(of: UnstampedEvent(symbol: event.symbol, exchTsMs: event.exchTsMs, body: event.body))
         }
         #expect(Set(keys).count == keys.count, "no event stored twice")
