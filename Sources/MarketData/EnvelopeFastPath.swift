@@ -7,6 +7,7 @@
 /// general decoder would reject — and ``EnvelopeDecoder`` then decodes the message the general
 /// way. So on every input both give the same result, down to the bits of every number and the
 /// wording of every error (`EnvelopeFastPathTests` checks this on generated and mutated messages).
+/// A field the general decoder starts reading for books or trades must be read here too.
 struct EnvelopeFastPath {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
