@@ -1,3 +1,4 @@
+public import AMQP
 import EngineHistory
 public import FeatureEngine
 import Foundation

@@ -1,9 +1,10 @@
 import Synchronization
 
 /// An ordered, bounded queue between producers and one consumer that takes what is waiting in
-/// batches: the publisher of `features.live` writes a batch with one socket write instead of one
-/// per vector, and is woken only when it had nothing left to do. It keeps the newest `limit`
-/// elements: a consumer that falls that far behind loses the oldest, and ``push(_:)`` says so.
+/// batches, woken only when it had nothing left to do: a consumer's deliveries
+/// (``AMQPDeliveryQueue``), the vectors the live publisher writes with one socket write. It keeps
+/// the newest `limit` elements: a consumer that falls that far behind loses the oldest, and
+/// ``push(_:)`` says so.
 ///
 /// It is also an `AsyncSequence` of its elements (one consumer at a time), which ends when the
 /// outbox is finished and drained, or when the iterating task is cancelled.
@@ -88,6 +89,11 @@ public final class Outbox<Element: Sendable>: AsyncSequence, Sendable {
     public func takeWaiting(maximum: Int) -> [Element]? {
         state.withLock { s -> [Element]? in
             guard s.waiting > 0 else { return nil }
+            if s.head == 0 && s.buffer.count <= maximum {
+                // Everything: the array changes hands (no copy of its elements).
+                defer { s.buffer = [] }
+                return s.buffer
+            }
             let end = Swift.min(s.head + maximum, s.buffer.count)
             let batch = Array(s.buffer[s.head..<end])
             s.head = end

@@ -1,4 +1,4 @@
-import Live
+import AMQP
 import Testing
 
 @Suite struct OutboxTests {
