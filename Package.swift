@@ -165,7 +165,11 @@ let package = Package(
             name: "LatencyBenchmark", dependencies: ["AMQP", "MarketData", "FeatureServer", "Live", "Offline", "ServiceRuntime"],
             path: "Benchmarks/LatencyBenchmark", swiftSettings: strict),
         .executableTarget(
-            name: "MemoryBenchmark", dependencies: ["Live", "Offline", "RawStore", "EngineHistory", "FeatureEngine", "MarketData"],
+            name: "MemoryBenchmark",
+            dependencies: [
+                "Live", "Offline", "RawStore", "EngineHistory", "FeatureEngine", "MarketData",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Benchmarks/MemoryBenchmark", swiftSettings: strict),
         .executableTarget(
             name: "ScaleOutBenchmark",

@@ -13,6 +13,8 @@ import FeatureEngine
 import Foundation
 import Live
 import MarketData
+import NIOCore
+import NIOPosix
 import Offline
 import RawStore
 
@@ -33,14 +35,19 @@ func memoryMiB(_ field: String) -> Double {
 
 func wallSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-/// The whole run, off the main actor: a hop between the main thread and the pipeline's actor per
-/// message would measure thread switches, not the service.
+/// The whole run, off the main actor, on the pipeline's event loop (as `serve`'s broker consumer):
+/// a hop between threads per message would measure thread switches, not the service.
 func run() async throws {
+    let loop = MultiThreadedEventLoopGroup.singleton.next()
+    try await withTaskExecutorPreference(EventLoopTaskExecutor(loop)) { try await feed(loop) }
+}
+
+func feed(_ loop: any EventLoop) async throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("bench-memory-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: root) }
     let store = try RawStore(root: root, format: ParquetFormat())
     let checkpoints = CheckpointStore(root: root)
-    let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault), store: store)
+    let pipeline = try LivePipeline(configuration: .init(registry: .bundledDefault), store: store, eventLoop: loop)
     let drained = Task {
         var vectors = 0
         for await _ in pipeline.publications { vectors += 1 }
