@@ -1,11 +1,13 @@
 // libFuzzer target: gateway envelopes (EnvelopeDecoder.decode), then every decoded event is
 // stamped and run through the order book, the quality tracker and the feature engine (bundled
-// registry), as the ingest path does.
+// registry), as the ingest path does. Whatever the byte-level fast path decodes, the general
+// decoder must decode to the same message (a difference traps).
 // Built by scripts/fuzz.sh; libFuzzer provides main.
 import FeatureEngine
-import MarketData
 import OrderBook
 import Quality
+
+@testable import MarketData
 
 /// A fixed service clock (2026-11-24T10:00:00Z): stamping is deterministic, so crashes replay.
 let receivedAt: Nanos = 1_764_064_800_000_000_000
@@ -14,6 +16,11 @@ let bundledRegistry = FeatureRegistry.bundledDefault
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEnvelope(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: start, count: count)
+    if let fast = EnvelopeFastPath.decode(bytes.bindMemory(to: UInt8.self)) {
+        let general = try? EnvelopeDecoder.decodeGeneral(bytes)
+        // `==` takes -0.0 for 0.0: the descriptions tell the bits apart.
+        precondition(general == fast && general.map { "\($0)" } == "\(fast)", "fast path and general decoder differ")
+    }
     guard let message = try? EnvelopeDecoder.decode(bytes) else { return 0 }
     var stamper = Stamper()
     var books: [String: L2Book] = [:]

@@ -6,15 +6,11 @@
 ///
 /// Memory is bounded: the newest `capacity` keys are remembered (FIFO).
 public struct DuplicateFilter: Sendable {
-    /// An exchange message's identity. Books and trades — nearly all the traffic — are keyed by
-    /// their fields (no text is formatted per event); the rarer kinds by a text of their content.
-    public struct Key: Hashable, Sendable {
-        var symbol: String
-        /// `s`/`d` book snapshot/delta, `t` trade, `o` other (identity in `text`).
-        var kind: UInt8
-        var number: Int64 = 0
-        var time: Int64?
-        var text: String?
+    /// An exchange message's identity. Book updates — most of the traffic — are keyed by their
+    /// fields (no text formatted per update, 40 bytes a key); the other kinds by a text of their content.
+    public enum Key: Hashable, Sendable {
+        case book(symbol: String, updateId: Int64, exchTsMs: Int64?, isSnapshot: Bool)
+        case text(String)
     }
 
     public let capacity: Int
@@ -28,29 +24,26 @@ public struct DuplicateFilter: Sendable {
 
     /// The identity of an event's exchange message, or nil when it carries no id to tell.
     public static func key(of event: UnstampedEvent) -> Key? {
-        func other(_ text: String) -> Key { Key(symbol: event.symbol, kind: UInt8(ascii: "o"), text: text) }
         let exch = event.exchTsMs.map(String.init) ?? "-"
         switch event.body {
         case .book(let book):
-            return Key(
-                symbol: event.symbol, kind: book.isSnapshot ? UInt8(ascii: "s") : UInt8(ascii: "d"), number: book.updateId,
-                time: event.exchTsMs)
+            return .book(symbol: event.symbol, updateId: book.updateId, exchTsMs: event.exchTsMs, isSnapshot: book.isSnapshot)
         case .trade(let trade):
-            return Key(symbol: event.symbol, kind: UInt8(ascii: "t"), text: trade.tradeId)
+            return .text("\(event.symbol)|t|\(trade.tradeId)")
         case .kline(let kline):
-            return other("k|\(kline.interval)|\(kline.startMs)|\(exch)|\(kline.close)|\(kline.volume)|\(kline.confirm)")
+            return .text("\(event.symbol)|k|\(kline.interval)|\(kline.startMs)|\(exch)|\(kline.close)|\(kline.volume)|\(kline.confirm)")
         case .ticker(let ticker):
             guard event.exchTsMs != nil else { return nil }
-            return other("x|\(exch)|\(ticker)")
+            return .text("\(event.symbol)|x|\(exch)|\(ticker)")
         case .funding(let funding):
             guard event.exchTsMs != nil else { return nil }
-            return other("f|\(exch)|\(funding)")
+            return .text("\(event.symbol)|f|\(exch)|\(funding)")
         case .position(let position):
             guard let time = position.updatedTimeMs else { return nil }
-            return other("p|\(position.source.rawValue)|\(time)|\(position.size)")
+            return .text("\(event.symbol)|p|\(position.source.rawValue)|\(time)|\(position.size)")
         case .execution(let execution):
             let status = execution.status ?? "-"
-            return other("e|\(execution.orderId)|\(execution.executionId ?? "-")|\(status)|\(execution.timeMs ?? -1)")
+            return .text("\(event.symbol)|e|\(execution.orderId)|\(execution.executionId ?? "-")|\(status)|\(execution.timeMs ?? -1)")
         }
     }
 
