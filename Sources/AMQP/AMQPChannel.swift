@@ -268,23 +268,16 @@ public final class AMQPChannel: Sendable {
     /// Throws, with nothing written, when the channel is closed or in confirm mode.
     public func publish(batch: [Message]) throws(AMQPError) {
         guard !batch.isEmpty else { return }
-        var frames: [(method: ByteBuffer, header: ByteBuffer, body: [UInt8])] = []
-        frames.reserveCapacity(batch.count)
-        var size = 0
-        for message in batch {
-            frames.append(
-                try Self.frames(
-                    message.body, exchange: message.exchange, routingKey: message.routingKey, properties: message.properties,
-                    mandatory: false))
-            size += message.body.count + 256
-        }
+        // Every frame is written straight into one buffer, outside the lock; a message that cannot
+        // be encoded (a routing key over 255 bytes) fails the batch before anything is sent.
+        let frameMax = connection.state.withLockedValue { Int($0.frameMax) - 8 }
+        var out = connection.nio.allocator.buffer(capacity: batch.reduce(0) { $0 + $1.body.count + 256 })
+        for message in batch { try Self.write(message, channel: id, frameMax: frameMax, into: &out) }
         let failure: AMQPError? = connection.state.withLockedValue { s in
             if let closed = s.closed { return closed }
             guard let confirming = s.channels[id]?.confirmMode else { return .protocolError("channel \(id) is closed") }
             if let closed = s.channels[id]?.closed { return closed }
             guard !confirming else { return .protocolError("a batch publish cannot wait for confirms") }
-            var out = connection.nio.allocator.buffer(capacity: size)
-            for message in frames { Self.write(message, channel: id, frameMax: Int(s.frameMax) - 8, into: &out) }
             s.lastSent = .now()
             connection.nio.writeAndFlush(out, promise: nil)
             return nil
@@ -316,8 +309,32 @@ public final class AMQPChannel: Sendable {
     ) {
         out.writeFrame(.method, channel: channel, payload: frames.method)
         out.writeFrame(.header, channel: channel, payload: frames.header)
+        writeBody(frames.body, channel: channel, frameMax: frameMax, into: &out)
+    }
+
+    /// Appends a message of a batch: the frames written in place, as ``frames(_:exchange:routingKey:properties:mandatory:)``
+    /// and ``write(_:channel:frameMax:into:)`` together would write them.
+    private static func write(_ message: Message, channel: UInt16, frameMax: Int, into out: inout ByteBuffer) throws(AMQPError) {
+        try out.writeFrame(.method, channel: channel) { (payload: inout ByteBuffer) throws(AMQPError) in
+            payload.writeInteger(MethodID.basicPublish.classId)
+            payload.writeInteger(MethodID.basicPublish.methodId)
+            payload.writeInteger(UInt16(0))
+            try payload.writeShortString(message.exchange)
+            try payload.writeShortString(message.routingKey)
+            payload.writeInteger(UInt8(0))  // mandatory and immediate: both off
+        }
+        try out.writeFrame(.header, channel: channel) { (payload: inout ByteBuffer) throws(AMQPError) in
+            payload.writeInteger(UInt16(60))
+            payload.writeInteger(UInt16(0))
+            payload.writeInteger(UInt64(message.body.count))
+            try message.properties.encode(into: &payload)
+        }
+        writeBody(message.body, channel: channel, frameMax: frameMax, into: &out)
+    }
+
+    /// Appends a body in frames of at most `frameMax` bytes.
+    private static func writeBody(_ body: [UInt8], channel: UInt16, frameMax: Int, into out: inout ByteBuffer) {
         var offset = 0
-        let body = frames.body
         while offset < body.count {
             let end = min(offset + frameMax, body.count)
             out.writeInteger(Frame.Kind.body.rawValue)

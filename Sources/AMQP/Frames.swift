@@ -43,4 +43,18 @@ extension ByteBuffer {
         writeBuffer(&copy)
         writeInteger(UInt8(0xCE))
     }
+
+    /// Writes a frame whose payload `payload` writes in place; its size is filled in after (no
+    /// buffer per frame).
+    mutating func writeFrame(
+        _ kind: Frame.Kind, channel: UInt16, payload: (inout ByteBuffer) throws(AMQPError) -> Void
+    ) throws(AMQPError) {
+        writeInteger(kind.rawValue)
+        writeInteger(channel)
+        let sizeIndex = writerIndex
+        writeInteger(UInt32(0))
+        try payload(&self)
+        setInteger(UInt32(writerIndex - sizeIndex - 4), at: sizeIndex)
+        writeInteger(UInt8(0xCE))
+    }
 }
