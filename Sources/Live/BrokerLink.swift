@@ -98,8 +98,8 @@ public final class BrokerLink: Sendable {
             })
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.commitLoop() }
-            // Each queue's task decodes its deliveries itself (pure work, off the pipeline's actor,
-            // in parallel with it) and hands over what arrived meanwhile: one hop per batch.
+            // Each queue's task decodes its deliveries itself (pure work, outside the actor, on the
+            // pipeline's event loop) and hands over what arrived meanwhile: one hop per batch.
             let pipeline = self.pipeline
             await consumer.run(batches: { [self] deliveries in
                 let decoded = deliveries.map { delivery in

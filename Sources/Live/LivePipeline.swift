@@ -140,7 +140,7 @@ public actor LivePipeline {
     }
 
     /// Processes a message body the caller already decoded (the broker's consumer tasks decode
-    /// off this actor, in parallel with it); `body` is kept as a dead letter when `decoded` failed.
+    /// outside this actor); `body` is kept as a dead letter when `decoded` failed.
     @discardableResult
     public func ingest(
         _ decoded: Result<DecodedMessage, DecodeError>, body: some Collection<UInt8>, receivedAt now: Nanos, source: String = "broker"
