@@ -55,6 +55,19 @@ import Testing
         #expect(EnvelopeDecoder.decodeResult(bad) == .failure(DecodeError(field: "payload.u", problem: "not an integer: 'x1'")))
     }
 
+    @Test func aBookTopicsDepthIsItsSecondPartAsCharactersWouldSplitIt() {
+        let topics = [
+            "orderbook.50.BTCUSDT", "orderbook.1.X", "orderbook..BTC", "orderbook.50", "orderbook", ".", "..", ".5", "a.+5.b",
+            "a.007.b", "a. 5.b", "a.5\r\n.b", "a.\r\n5.b", "a.99999999999999999999.b", "ob.５0.X", "ob.5\u{301}.X", "ob.\u{301}5.X",
+            "é.7.x", "a.-3.b", "",
+        ]
+        for topic in topics {
+            let parts = topic.split(separator: ".", omittingEmptySubsequences: false)
+            let expected = parts.count > 1 ? Int(String(parts[1])) : nil
+            #expect(EnvelopeDecoder.topicDepth(topic) == expected, "\(topic)")
+        }
+    }
+
     @Test func agreesWithTheGeneralDecoderOnGeneratedMessages() {
         var random = SplitMix64(seed: 0xFA57)
         var taken = 0
