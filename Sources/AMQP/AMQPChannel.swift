@@ -224,9 +224,10 @@ public final class AMQPChannel: Sendable {
         _ body: [UInt8], exchange: String = "", routingKey: String, properties: AMQPProperties = AMQPProperties(),
         mandatory: Bool = false
     ) async throws {
-        let frames = try Self.frames(body, exchange: exchange, routingKey: routingKey, properties: properties, mandatory: mandatory)
+        let out = try encoded(
+            [Message(body: body, exchange: exchange, routingKey: routingKey, properties: properties)], mandatory: mandatory)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            switch send(frames, bodyCount: body.count, waiter: .continuation(continuation)) {
+            switch send(out, waiter: .continuation(continuation)) {
             case .failure(let error): continuation.resume(throwing: error)
             case .success(let confirming): if !confirming { continuation.resume() }
             }
@@ -242,8 +243,9 @@ public final class AMQPChannel: Sendable {
         _ body: [UInt8], exchange: String = "", routingKey: String, properties: AMQPProperties = AMQPProperties(),
         mandatory: Bool = false, confirmed: @escaping @Sendable (Result<Void, AMQPError>) -> Void
     ) throws(AMQPError) {
-        let frames = try Self.frames(body, exchange: exchange, routingKey: routingKey, properties: properties, mandatory: mandatory)
-        switch send(frames, bodyCount: body.count, waiter: .callback(confirmed)) {
+        let out = try encoded(
+            [Message(body: body, exchange: exchange, routingKey: routingKey, properties: properties)], mandatory: mandatory)
+        switch send(out, waiter: .callback(confirmed)) {
         case .failure(let error): throw error
         case .success(let confirming):
             guard confirming else { throw AMQPError.protocolError("a publish with a confirm callback needs confirm mode") }
@@ -268,11 +270,9 @@ public final class AMQPChannel: Sendable {
     /// Throws, with nothing written, when the channel is closed or in confirm mode.
     public func publish(batch: [Message]) throws(AMQPError) {
         guard !batch.isEmpty else { return }
-        // Every frame is written straight into one buffer, outside the lock; a message that cannot
-        // be encoded (a routing key over 255 bytes) fails the batch before anything is sent.
-        let frameMax = connection.state.withLockedValue { Int($0.frameMax) - 8 }
-        var out = connection.nio.allocator.buffer(capacity: batch.reduce(0) { $0 + $1.body.count + 256 })
-        for message in batch { try Self.write(message, channel: id, frameMax: frameMax, into: &out) }
+        // A message that cannot be encoded (a routing key over 255 bytes) fails the batch before
+        // anything is sent.
+        let out = try encoded(batch, mandatory: false)
         let failure: AMQPError? = connection.state.withLockedValue { s in
             if let closed = s.closed { return closed }
             guard let confirming = s.channels[id]?.confirmMode else { return .protocolError("channel \(id) is closed") }
@@ -285,43 +285,26 @@ public final class AMQPChannel: Sendable {
         if let failure { throw failure }
     }
 
-    private static func frames(
-        _ body: [UInt8], exchange: String, routingKey: String, properties: AMQPProperties, mandatory: Bool
-    ) throws(AMQPError) -> (method: ByteBuffer, header: ByteBuffer, body: [UInt8]) {
-        var method = MethodWriter(.basicPublish)
-        method.u16(0)
-        try method.short(exchange)
-        try method.short(routingKey)
-        method.bit(mandatory)
-        method.bit(false)
-        var header = ByteBuffer()
-        header.writeInteger(UInt16(60))
-        header.writeInteger(UInt16(0))
-        header.writeInteger(UInt64(body.count))
-        try properties.encode(into: &header)
-        return (method.finish(), header, body)
+    /// The frames of `messages`, in order, written straight into one buffer (outside the lock).
+    private func encoded(_ messages: [Message], mandatory: Bool) throws(AMQPError) -> ByteBuffer {
+        let frameMax = connection.state.withLockedValue { Int($0.frameMax) - 8 }
+        var out = connection.nio.allocator.buffer(capacity: messages.reduce(0) { $0 + $1.body.count + 256 })
+        for message in messages { try Self.write(message, mandatory: mandatory, channel: id, frameMax: frameMax, into: &out) }
+        return out
     }
 
     /// Appends one message's frames to `out`: method, header, and the body in frames of at most
-    /// `frameMax` bytes.
+    /// `frameMax` bytes, each written in place.
     private static func write(
-        _ frames: (method: ByteBuffer, header: ByteBuffer, body: [UInt8]), channel: UInt16, frameMax: Int, into out: inout ByteBuffer
-    ) {
-        out.writeFrame(.method, channel: channel, payload: frames.method)
-        out.writeFrame(.header, channel: channel, payload: frames.header)
-        writeBody(frames.body, channel: channel, frameMax: frameMax, into: &out)
-    }
-
-    /// Appends a message of a batch: the frames written in place, as ``frames(_:exchange:routingKey:properties:mandatory:)``
-    /// and ``write(_:channel:frameMax:into:)`` together would write them.
-    private static func write(_ message: Message, channel: UInt16, frameMax: Int, into out: inout ByteBuffer) throws(AMQPError) {
+        _ message: Message, mandatory: Bool, channel: UInt16, frameMax: Int, into out: inout ByteBuffer
+    ) throws(AMQPError) {
         try out.writeFrame(.method, channel: channel) { (payload: inout ByteBuffer) throws(AMQPError) in
             payload.writeInteger(MethodID.basicPublish.classId)
             payload.writeInteger(MethodID.basicPublish.methodId)
             payload.writeInteger(UInt16(0))
             try payload.writeShortString(message.exchange)
             try payload.writeShortString(message.routingKey)
-            payload.writeInteger(UInt8(0))  // mandatory and immediate: both off
+            payload.writeInteger(UInt8(mandatory ? 1 : 0))  // bits: mandatory, immediate (never)
         }
         try out.writeFrame(.header, channel: channel) { (payload: inout ByteBuffer) throws(AMQPError) in
             payload.writeInteger(UInt16(60))
@@ -348,19 +331,15 @@ public final class AMQPChannel: Sendable {
 
     /// Writes one message's frames; registers `waiter` for its confirm in confirm mode. Returns
     /// whether the channel is in confirm mode (else nobody will resolve the waiter).
-    private func send(
-        _ frames: (method: ByteBuffer, header: ByteBuffer, body: [UInt8]), bodyCount: Int, waiter: AMQPConnection.ConfirmWaiter
-    ) -> Result<Bool, AMQPError> {
+    private func send(_ out: ByteBuffer, waiter: AMQPConnection.ConfirmWaiter) -> Result<Bool, AMQPError> {
         connection.state.withLockedValue { s in
             if let closed = s.closed { return .failure(closed) }
             // Fields read one by one: a copy of the channel state held while its confirms grow
             // below would make that append copy them all.
             guard let confirming = s.channels[id]?.confirmMode else { return .failure(.protocolError("channel \(id) is closed")) }
             if let closed = s.channels[id]?.closed { return .failure(closed) }
-            // Method, header and bodies go out together under the lock: frames of two
-            // publishes on one channel must not interleave.
-            var out = connection.nio.allocator.buffer(capacity: bodyCount + 256)
-            Self.write(frames, channel: id, frameMax: Int(s.frameMax) - 8, into: &out)
+            // Method, header and bodies go out together under the lock, in the order of the
+            // confirms: frames of two publishes on one channel must not interleave.
             // In place: writing back a copy of the channel state would copy its pending confirms.
             if confirming { s.channels[id]?.confirms.append(waiter) }
             s.lastSent = .now()

@@ -105,9 +105,6 @@ public actor LivePipeline {
     /// The live path's figures in the service's Prometheus registry.
     private let metrics: LiveMetrics
 
-    /// - Parameters:
-    ///   - store: where raw events go (nil for a pipeline without storage, e.g. tests).
-    ///   - metrics: where its counters go (by default a registry of its own).
     /// The thread the pipeline runs on. The live path puts its broker connections and the tasks
     /// that consume and publish on the same event loop: batches go from socket to engine to socket
     /// queued on one thread, with no wake-up of another (on a machine shared with the broker, each
@@ -115,6 +112,10 @@ public actor LivePipeline {
     public nonisolated let eventLoop: any EventLoop
     public nonisolated var unownedExecutor: UnownedSerialExecutor { eventLoop.executor.asUnownedSerialExecutor() }
 
+    /// - Parameters:
+    ///   - store: where raw events go (nil for a pipeline without storage, e.g. tests).
+    ///   - metrics: where its counters go (by default a registry of its own).
+    ///   - eventLoop: the thread the actor runs on (by default one of NIO's shared loops).
     public init(
         configuration: Configuration, store: RawStore?, metrics: LiveMetrics = LiveMetrics(registry: PrometheusCollectorRegistry()),
         eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.next()

@@ -24,7 +24,8 @@ public struct DuplicateFilter: Sendable {
 
     /// The identity of an event's exchange message, or nil when it carries no id to tell.
     public static func key(of event: UnstampedEvent) -> Key? {
-        let exch = event.exchTsMs.map(String.init) ?? "-"
+        // Text only for the kinds keyed by text: books and trades, the hot path, format nothing.
+        var exch: String { event.exchTsMs.map(String.init) ?? "-" }
         switch event.body {
         case .book(let book):
             return .book(symbol: event.symbol, updateId: book.updateId, exchTsMs: event.exchTsMs, isSnapshot: book.isSnapshot)
