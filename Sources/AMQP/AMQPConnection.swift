@@ -18,11 +18,25 @@ public final class AMQPConnection: Sendable {
     struct ChannelState {
         var rpc: [(expects: Set<MethodID>, continuation: CheckedContinuation<ReceivedMethod, any Error>)] = []
         var consumers: [String: AMQPConsumerSink] = [:]
-        var incoming: (deliver: ReceivedMethod, properties: AMQPProperties?, size: UInt64, body: [UInt8])?
+        var incoming: Incoming?
         var confirmMode = false
         var confirms = PendingConfirms()
         var closed: AMQPError?
         var handle: AMQPChannel?
+    }
+
+    /// A message being assembled from its frames: basic.deliver (or basic.return), then its
+    /// content header, then body frames.
+    struct Incoming {
+        /// Where a delivery goes; nil for a basic.return or a delivery to no known consumer
+        /// (both dropped once complete).
+        var sink: AMQPConsumerSink?
+        var arguments: ByteBuffer
+        var deliveryTag: UInt64 = 0
+        var redelivered = false
+        var properties: AMQPProperties?
+        var size: UInt64 = 0
+        var body: [UInt8] = []
     }
 
     /// Who waits for a publish's confirm: an `async` publish, or a callback (pipelined publishes).
@@ -71,7 +85,7 @@ public final class AMQPConnection: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(FrameDecoder(maxFrameSize: Int(configuration.frameMax))))
+                        ByteToMessageHandler(FrameDecoder(maxFrameSize: Int(configuration.frameMax), box: box)))
                     try channel.pipeline.syncOperations.addHandler(AMQPFrameHandler(box: box))
                 }
             }
@@ -268,18 +282,30 @@ public final class AMQPConnection: Sendable {
         let result: (AMQPConsumerSink, AMQPDelivery)? = state.withLockedValue { s in
             guard let incoming = s.channels[channel]?.incoming, let handle = s.channels[channel]?.handle else { return nil }
             s.channels[channel]?.incoming = nil
-            guard incoming.deliver.id == .basicDeliver else { return nil }  // basic.return: dropped (mandatory is not used)
-            var args = incoming.deliver.arguments
-            guard let tag = try? args.readShortStringOrThrow(), let deliveryTag = try? args.readOrThrow(UInt64.self),
-                let flags = try? args.readOrThrow(UInt8.self), let exchange = try? args.readShortStringOrThrow(),
-                let routingKey = try? args.readShortStringOrThrow(), let consumer = s.channels[channel]?.consumers[tag]
-            else { return nil }
+            guard let sink = incoming.sink else { return nil }
             let delivery = AMQPDelivery(
-                body: incoming.body, properties: incoming.properties ?? AMQPProperties(), deliveryTag: deliveryTag,
-                redelivered: flags & 1 == 1, exchange: exchange, routingKey: routingKey, consumerTag: tag, channel: handle)
-            return (consumer, delivery)
+                body: incoming.body, properties: incoming.properties ?? AMQPProperties(), deliveryTag: incoming.deliveryTag,
+                redelivered: incoming.redelivered, arguments: incoming.arguments, channel: handle)
+            return (sink, delivery)
         }
-        if let (consumer, delivery) = result { consumer.yield(delivery) }
+        if let (sink, delivery) = result { sink.yield(delivery) }
+    }
+
+    /// A basic.deliver's consumer (found by comparing the tag's bytes: no string per delivery),
+    /// delivery tag and flags; nil when its arguments are truncated or name no consumer of this
+    /// channel (the message is then dropped, as a basic.return is).
+    private static func deliver(_ arguments: ByteBuffer, consumers: [String: AMQPConsumerSink]) -> Incoming? {
+        var args = arguments
+        guard let length = args.readInteger(as: UInt8.self), let tag = args.readSlice(length: Int(length)),
+            let deliveryTag = args.readInteger(as: UInt64.self), let flags = args.readInteger(as: UInt8.self),
+            let exchangeLength = args.readInteger(as: UInt8.self), args.readSlice(length: Int(exchangeLength)) != nil,
+            let keyLength = args.readInteger(as: UInt8.self), args.readableBytes >= Int(keyLength)
+        else { return nil }
+        let sink = tag.withUnsafeReadableBytes { bytes in
+            consumers.first { $0.key.utf8.elementsEqual(bytes) }?.value
+        }
+        guard let sink else { return nil }
+        return Incoming(sink: sink, arguments: arguments, deliveryTag: deliveryTag, redelivered: flags & 1 == 1)
     }
 
     private func handleMethod(_ method: ReceivedMethod, channel: UInt16) throws(AMQPError) {
@@ -361,8 +387,13 @@ public final class AMQPConnection: Sendable {
             var w = MethodWriter(.channelFlowOk)
             w.bit(active)
             sendMethod(channel, w.finish())
-        case .basicDeliver, .basicReturn:
-            state.withLockedValue { $0.channels[channel]?.incoming = (method, nil, 0, []) }
+        case .basicDeliver:
+            state.withLockedValue { s in
+                guard let consumers = s.channels[channel]?.consumers else { return }
+                s.channels[channel]?.incoming = Self.deliver(args, consumers: consumers) ?? Incoming(sink: nil, arguments: args)
+            }
+        case .basicReturn:
+            state.withLockedValue { $0.channels[channel]?.incoming = Incoming(sink: nil, arguments: args) }
         case .basicAck, .basicNack:
             let tag = try args.readOrThrow(UInt64.self)
             let multiple = (try args.readOrThrow(UInt8.self)) & 1 == 1
@@ -401,17 +432,13 @@ public final class AMQPConnection: Sendable {
     }
 }
 
-/// Feeds frames to the connection; reports a lost socket.
+/// Tells the connection when a socket read is done and when the socket is lost (the frames
+/// themselves go from ``FrameDecoder`` to the connection directly).
 final class AMQPFrameHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = Frame
+    typealias InboundIn = Never
     let box: NIOLockedValueBox<AMQPConnection?>
 
     init(box: NIOLockedValueBox<AMQPConnection?>) { self.box = box }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        box.withLockedValue { $0 }?.received(frame)
-    }
 
     func channelReadComplete(context: ChannelHandlerContext) {
         box.withLockedValue { $0 }?.heardFromBroker()

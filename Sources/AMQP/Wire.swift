@@ -16,10 +16,11 @@ extension ByteBuffer {
     }
 
     mutating func readShortStringOrThrow() throws(AMQPError) -> String {
-        guard let length = readInteger(as: UInt8.self), let bytes = readBytes(length: Int(length)) else {
+        // Straight from the buffer: no byte array before the string.
+        guard let length = readInteger(as: UInt8.self), let text = readString(length: Int(length)) else {
             throw .protocolError("truncated short string")
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return text
     }
 
     mutating func readLongBytesOrThrow() throws(AMQPError) -> [UInt8] {

@@ -4,6 +4,7 @@ import Logging
 import MarketData
 import Offline
 import ServiceRuntime
+import Synchronization
 
 /// Market data sources that need no broker.
 enum Feeds {
@@ -37,27 +38,52 @@ enum Feeds {
 
     /// A recording played at `speed` times its recorded pace (0: as fast as possible).
     static func replay(path: String, speed: Double, into pipeline: LivePipeline, clock: any WallClock, logger: Logger) async throws {
-        var reader = try LineReader(path: path)
+        let reader = try BlockingLineReader(path: path)
         var first: (recorded: Nanos, wall: Nanos)?
         var lines = 0
         var malformed = 0
-        while let line = reader.next() {
-            lines += 1
-            if line.isEmpty { continue }
-            let recorded = (try? EnvelopeDecoder.decode(line)).flatMap { $0.recordedRecvTs ?? $0.events.first?.gatewayTs }
-            if speed > 0, let recorded {
-                if let first {
-                    let due = first.wall + Nanos(Double(recorded - first.recorded) / speed)
-                    let wait = due - clock.now()
-                    if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
-                } else {
-                    first = (recorded, clock.now())
+        while let batch = try await reader.next() {
+            for line in batch {
+                lines += 1
+                if line.isEmpty { continue }
+                let recorded = (try? EnvelopeDecoder.decode(line)).flatMap { $0.recordedRecvTs ?? $0.events.first?.gatewayTs }
+                if speed > 0, let recorded {
+                    if let first {
+                        let due = first.wall + Nanos(Double(recorded - first.recorded) / speed)
+                        let wait = due - clock.now()
+                        if wait > 0 { try await Task.sleep(for: .nanoseconds(wait)) }
+                    } else {
+                        first = (recorded, clock.now())
+                    }
                 }
+                if case .malformed = await pipeline.ingest(line, receivedAt: clock.now()) { malformed += 1 }
             }
-            if case .malformed = await pipeline.ingest(line, receivedAt: clock.now()) { malformed += 1 }
         }
         logger.notice(
             "replay finished",
             metadata: ["file": .string(path), "lines": .stringConvertible(lines), "malformed": .stringConvertible(malformed)])
+    }
+}
+
+/// A file's lines read on NIO's blocking pool, a batch at a time: the replay feed never blocks a
+/// cooperative thread on the disk (or on a pipe, with `-`).
+private final class BlockingLineReader: Sendable {
+    private let reader: Mutex<LineReader>
+
+    init(path: String) throws { reader = Mutex(try LineReader(path: path)) }
+
+    /// Up to `maximum` lines (or up to about 1 MiB of them); nil at the end of the file.
+    func next(maximum: Int = 4096) async throws -> [ArraySlice<UInt8>]? {
+        try await Blocking.run {
+            self.reader.withLock { reader in
+                var lines: [ArraySlice<UInt8>] = []
+                var bytes = 0
+                while lines.count < maximum, bytes < 1 << 20, let line = reader.next() {
+                    lines.append(line)
+                    bytes += line.count
+                }
+                return lines.isEmpty ? nil : lines
+            }
+        }
     }
 }

@@ -257,11 +257,17 @@ struct EnvelopeFastPath {
         return negative ? -magnitude : magnitude
     }
 
+    /// Parsed from the bytes: no `String` per timestamp (non-ASCII bytes fail the parse either way).
     private func optionalTimestamp(_ raw: Raw?) -> Nanos?? {
-        guard let text = optionalString(raw) else { return nil }
-        guard let text else { return .some(nil) }
-        guard let value = Time.parseISO8601(text), Time.isAccepted(value) else { return nil }
-        return .some(value)
+        guard let raw else { return .some(nil) }
+        switch raw.kind {
+        case .null: return .some(nil)
+        case .string:
+            let utf8 = UnsafeBufferPointer(rebasing: bytes[raw.start..<raw.end])
+            guard let value = Time.parseISO8601(utf8: utf8), Time.isAccepted(value) else { return nil }
+            return .some(value)
+        default: return nil
+        }
     }
 
     /// A list of `[price, size]` pairs: absent or null reads as empty.

@@ -30,7 +30,13 @@ public enum Time {
     /// `2026-11-24T10:15:03Z` or `2026-11-24T12:15:03.5+02:00` to nanoseconds (UTC).
     /// A timestamp without an offset is UTC. Up to nine fraction digits are kept exactly.
     public static func parseISO8601(_ text: String) -> Nanos? {
-        var utf8 = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parseISO8601(utf8: $0) }
+    }
+
+    /// ``parseISO8601(_:)`` on UTF-8 bytes (no `String` needed: the envelope decoder reads its
+    /// timestamps straight from a message's bytes).
+    public static func parseISO8601(utf8: UnsafeBufferPointer<UInt8>) -> Nanos? {
         if utf8.count < 19 { return nil }
         func digits(_ from: Int, _ count: Int) -> Int64? {
             guard from + count <= utf8.count else { return nil }
@@ -71,12 +77,18 @@ public enum Time {
             } else if c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
                 let sign: Int64 = c == UInt8(ascii: "+") ? 1 : -1
                 // Accept +HH:MM, +HHMM and +HH.
-                if utf8.count >= index + 6, utf8[index + 3] == UInt8(ascii: ":") {
-                    utf8.remove(at: index + 3)
-                }
                 guard let hh = digits(index + 1, 2) else { return nil }
                 var mm: Int64 = 0
-                if let parsed = digits(index + 3, 2) { mm = parsed; index += 5 } else { index += 3 }
+                if utf8.count >= index + 6, utf8[index + 3] == UInt8(ascii: ":") {
+                    guard let parsed = digits(index + 4, 2) else { return nil }
+                    mm = parsed
+                    index += 6
+                } else if let parsed = digits(index + 3, 2) {
+                    mm = parsed
+                    index += 5
+                } else {
+                    index += 3
+                }
                 offsetSeconds = sign * (hh * 3600 + mm * 60)
             } else {
                 return nil

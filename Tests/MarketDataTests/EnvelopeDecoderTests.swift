@@ -142,6 +142,13 @@ import Testing
         #expect(Time.parseISO8601("2024-12-01") == nil)
         #expect(Time.parseISO8601("2024-12-01T25:00:00") == nil)
         #expect(Time.parseISO8601("2024-12-01T00:00:00.") == nil)
+        // Offsets: +HH:MM, +HHMM, +HH, and the malformed forms around them.
+        #expect(Time.parseISO8601("2024-11-30T22:30:00-01:30") == 1_733_011_200_000_000_000)
+        #expect(Time.parseISO8601("2024-12-01T02:30:00+0230") == 1_733_011_200_000_000_000)
+        #expect(Time.parseISO8601("2024-12-01T02:00:00+02") == 1_733_011_200_000_000_000)
+        for bad in ["+02:3", "+02:xx", "+02:300", "+0", "+023", "+02300", "*02", "+02:30Z"] {
+            #expect(Time.parseISO8601("2024-12-01T02:00:00" + bad) == nil, "\(bad)")
+        }
     }
 
     @Test func formatsAndRoundTrips() {

@@ -45,12 +45,14 @@ let gatewayArguments: AMQPTable = [
             deliveryMode: 2, correlationId: "c-9", messageId: "m-1", timestamp: 1_764_000_000, appId: "tests")
         for i in 0..<50 { try await channel.publish(Array("{\"i\":\(i)}".utf8), routingKey: queue, properties: properties) }
         let consumer = try await connection.openChannel()
-        let (_, deliveries) = try await consumer.consume(queue: queue)
+        let (tag, deliveries) = try await consumer.consume(queue: queue)
         var received = 0
         for try await delivery in deliveries {
             #expect(String(decoding: delivery.body, as: UTF8.self) == "{\"i\":\(received)}")
             #expect(delivery.properties == properties)
             #expect(delivery.routingKey == queue)
+            #expect(delivery.exchange == "")  // the default exchange
+            #expect(delivery.consumerTag == tag)
             #expect(!delivery.redelivered)
             delivery.channel.ack(deliveryTag: delivery.deliveryTag)
             received += 1
@@ -87,6 +89,7 @@ let gatewayArguments: AMQPTable = [
         }
         #expect(received.map(\.body) == batch.map(\.body) + [Array("last".utf8)])
         #expect(received.prefix(200).map(\.routingKey) == batch.map(\.routingKey))
+        #expect(received.allSatisfy { $0.exchange == exchange })
         #expect(received[7].properties == properties)
         // A channel in confirm mode refuses a batch (nobody would wait for its confirms).
         try await channel.confirmSelect()
