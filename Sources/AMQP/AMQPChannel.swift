@@ -169,7 +169,7 @@ public final class AMQPChannel: Sendable {
     /// Whether this channel can still carry acks (delivery tags belong to their channel:
     /// after a reconnect, acks for the old channel's deliveries are dropped, and the broker
     /// redelivers those messages).
-    public var isOpen: Bool { connection.state.withLockedValue { $0.closed == nil && $0.channels[id] != nil } }
+    public var isOpen: Bool { connection.state.withLockedValue { $0.closed == nil && $0.channels.index(forKey: id) != nil } }
 
     /// Acknowledges; false (nothing sent) when the channel is gone.
     @discardableResult
@@ -275,8 +275,10 @@ public final class AMQPChannel: Sendable {
         let out = try encoded(batch, mandatory: false)
         let failure: AMQPError? = connection.state.withLockedValue { s in
             if let closed = s.closed { return closed }
-            guard let confirming = s.channels[id]?.confirmMode else { return .protocolError("channel \(id) is closed") }
-            if let closed = s.channels[id]?.closed { return closed }
+            guard let (confirming, closed) = s.withChannel(id, { ($0.confirmMode, $0.closed) }) else {
+                return .protocolError("channel \(id) is closed")
+            }
+            if let closed { return closed }
             guard !confirming else { return .protocolError("a batch publish cannot wait for confirms") }
             s.lastSent = .now()
             connection.nio.writeAndFlush(out, promise: nil)
@@ -334,14 +336,17 @@ public final class AMQPChannel: Sendable {
     private func send(_ out: ByteBuffer, waiter: AMQPConnection.ConfirmWaiter) -> Result<Bool, AMQPError> {
         connection.state.withLockedValue { s in
             if let closed = s.closed { return .failure(closed) }
-            // Fields read one by one: a copy of the channel state held while its confirms grow
-            // below would make that append copy them all.
-            guard let confirming = s.channels[id]?.confirmMode else { return .failure(.protocolError("channel \(id) is closed")) }
-            if let closed = s.channels[id]?.closed { return .failure(closed) }
+            // In place: a copy of the channel state held while its confirms grow would make that
+            // append copy them all.
+            let checked = s.withChannel(id) { c -> Result<Bool, AMQPError> in
+                if let closed = c.closed { return .failure(closed) }
+                if c.confirmMode { c.confirms.append(waiter) }
+                return .success(c.confirmMode)
+            }
+            guard let checked else { return .failure(.protocolError("channel \(id) is closed")) }
+            guard case .success(let confirming) = checked else { return checked }
             // Method, header and bodies go out together under the lock, in the order of the
             // confirms: frames of two publishes on one channel must not interleave.
-            // In place: writing back a copy of the channel state would copy its pending confirms.
-            if confirming { s.channels[id]?.confirms.append(waiter) }
             s.lastSent = .now()
             connection.nio.writeAndFlush(out, promise: nil)
             return .success(confirming)

@@ -23,6 +23,18 @@ public final class AMQPConnection: Sendable {
         var confirms = PendingConfirms()
         var closed: AMQPError?
         var handle: AMQPChannel?
+
+        /// The message assembled so far, as a delivery for its consumer; nil when it is a
+        /// basic.return or for no known consumer (dropped).
+        mutating func takeDelivery() -> (AMQPConsumerSink, AMQPDelivery)? {
+            guard let incoming, let handle else { return nil }
+            self.incoming = nil
+            guard let sink = incoming.sink else { return nil }
+            let delivery = AMQPDelivery(
+                body: incoming.body, properties: incoming.properties ?? AMQPProperties(), deliveryTag: incoming.deliveryTag,
+                redelivered: incoming.redelivered, arguments: incoming.arguments, channel: handle)
+            return (sink, delivery)
+        }
     }
 
     /// A message being assembled from its frames: basic.deliver (or basic.return), then its
@@ -64,6 +76,13 @@ public final class AMQPConnection: Sendable {
         var lastSent = NIODeadline.now()
         var blocked = false
         var heartbeatTask: RepeatedTask?
+
+        /// `body` on a channel's state in place, nil when the channel is not open. Reading
+        /// `channels[id]?.x` would copy the whole state (a retain per field) on every frame.
+        mutating func withChannel<R, E: Error>(_ id: UInt16, _ body: (inout ChannelState) throws(E) -> R) throws(E) -> R? {
+            guard let index = channels.index(forKey: id) else { return nil }
+            return try body(&channels.values[index])
+        }
     }
 
     private init(nio: any Channel, configuration: AMQPConfiguration) {
@@ -255,40 +274,29 @@ public final class AMQPConnection: Sendable {
                 _ = try payload.readOrThrow(UInt16.self)  // weight
                 let size = try payload.readOrThrow(UInt64.self)
                 let properties = try AMQPProperties.decode(from: &payload)
-                let complete: Bool = state.withLockedValue { s in
-                    guard var incoming = s.channels[frame.channel]?.incoming else { return false }
-                    incoming.properties = properties
-                    incoming.size = size
-                    s.channels[frame.channel]?.incoming = incoming
-                    return size == 0
+                let complete = state.withLockedValue { s in
+                    s.withChannel(frame.channel) { c -> (AMQPConsumerSink, AMQPDelivery)? in
+                        guard c.incoming != nil else { return nil }
+                        c.incoming!.properties = properties
+                        c.incoming!.size = size
+                        return size == 0 ? c.takeDelivery() : nil
+                    } ?? nil
                 }
-                if complete { deliverComplete(frame.channel) }
+                if let (sink, delivery) = complete { sink.yield(delivery) }
             case .body:
-                let complete: Bool = state.withLockedValue { s in
-                    // Appended in place (a copy out and back would copy the body so far).
-                    s.channels[frame.channel]?.incoming?.body += frame.payload.readableBytesView
-                    guard let incoming = s.channels[frame.channel]?.incoming else { return false }
-                    return UInt64(incoming.body.count) >= incoming.size
+                let complete = state.withLockedValue { s in
+                    s.withChannel(frame.channel) { c -> (AMQPConsumerSink, AMQPDelivery)? in
+                        guard c.incoming != nil else { return nil }
+                        c.incoming!.body += frame.payload.readableBytesView
+                        return UInt64(c.incoming!.body.count) >= c.incoming!.size ? c.takeDelivery() : nil
+                    } ?? nil
                 }
-                if complete { deliverComplete(frame.channel) }
+                if let (sink, delivery) = complete { sink.yield(delivery) }
             }
         } catch {
             fail(error)
             nio.close(promise: nil)
         }
-    }
-
-    private func deliverComplete(_ channel: UInt16) {
-        let result: (AMQPConsumerSink, AMQPDelivery)? = state.withLockedValue { s in
-            guard let incoming = s.channels[channel]?.incoming, let handle = s.channels[channel]?.handle else { return nil }
-            s.channels[channel]?.incoming = nil
-            guard let sink = incoming.sink else { return nil }
-            let delivery = AMQPDelivery(
-                body: incoming.body, properties: incoming.properties ?? AMQPProperties(), deliveryTag: incoming.deliveryTag,
-                redelivered: incoming.redelivered, arguments: incoming.arguments, channel: handle)
-            return (sink, delivery)
-        }
-        if let (sink, delivery) = result { sink.yield(delivery) }
     }
 
     /// A basic.deliver's consumer (found by comparing the tag's bytes: no string per delivery),
@@ -389,8 +397,9 @@ public final class AMQPConnection: Sendable {
             sendMethod(channel, w.finish())
         case .basicDeliver:
             state.withLockedValue { s in
-                guard let consumers = s.channels[channel]?.consumers else { return }
-                s.channels[channel]?.incoming = Self.deliver(args, consumers: consumers) ?? Incoming(sink: nil, arguments: args)
+                s.withChannel(channel) { c in
+                    c.incoming = Self.deliver(args, consumers: c.consumers) ?? Incoming(sink: nil, arguments: args)
+                }
             }
         case .basicReturn:
             state.withLockedValue { $0.channels[channel]?.incoming = Incoming(sink: nil, arguments: args) }
