@@ -97,7 +97,10 @@ public final class BrokerLink: Sendable {
                 self.connected.withLock { $0 = true }
             })
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.commitLoop() }
+            // On the pipeline's event loop too: its timer wakes it (no dispatch timer, no cooperative
+            // thread), the fsync runs on NIO's blocking pool and the acks go out from the loop that
+            // owns the consumer's socket.
+            group.addTask(executorPreference: EventLoopTaskExecutor(pipeline.eventLoop)) { await self.commitLoop() }
             // Each queue's task decodes its deliveries itself (pure work, outside the actor, on the
             // pipeline's event loop) and hands over what arrived meanwhile: one hop per batch.
             let pipeline = self.pipeline
@@ -116,7 +119,11 @@ public final class BrokerLink: Sendable {
     private func commitLoop() async {
         var acknowledger = AMQPBatchAcknowledger()
         while !Task.isCancelled {
-            try? await Task.sleep(for: Self.commitInterval)
+            do {
+                try await pipeline.eventLoop.sleep(for: Self.commitInterval)
+            } catch {
+                try? await Task.sleep(for: Self.commitInterval)  // the loop is shutting down
+            }
             let batch = pending.withLock { list -> [AMQPDelivery.Receipt] in
                 defer { list.removeAll(keepingCapacity: true) }
                 return list

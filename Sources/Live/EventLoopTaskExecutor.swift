@@ -14,3 +14,13 @@ public final class EventLoopTaskExecutor: TaskExecutor {
         eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
+
+extension EventLoop {
+    /// Waits `duration` on this loop's own timer. A task that prefers this loop then wakes on it,
+    /// with no dispatch timer thread and no cooperative thread woken (`Task.sleep` takes both).
+    /// Throws when the loop has shut down.
+    public func sleep(for duration: Duration) async throws {
+        let (seconds, attoseconds) = duration.components
+        try await scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {}.futureResult.get()
+    }
+}
