@@ -4,10 +4,11 @@ import NIOCore
 /// and field values. Reads are bounds-checked and throw ``AMQPError/protocolError(_:)``.
 extension ByteBuffer {
     mutating func writeShortString(_ s: String) throws(AMQPError) {
-        let bytes = Array(s.utf8)
-        guard bytes.count <= 255 else { throw .protocolError("short string longer than 255 bytes") }
-        writeInteger(UInt8(bytes.count))
-        writeBytes(bytes)
+        // Written from the string's own bytes (two per publish: an array each was an allocation).
+        let count = s.utf8.count
+        guard count <= 255 else { throw .protocolError("short string longer than 255 bytes") }
+        writeInteger(UInt8(count))
+        writeString(s)
     }
 
     mutating func writeLongString(_ bytes: [UInt8]) {

@@ -20,6 +20,11 @@ public struct DuplicateFilter: Sendable {
 
     public init(capacity: Int = 200_000) {
         self.capacity = max(1, capacity)
+        // Full size from the start (up to the live path's 200,000): growing would rehash every key
+        // remembered so far on the live path, a stall of milliseconds at 100 k keys. Pages are
+        // touched as keys arrive. Larger filters (imports) grow as they fill.
+        seen.reserveCapacity(min(self.capacity, 1 << 18))
+        order.reserveCapacity(min(self.capacity, 1 << 18))
     }
 
     /// The identity of an event's exchange message, or nil when it carries no id to tell.

@@ -95,10 +95,9 @@ public final class WriteAheadLog: Sendable {
             for event in events {
                 s.scratch.removeAll(keepingCapacity: true)
                 EventCodec.encode(event, into: &s.scratch)
-                var header = ByteWriter(out: [])
-                header.u32(UInt32(s.scratch.count))
-                header.u32(CRC32.checksum(s.scratch))
-                s.buffer.append(contentsOf: header.out)
+                // The record's header (length, CRC) straight into the buffer: no array per event.
+                withUnsafeBytes(of: UInt32(s.scratch.count).littleEndian) { s.buffer.append(contentsOf: $0) }
+                withUnsafeBytes(of: CRC32.checksum(s.scratch).littleEndian) { s.buffer.append(contentsOf: $0) }
                 s.buffer.append(contentsOf: s.scratch)
                 s.nextRecord += 1
             }
