@@ -99,7 +99,9 @@ public struct FeatureService: Sendable {
         let (clock, logger) = (self.clock, self.logger)
         let (metrics, latency) = (self.metrics, self.metrics.ingestToVector)
         let broker = amqp.map {
-            BrokerLink(configuration: $0, pipeline: pipeline, logger: logger, clock: clock, latency: latency, shard: shard)
+            // Acked by the store's committer after each sync (one fsync for every source).
+            BrokerLink(
+                configuration: $0, pipeline: pipeline, logger: logger, clock: clock, latency: latency, shard: shard, commitsItself: false)
         }
         let distributed = try distributedBuilds(amqp: amqp, metadata: metadata, store: store)
         let datasets = try await DatasetJobs(
@@ -121,7 +123,7 @@ public struct FeatureService: Sendable {
             brokerStatus: { broker?.status }, owner: ShardOwnerLookup(metadata: metadata, shard: shard?.name, clock: clock).owner)
         var services: [any Service] = [
             GridClockService(pipeline: pipeline, clock: clock),
-            StoreCommitService(pipeline: pipeline, store: store, checkpoints: checkpoints, clock: clock, logger: logger),
+            StoreCommitService(pipeline: pipeline, store: store, checkpoints: checkpoints, broker: broker, clock: clock, logger: logger),
             PublisherService(pipeline: pipeline, broker: broker, latency: latency, clock: clock),
             QualityRecorderService(pipeline: pipeline, metadata: metadata, clock: clock, logger: logger),
             HousekeepingService(

@@ -9,8 +9,8 @@ public import ServiceRuntime
 import Synchronization
 
 /// The broker side of the live path (interfaces.md §1–§2): consumes the gateway's queues into
-/// the pipeline, acknowledges only what the store made durable (group commit every couple of
-/// milliseconds), publishes vectors to `features.live` and dataset notifications to
+/// the pipeline, acknowledges only what the store made durable (group commit every
+/// ``commitInterval``), publishes vectors to `features.live` and dataset notifications to
 /// `features.dataset.ready`. Both directions reconnect with backoff.
 public final class BrokerLink: Sendable {
     /// The gateway's queues (``GatewayQueues``).
@@ -50,6 +50,11 @@ public final class BrokerLink: Sendable {
     let latency: ValueHistogram?
     let clock: any WallClock
     private let pending = Mutex<[AMQPDelivery.Receipt]>([])
+    private let acknowledger = Mutex(AMQPBatchAcknowledger())
+    /// Whether the link runs its own group commit (sync, then ack, every ``commitInterval``).
+    /// `serve` turns it off and acks from its store committer instead (``takeIngested()``,
+    /// ``settle(_:durable:)``): one fsync per interval for everything, not one per committer.
+    public let commitsItself: Bool
     private let publisherLink = Mutex<(connection: AMQPConnection, channel: AMQPChannel)?>(nil)
     private let connected = Mutex<Bool>(false)
     private let published = Mutex<(sent: Int, dropped: Int)>((0, 0))
@@ -61,9 +66,10 @@ public final class BrokerLink: Sendable {
     /// behind `feature-service route` (consumes its own queue, bound to its symbols).
     public init(
         configuration: AMQPConfiguration, pipeline: LivePipeline, logger: Logger, clock: any WallClock,
-        latency: ValueHistogram? = nil, shard: ShardAssignment? = nil
+        latency: ValueHistogram? = nil, shard: ShardAssignment? = nil, commitsItself: Bool = true
     ) {
         self.shard = shard
+        self.commitsItself = commitsItself
         self.clock = clock
         self.configuration = configuration
         self.pipeline = pipeline
@@ -97,10 +103,12 @@ public final class BrokerLink: Sendable {
                 self.connected.withLock { $0 = true }
             })
         await withTaskGroup(of: Void.self) { group in
-            // On the pipeline's event loop too: its timer wakes it (no dispatch timer, no cooperative
-            // thread), the fsync runs on NIO's blocking pool and the acks go out from the loop that
-            // owns the consumer's socket.
-            group.addTask(executorPreference: EventLoopTaskExecutor(pipeline.eventLoop)) { await self.commitLoop() }
+            if commitsItself {
+                // On the pipeline's event loop too: its timer wakes it (no dispatch timer, no cooperative
+                // thread), the fsync runs on NIO's blocking pool and the acks go out from the loop that
+                // owns the consumer's socket.
+                group.addTask(executorPreference: EventLoopTaskExecutor(pipeline.eventLoop)) { await self.commitLoop() }
+            }
             // Each queue's task decodes its deliveries itself (pure work, outside the actor, on the
             // pipeline's event loop) and hands over what arrived meanwhile: one hop per batch.
             let pipeline = self.pipeline
@@ -115,32 +123,47 @@ public final class BrokerLink: Sendable {
         }
     }
 
-    /// Group commit: every ``commitInterval``, make what was ingested durable, then ack it.
+    /// The deliveries ingested since the last call. Taken *before* a sync of the store, they are
+    /// all covered by it (a delivery is listed only once its message is in the store's buffer);
+    /// hand them to ``settle(_:durable:)`` when that sync has returned.
+    public func takeIngested() -> [AMQPDelivery.Receipt] {
+        pending.withLock { list in
+            defer { list.removeAll(keepingCapacity: true) }
+            return list
+        }
+    }
+
+    /// After the store's sync that covers `receipts` (from ``takeIngested()``): acks them when it
+    /// made them durable; otherwise nacks them, so that the broker redelivers them.
+    public func settle(_ receipts: [AMQPDelivery.Receipt], durable: Bool) {
+        guard !receipts.isEmpty else { return }
+        if !durable {
+            logger.error("store sync failed: deliveries nacked for redelivery", metadata: ["count": .stringConvertible(receipts.count)])
+            for delivery in receipts { delivery.channel.nack(deliveryTag: delivery.deliveryTag, requeue: true) }
+        }
+        acknowledger.withLock { durable ? $0.acknowledge(receipts) : $0.settle(receipts) }
+    }
+
+    /// Group commit, when the link ``commitsItself``: every ``commitInterval``, make what was
+    /// ingested durable, then ack it.
     private func commitLoop() async {
-        var acknowledger = AMQPBatchAcknowledger()
         while !Task.isCancelled {
             do {
                 try await pipeline.eventLoop.sleep(for: Self.commitInterval)
             } catch {
                 try? await Task.sleep(for: Self.commitInterval)  // the loop is shutting down
             }
-            let batch = pending.withLock { list -> [AMQPDelivery.Receipt] in
-                defer { list.removeAll(keepingCapacity: true) }
-                return list
-            }
+            let batch = takeIngested()
             guard !batch.isEmpty else { continue }
             do {
                 // Straight to the store, on NIO's blocking pool: fsync never holds up ingestion on the
                 // pipeline's actor, nor a cooperative thread.
                 try await pipeline.sync()
+                settle(batch, durable: true)
             } catch {
-                // Not durable: do not ack; the broker redelivers after a reconnect.
-                logger.error("store sync failed; deliveries left unacked", metadata: ["error": .string("\(error)")])
-                for delivery in batch { delivery.channel.nack(deliveryTag: delivery.deliveryTag, requeue: true) }
-                acknowledger.settle(batch)
-                continue
+                logger.error("store sync failed", metadata: ["error": .string("\(error)")])
+                settle(batch, durable: false)
             }
-            acknowledger.acknowledge(batch)
         }
     }
 

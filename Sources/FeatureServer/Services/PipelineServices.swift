@@ -8,7 +8,9 @@ import ServiceLifecycle
 import ServiceRuntime
 
 /// Closes grid points as soon as the clock passes them (every 10 ms): the pipeline publishes
-/// each symbol's vector of every closed second.
+/// each symbol's vector of every closed second. It runs on the pipeline's event loop and waits on
+/// its timer: a tick is a call on the same thread, with no dispatch timer or cooperative thread
+/// woken 100 times a second.
 struct GridClockService: Service, CustomStringConvertible {
     let pipeline: LivePipeline
     let clock: any WallClock
@@ -16,51 +18,67 @@ struct GridClockService: Service, CustomStringConvertible {
 
     func run() async throws {
         try await runUntilShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: .milliseconds(10))
-                await pipeline.tick(now: clock.now())
+            try await withTaskExecutorPreference(EventLoopTaskExecutor(pipeline.eventLoop)) {
+                while !Task.isCancelled {
+                    try await pipeline.eventLoop.sleep(for: .milliseconds(10))
+                    await pipeline.tick(now: clock.now())
+                }
             }
         }
     }
 }
 
-/// The store's durability loop for everything that is not acked through the broker (the broker
-/// link commits its own deliveries every 2 ms): the log is synced every 10 ms, engine
-/// checkpoints and dead letters are written after the sync that covers them, and the log is
-/// rolled into Parquet at least every 5 minutes (and when it fills). All file work runs on
-/// NIO's blocking pool: never on the pipeline's actor or the cooperative threads.
+/// The store's one committer: every 10 ms the log is synced, then the broker deliveries it made
+/// durable are acked (`broker`; nacked if the sync failed), engine checkpoints and dead letters
+/// are written after the sync that covers them, and the log is rolled into Parquet at least every
+/// 5 minutes (and when it fills). One fsync per interval serves the broker's deliveries and every
+/// other source. It runs on the pipeline's event loop (its timer, no dispatch timer thread); all
+/// file work runs on NIO's blocking pool: never on the pipeline's actor or the cooperative threads.
 struct StoreCommitService: Service, CustomStringConvertible {
     let pipeline: LivePipeline
     let store: RawStore
     let checkpoints: CheckpointStore
+    /// The broker link whose deliveries this committer acks (created with `commitsItself: false`).
+    let broker: BrokerLink?
     let clock: any WallClock
     let logger: Logger
     var description: String { "store-commit" }
 
     func run() async throws {
         try await runUntilShutdown {
-            var lastRoll = clock.now()
-            while !Task.isCancelled {
-                try await Task.sleep(for: .milliseconds(10))
-                // Checkpoints taken before this sync are written after it: a checkpoint is only
-                // ever as new as the durable events it summarises.
-                let due = await pipeline.takeCheckpoints()
+            try await withTaskExecutorPreference(EventLoopTaskExecutor(pipeline.eventLoop)) { try await commitLoop() }
+        }
+    }
+
+    private func commitLoop() async throws {
+        var lastRoll = clock.now()
+        while !Task.isCancelled {
+            try await pipeline.eventLoop.sleep(for: BrokerLink.commitInterval)
+            // Deliveries taken before the sync are covered by it; checkpoints taken before it are
+            // written after it: a checkpoint is only ever as new as the durable events it summarises.
+            let ingested = broker?.takeIngested() ?? []
+            let due = await pipeline.takeCheckpoints()
+            do {
                 try await pipeline.sync()
-                if !due.isEmpty {
-                    let checkpoints = self.checkpoints
-                    do {
-                        try await Blocking.run { for checkpoint in due { try checkpoints.write(checkpoint) } }
-                    } catch {
-                        logger.error("cannot write engine checkpoints", metadata: ["error": .string("\(error)")])
-                    }
-                }
-                let now = clock.now()
-                if now - lastRoll > 300 * Time.nanosPerSecond {
-                    try await Blocking.run { try store.flush() }
-                    lastRoll = now
-                }
-                await writeDeadLetters()
+            } catch {
+                broker?.settle(ingested, durable: false)
+                throw error
             }
+            broker?.settle(ingested, durable: true)
+            if !due.isEmpty {
+                let checkpoints = self.checkpoints
+                do {
+                    try await Blocking.run { for checkpoint in due { try checkpoints.write(checkpoint) } }
+                } catch {
+                    logger.error("cannot write engine checkpoints", metadata: ["error": .string("\(error)")])
+                }
+            }
+            let now = clock.now()
+            if now - lastRoll > 300 * Time.nanosPerSecond {
+                try await Blocking.run { try store.flush() }
+                lastRoll = now
+            }
+            await writeDeadLetters()
         }
     }
 
