@@ -25,8 +25,9 @@ public final class BrokerLink: Sendable {
     /// binds its own queue (`#` for all, `BTCUSDT` for one) instead of splitting one queue's stream.
     public static let liveExchange = "features.live"
     public static let datasetReadyQueue = "features.dataset.ready"
-    /// How often the group commit makes what was ingested durable and acks it. An fsync costs
-    /// ~70 µs of CPU whatever it carries: every 2 ms that was ~9 % of the service's CPU flat out.
+    /// How often the group commit makes what was ingested durable and acks it (`serve`'s store
+    /// committer uses it too). An fsync costs ~70 µs of CPU whatever it carries: every 2 ms that
+    /// was ~9 % of the service's CPU flat out.
     /// Acking 10 ms later costs nothing visible — vectors do not wait for it, and 10 ms of traffic
     /// is far below the prefetch — and a crash redelivers at most those 10 ms (deduplicated).
     public static let commitInterval: Duration = .milliseconds(10)
