@@ -30,8 +30,8 @@ struct GridClockService: Service, CustomStringConvertible {
 
 /// The store's one committer: every 10 ms the log is synced, then the broker deliveries it made
 /// durable are acked (`broker`; nacked if the sync failed), engine checkpoints and dead letters
-/// are written after the sync that covers them, and the log is rolled into Parquet at least every
-/// 5 minutes (and when it fills). One fsync per interval serves the broker's deliveries and every
+/// are written after the sync that covers them; beside it, the log is rolled into Parquet at least
+/// every 5 minutes (and when it fills). One fsync per interval serves the broker's deliveries and every
 /// other source. It runs on the pipeline's event loop (its timer, no dispatch timer thread); all
 /// file work runs on NIO's blocking pool: never on the pipeline's actor or the cooperative threads.
 struct StoreCommitService: Service, CustomStringConvertible {
@@ -46,12 +46,25 @@ struct StoreCommitService: Service, CustomStringConvertible {
 
     func run() async throws {
         try await runUntilShutdown {
-            try await withTaskExecutorPreference(EventLoopTaskExecutor(pipeline.eventLoop)) { try await commitLoop() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask(executorPreference: EventLoopTaskExecutor(pipeline.eventLoop)) { try await commitLoop() }
+                // Beside the commits, not between them: a roll converts a whole segment, and acks
+                // must not wait for it (the broker stops delivering at the prefetch limit).
+                group.addTask { try await rollLoop() }
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    /// Rolls the log into Parquet every 5 minutes (it also rolls when a segment fills).
+    private func rollLoop() async throws {
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(300))
+            try await Blocking.run { try store.flush() }
         }
     }
 
     private func commitLoop() async throws {
-        var lastRoll = clock.now()
         while !Task.isCancelled {
             try await pipeline.eventLoop.sleep(for: BrokerLink.commitInterval)
             // Deliveries taken before the sync are covered by it; checkpoints taken before it are
@@ -72,11 +85,6 @@ struct StoreCommitService: Service, CustomStringConvertible {
                 } catch {
                     logger.error("cannot write engine checkpoints", metadata: ["error": .string("\(error)")])
                 }
-            }
-            let now = clock.now()
-            if now - lastRoll > 300 * Time.nanosPerSecond {
-                try await Blocking.run { try store.flush() }
-                lastRoll = now
             }
             await writeDeadLetters()
         }
