@@ -329,10 +329,11 @@ public actor LivePipeline {
 
     /// The durability point for every message ingested so far. The fsync runs on NIO's blocking
     /// pool, straight on the (thread-safe) store: never on this actor or a cooperative thread.
+    /// `rollingWhenFull`: see `RawStore.sync(rollingWhenFull:)`.
     @discardableResult
-    public nonisolated func sync() async throws -> UInt64 {
+    public nonisolated func sync(rollingWhenFull: Bool = true) async throws -> UInt64 {
         guard let store else { return 0 }
-        return try await Blocking.run { try store.sync() }
+        return try await Blocking.run { try store.sync(rollingWhenFull: rollingWhenFull) }
     }
 
     /// The vector of `symbol` computed from the live state at `now`, or nil for an unknown symbol.

@@ -85,14 +85,20 @@ public final class RawStore: Sendable {
     @discardableResult
     public func append(_ events: [MarketEvent]) -> UInt64 { wal?.append(events) ?? 0 }
 
-    /// The durability point: everything appended before is on disk when this returns.
+    /// The durability point: everything appended before is on disk when this returns. With
+    /// `rollingWhenFull` (the default) a sync that leaves the open segment full also converts it
+    /// to Parquet before returning; a caller that must not wait for a conversion (the live path's
+    /// committer, which acks after each sync) passes false and rolls when ``isOpenSegmentFull``.
     @discardableResult
-    public func sync() throws -> UInt64 {
+    public func sync(rollingWhenFull: Bool = true) throws -> UInt64 {
         guard let wal else { throw StoreError.invalidArgument("this store was opened for reading only") }
         let durable = try wal.sync()
-        if wal.openSegmentBytes >= options.segmentBytes { try flush() }
+        if rollingWhenFull && isOpenSegmentFull { try flush() }
         return durable
     }
+
+    /// Whether the open log segment has reached ``Options/segmentBytes`` (a roll is due).
+    public var isOpenSegmentFull: Bool { (wal?.openSegmentBytes ?? 0) >= options.segmentBytes }
 
     /// Seals the open log segment and converts it to Parquet now.
     public func flush() throws {

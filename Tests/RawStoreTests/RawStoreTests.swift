@@ -43,6 +43,23 @@ func drain(_ replay: consuming StoreReplay) throws -> [MarketEvent] {
         #expect(try store.layout.symbols() == ["BTCUSDT", "ETHUSDT"])
     }
 
+    /// The live committer syncs without rolling (its acks must not wait for a conversion) and
+    /// rolls a full segment itself; a plain sync rolls it before returning.
+    @Test func aSyncRollsAFullSegmentOnlyWhenAskedTo() throws {
+        var options = RawStore.Options()
+        options.segmentBytes = 1_000
+        let store = try RawStore(root: scratchDirectory(), format: ParquetFormat(), options: options)
+        let events = storedStream()
+        store.append(Array(events.prefix(100)))
+        try store.sync(rollingWhenFull: false)
+        #expect(store.isOpenSegmentFull)
+        #expect(try store.layout.symbols().isEmpty)  // nothing converted yet
+        try store.sync()
+        #expect(!store.isOpenSegmentFull)
+        let converted = try drain(try store.replay(symbol: "BTCUSDT", from: .min, to: .max))
+        #expect(converted == events.prefix(100).filter { $0.symbol == "BTCUSDT" })
+    }
+
     @Test func eventsLoggedButNotConvertedAreRecoveredOnOpen() throws {
         let root = scratchDirectory()
         let events = storedStream(count: 120)

@@ -30,8 +30,8 @@ struct GridClockService: Service, CustomStringConvertible {
 
 /// The store's one committer: every 10 ms the log is synced, then the broker deliveries it made
 /// durable are acked (`broker`; nacked if the sync failed), engine checkpoints and dead letters
-/// are written after the sync that covers them; beside it, the log is rolled into Parquet at least
-/// every 5 minutes (and when it fills). One fsync per interval serves the broker's deliveries and every
+/// are written after the sync that covers them; beside it, the log is rolled into Parquet when
+/// its segment fills and at least every 5 minutes (acks never wait for a roll). One fsync per interval serves the broker's deliveries and every
 /// other source. It runs on the pipeline's event loop (its timer, no dispatch timer thread); all
 /// file work runs on NIO's blocking pool: never on the pipeline's actor or the cooperative threads.
 struct StoreCommitService: Service, CustomStringConvertible {
@@ -49,18 +49,24 @@ struct StoreCommitService: Service, CustomStringConvertible {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask(executorPreference: EventLoopTaskExecutor(pipeline.eventLoop)) { try await commitLoop() }
                 // Beside the commits, not between them: a roll converts a whole segment, and acks
-                // must not wait for it (the broker stops delivering at the prefetch limit).
+                // must not wait for it (the broker stops delivering at the prefetch limit). So the
+                // commits sync without rolling a full segment, and this task rolls it.
                 group.addTask { try await rollLoop() }
                 try await group.waitForAll()
             }
         }
     }
 
-    /// Rolls the log into Parquet every 5 minutes (it also rolls when a segment fills).
+    /// Rolls the log into Parquet when its open segment is full (checked every second) and at
+    /// least every 5 minutes.
     private func rollLoop() async throws {
+        var lastRoll = clock.now()
         while !Task.isCancelled {
-            try await Task.sleep(for: .seconds(300))
+            try await Task.sleep(for: .seconds(1))
+            let now = clock.now()
+            guard store.isOpenSegmentFull || now - lastRoll >= 300 * Time.nanosPerSecond else { continue }
             try await Blocking.run { try store.flush() }
+            lastRoll = now
         }
     }
 
@@ -72,7 +78,7 @@ struct StoreCommitService: Service, CustomStringConvertible {
             let ingested = broker?.takeIngested() ?? []
             let due = await pipeline.takeCheckpoints()
             do {
-                try await pipeline.sync()
+                try await pipeline.sync(rollingWhenFull: false)
             } catch {
                 broker?.settle(ingested, durable: false)
                 throw error
