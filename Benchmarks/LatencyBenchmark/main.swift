@@ -122,8 +122,8 @@ if echo { _ = try await startEcho(queue: "ws-gateway.orderbook", multipleEvery: 
 
 /// The `"trace_id":"…"` of a vector or of an echoed envelope, found by a byte search: the
 /// subscriber's cost per message must not depend on the message's size (a full parse of a vector,
-/// three times the size of a book update, took more of the shared cores in the service's phase
-/// than in the echo's). Both formats are this project's own and write the member unescaped.
+/// larger than a book update, took more of the shared cores in the service's phase than in the
+/// echo's). Both formats are this project's own and write the member unescaped.
 func traceId(in body: [UInt8]) -> String? {
     let key = Array(#""trace_id":""#.utf8)
     guard body.count > key.count else { return nil }
