@@ -303,17 +303,10 @@ public final class AMQPConnection: Sendable {
     /// delivery tag and flags; nil when its arguments are truncated or name no consumer of this
     /// channel (the message is then dropped, as a basic.return is).
     private static func deliver(_ arguments: ByteBuffer, consumers: [String: AMQPConsumerSink]) -> Incoming? {
-        var args = arguments
-        guard let length = args.readInteger(as: UInt8.self), let tag = args.readSlice(length: Int(length)),
-            let deliveryTag = args.readInteger(as: UInt64.self), let flags = args.readInteger(as: UInt8.self),
-            let exchangeLength = args.readInteger(as: UInt8.self), args.readSlice(length: Int(exchangeLength)) != nil,
-            let keyLength = args.readInteger(as: UInt8.self), args.readableBytes >= Int(keyLength)
+        guard let parsed = DeliverArguments(arguments),
+            let sink = parsed.consumerTag.withUnsafeReadableBytes({ tag in consumers.first { $0.key.utf8.elementsEqual(tag) }?.value })
         else { return nil }
-        let sink = tag.withUnsafeReadableBytes { bytes in
-            consumers.first { $0.key.utf8.elementsEqual(bytes) }?.value
-        }
-        guard let sink else { return nil }
-        return Incoming(sink: sink, arguments: arguments, deliveryTag: deliveryTag, redelivered: flags & 1 == 1)
+        return Incoming(sink: sink, arguments: arguments, deliveryTag: parsed.deliveryTag, redelivered: parsed.redelivered)
     }
 
     private func handleMethod(_ method: ReceivedMethod, channel: UInt16) throws(AMQPError) {

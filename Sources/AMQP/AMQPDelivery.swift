@@ -37,11 +37,8 @@ public struct AMQPDelivery: Sendable {
     }
 
     private func names() -> (consumerTag: String, exchange: String, routingKey: String) {
-        var args = arguments
-        let tag = (try? args.readShortStringOrThrow()) ?? ""
-        args.moveReaderIndex(forwardBy: min(9, args.readableBytes))  // delivery-tag, redelivered
-        let exchange = (try? args.readShortStringOrThrow()) ?? ""
-        return (tag, exchange, (try? args.readShortStringOrThrow()) ?? "")
+        guard let parsed = DeliverArguments(arguments) else { return ("", "", "") }
+        return (String(buffer: parsed.consumerTag), String(buffer: parsed.exchange), String(buffer: parsed.routingKey))
     }
 
     /// What acknowledging this delivery needs, without the body and properties (cheap to keep
@@ -56,5 +53,27 @@ public struct AMQPDelivery: Sendable {
             self.channel = channel
             self.deliveryTag = deliveryTag
         }
+    }
+}
+
+/// basic.deliver's arguments (AMQP 0-9-1 §1.8.3.9) as slices of the frame: read once to route a
+/// delivery, again only when a delivery's names are asked for.
+struct DeliverArguments {
+    var consumerTag: ByteBuffer
+    var deliveryTag: UInt64
+    var redelivered: Bool
+    var exchange: ByteBuffer
+    var routingKey: ByteBuffer
+
+    /// Nil when the arguments are truncated.
+    init?(_ arguments: ByteBuffer) {
+        var args = arguments
+        guard let tagLength = args.readInteger(as: UInt8.self), let tag = args.readSlice(length: Int(tagLength)),
+            let deliveryTag = args.readInteger(as: UInt64.self), let flags = args.readInteger(as: UInt8.self),
+            let exchangeLength = args.readInteger(as: UInt8.self), let exchange = args.readSlice(length: Int(exchangeLength)),
+            let keyLength = args.readInteger(as: UInt8.self), let routingKey = args.readSlice(length: Int(keyLength))
+        else { return nil }
+        (consumerTag, self.deliveryTag, redelivered) = (tag, deliveryTag, flags & 1 == 1)
+        (self.exchange, self.routingKey) = (exchange, routingKey)
     }
 }

@@ -53,8 +53,8 @@ public final class BrokerLink: Sendable {
     private let pending = Mutex<[AMQPDelivery.Receipt]>([])
     private let acknowledger = Mutex(AMQPBatchAcknowledger())
     /// Whether the link runs its own group commit (sync, then ack, every ``commitInterval``).
-    /// `serve` turns it off and acks from its store committer instead (``takeIngested()``,
-    /// ``settle(_:durable:)``): one fsync per interval for everything, not one per committer.
+    /// `serve` turns it off and acks from its store committer instead (``acknowledgeIngested(after:)``):
+    /// one fsync per interval for everything, not one per committer.
     public let commitsItself: Bool
     private let publisherLink = Mutex<(connection: AMQPConnection, channel: AMQPChannel)?>(nil)
     private let connected = Mutex<Bool>(false)
@@ -124,46 +124,41 @@ public final class BrokerLink: Sendable {
         }
     }
 
-    /// The deliveries ingested since the last call. Taken *before* a sync of the store, they are
-    /// all covered by it (a delivery is listed only once its message is in the store's buffer);
-    /// hand them to ``settle(_:durable:)`` when that sync has returned.
-    public func takeIngested() -> [AMQPDelivery.Receipt] {
-        pending.withLock { list in
+    /// Runs `sync` (a sync of the store), then acks every delivery ingested before it began; when
+    /// it throws, nacks them so that the broker redelivers them, and rethrows. Taken before the
+    /// sync, the deliveries are all covered by it (one is listed only once its message is in the
+    /// store's buffer).
+    public func acknowledgeIngested(after sync: () async throws -> Void) async throws {
+        let receipts = pending.withLock { list in
             defer { list.removeAll(keepingCapacity: true) }
             return list
         }
-    }
-
-    /// After the store's sync that covers `receipts` (from ``takeIngested()``): acks them when it
-    /// made them durable; otherwise nacks them, so that the broker redelivers them.
-    public func settle(_ receipts: [AMQPDelivery.Receipt], durable: Bool) {
-        guard !receipts.isEmpty else { return }
-        if !durable {
-            logger.error("store sync failed: deliveries nacked for redelivery", metadata: ["count": .stringConvertible(receipts.count)])
-            for delivery in receipts { delivery.channel.nack(deliveryTag: delivery.deliveryTag, requeue: true) }
+        do {
+            try await sync()
+        } catch {
+            if !receipts.isEmpty {
+                logger.error("store sync failed: deliveries nacked for redelivery", metadata: ["count": .stringConvertible(receipts.count)])
+                for delivery in receipts { delivery.channel.nack(deliveryTag: delivery.deliveryTag, requeue: true) }
+                acknowledger.withLock { $0.settle(receipts) }
+            }
+            throw error
         }
-        acknowledger.withLock { durable ? $0.acknowledge(receipts) : $0.settle(receipts) }
+        if !receipts.isEmpty { acknowledger.withLock { $0.acknowledge(receipts) } }
     }
 
     /// Group commit, when the link ``commitsItself``: every ``commitInterval``, make what was
     /// ingested durable, then ack it.
     private func commitLoop() async {
         while !Task.isCancelled {
-            do {
-                try await pipeline.eventLoop.sleep(for: Self.commitInterval)
-            } catch {
-                try? await Task.sleep(for: Self.commitInterval)  // the loop is shutting down
-            }
-            let batch = takeIngested()
-            guard !batch.isEmpty else { continue }
+            // Ends with the pipeline's loop (the consumer's connection is on it: nothing left to ack).
+            guard (try? await pipeline.eventLoop.sleep(for: Self.commitInterval)) != nil else { return }
+            guard pending.withLock({ !$0.isEmpty }) else { continue }
             do {
                 // Straight to the store, on NIO's blocking pool: fsync never holds up ingestion on the
                 // pipeline's actor, nor a cooperative thread.
-                try await pipeline.sync()
-                settle(batch, durable: true)
+                try await acknowledgeIngested { try await pipeline.sync() }
             } catch {
                 logger.error("store sync failed", metadata: ["error": .string("\(error)")])
-                settle(batch, durable: false)
             }
         }
     }

@@ -31,9 +31,10 @@ struct GridClockService: Service, CustomStringConvertible {
 /// The store's one committer: every 10 ms the log is synced, then the broker deliveries it made
 /// durable are acked (`broker`; nacked if the sync failed), engine checkpoints and dead letters
 /// are written after the sync that covers them; beside it, the log is rolled into Parquet when
-/// its segment fills and at least every 5 minutes (acks never wait for a roll). One fsync per interval serves the broker's deliveries and every
-/// other source. It runs on the pipeline's event loop (its timer, no dispatch timer thread); all
-/// file work runs on NIO's blocking pool: never on the pipeline's actor or the cooperative threads.
+/// its segment fills and at least every 5 minutes (acks never wait for a roll). One fsync per
+/// interval serves the broker's deliveries and every other source. It runs on the pipeline's event
+/// loop (its timer, no dispatch timer thread); all file work runs on NIO's blocking pool: never on
+/// the pipeline's actor or the cooperative threads.
 struct StoreCommitService: Service, CustomStringConvertible {
     let pipeline: LivePipeline
     let store: RawStore
@@ -73,17 +74,11 @@ struct StoreCommitService: Service, CustomStringConvertible {
     private func commitLoop() async throws {
         while !Task.isCancelled {
             try await pipeline.eventLoop.sleep(for: BrokerLink.commitInterval)
-            // Deliveries taken before the sync are covered by it; checkpoints taken before it are
-            // written after it: a checkpoint is only ever as new as the durable events it summarises.
-            let ingested = broker?.takeIngested() ?? []
+            // Checkpoints taken before this sync are written after it: a checkpoint is only ever as
+            // new as the durable events it summarises. The broker's deliveries are acked after it.
             let due = await pipeline.takeCheckpoints()
-            do {
-                try await pipeline.sync(rollingWhenFull: false)
-            } catch {
-                broker?.settle(ingested, durable: false)
-                throw error
-            }
-            broker?.settle(ingested, durable: true)
+            let sync = { _ = try await pipeline.sync(rollingWhenFull: false) }
+            if let broker { try await broker.acknowledgeIngested(after: sync) } else { try await sync() }
             if !due.isEmpty {
                 let checkpoints = self.checkpoints
                 do {
