@@ -107,6 +107,34 @@ if !replayOnly {
             format: "engine (default registry, %d features): median %.2f M events/s, best %.2f M events/s (%d grid vectors per run)",
             registry.features.count, median(engineRates) / 1e6, engineRates.max()! / 1e6, vectorCount))
 
+    // 1b. The live engine: what `LivePipeline` does with the same events — apply, grid vectors,
+    //     and a vector read on every book update (the throttle off, as in the latency runs).
+    var liveCosts: [Double] = []
+    var liveVectors = 0
+    @inline(never) func liveEngineRun() -> (nanosPerVector: Double, vectors: Int) {
+        var engine = FeatureEngine(registry: registry, readsBetweenGridPoints: true)
+        var (vectors, checksum) = (0, 0.0)
+        let t0 = now()
+        for event in events {
+            engine.apply(event) { _ in vectors += 1 }
+            if case .book = event.body, let vector = engine.vector(for: event.symbol, at: event.recvTs) {
+                vectors += 1
+                checksum += vector.values.last.flatMap { $0 } ?? 0
+            }
+        }
+        precondition(checksum.isFinite)
+        return ((now() - t0) * 1e9 / Double(vectors), vectors)
+    }
+    for _ in 0..<5 {
+        let run = liveEngineRun()
+        liveVectors = run.vectors
+        liveCosts.append(run.nanosPerVector)
+    }
+    print(
+        String(
+            format: "live engine (apply + a vector per book update): median %.0f ns per vector, best %.0f ns (%d vectors per run)",
+            median(liveCosts), liveCosts.min()!, liveVectors))
+
     // 2. Order book alone: cost per delta.
     let bookUpdates: [BookUpdate] = events.compactMap { if case .book(let update) = $0.body { update } else { nil } }
     var bookCosts: [Double] = []
