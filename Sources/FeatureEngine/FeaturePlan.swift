@@ -13,6 +13,9 @@ public struct FeaturePlan: Sendable {
     let churnLevels: [Int]
     let midLookback: Nanos?
     let gridCapacity: Int
+    /// The distinct statistics over grid points that `volatility` and `zscore` features read;
+    /// features with the same kind and window share one (``SettledGridStatistics``).
+    let gridStatistics: [GridStatistic]
     /// Whether vectors are also read between grid points (on book updates, on request): the live
     /// path. It changes how window sums are kept — cheap reads anywhere for the live path, cheap
     /// upkeep for replays, which read at grid points only — never their values.
@@ -28,10 +31,18 @@ public struct FeaturePlan: Sendable {
         case vwap(window: Int), volume(window: Int), signedVolume(window: Int), tradeCount(window: Int)
         case buySellRatio(window: Int), netAggressorPressure(window: Int)
         case ret(window: Nanos, log: Bool)
-        case volatility(window: Nanos), zscore(window: Nanos)
+        /// `statistic`: the index of the feature's entry in `gridStatistics`.
+        case volatility(window: Nanos, statistic: Int), zscore(window: Nanos, statistic: Int)
         case fundingRate, timeToFunding, basis, openInterest
         case timeOfDay(sin: Bool), dayOfWeek(sin: Bool)
         case positionSize, entryPrice, unrealizedPnl, exposure
+    }
+
+    /// Mean and deviation over the grid points of a window: of the log returns (`volatility`)
+    /// or of the mids (`zscore`).
+    struct GridStatistic: Sendable, Equatable {
+        let window: Nanos
+        let ofReturns: Bool
     }
 
     enum TradeLane: Int { case notional = 0, buySize, sellSize }
@@ -47,6 +58,13 @@ public struct FeaturePlan: Sendable {
         var churnLevels: [Int] = []
         var midLookback: Nanos?
         var gridSeconds: Int64 = 0
+        var gridStatistics: [GridStatistic] = []
+        func statistic(_ window: Nanos, ofReturns: Bool) -> Int {
+            let statistic = GridStatistic(window: window, ofReturns: ofReturns)
+            if let index = gridStatistics.firstIndex(of: statistic) { return index }
+            gridStatistics.append(statistic)
+            return gridStatistics.count - 1
+        }
         func slot(_ list: inout [Nanos], _ window: Nanos) -> Int {
             if let index = list.firstIndex(of: window) { return index }
             list.append(window)
@@ -91,8 +109,8 @@ public struct FeaturePlan: Sendable {
             case .netAggressorPressure: c = .netAggressorPressure(window: slot(&tradeWindows, window))
             case .return: c = .ret(window: window, log: false)
             case .logReturn: c = .ret(window: window, log: true)
-            case .volatility: c = .volatility(window: window)
-            case .zscore: c = .zscore(window: window)
+            case .volatility: c = .volatility(window: window, statistic: statistic(window, ofReturns: true))
+            case .zscore: c = .zscore(window: window, statistic: statistic(window, ofReturns: false))
             case .fundingRate: c = .fundingRate
             case .timeToFunding: c = .timeToFunding
             case .basis: c = .basis
@@ -115,6 +133,7 @@ public struct FeaturePlan: Sendable {
         self.midLookback = midLookback
         // G - 1 s of the oldest grid point is read too, hence + 2.
         self.gridCapacity = gridSeconds > 0 ? Int(gridSeconds) + 2 : 0
+        self.gridStatistics = gridStatistics
     }
 
     /// Feature names in registry order.

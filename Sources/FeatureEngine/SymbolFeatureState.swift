@@ -17,6 +17,8 @@ public struct SymbolFeatureState: Sendable {
     private var bookFlow: SlidingSums?
     private var mids: MidHistory?
     private var grid: GridMids?
+    /// One per entry of the plan's `gridStatistics`, kept only when reads come between grid points.
+    private var settled: [SettledGridStatistics] = []
 
     /// Perpetual state, merged from ticker and funding messages.
     struct Perpetual: Sendable {
@@ -51,6 +53,7 @@ public struct SymbolFeatureState: Sendable {
         }
         if let lookback = plan.midLookback { mids = MidHistory(lookback: lookback) }
         if plan.gridCapacity > 0 { grid = GridMids(capacity: plan.gridCapacity) }
+        if plan.readsBetweenGridPoints { settled = Array(repeating: SettledGridStatistics(), count: plan.gridStatistics.count) }
     }
 
     /// The state restored from a checkpoint: the book, perpetual and position values as of C,
@@ -87,7 +90,9 @@ public struct SymbolFeatureState: Sendable {
     public mutating func apply(_ event: MarketEvent) -> BookApplyOutcome? {
         precondition(event.recvTs >= lastRecvTs, "events must be applied in recv_ts order")
         let midBefore = currentMid ?? .nan
+        let recordedBefore = grid?.lastRecorded
         grid?.advance(before: event.recvTs, currentMid: midBefore, isFirstEvent: eventCount == 0)
+        if !settled.isEmpty, grid?.lastRecorded != recordedBefore { settleGridStatistics(at: event.recvTs) }
         lastRecvTs = event.recvTs
         lastSeq = event.seq
         eventCount += 1
@@ -257,10 +262,12 @@ public struct SymbolFeatureState: Sendable {
                 if let mid, let past = mids?.mid(asOf: time &- window), !past.isNaN {
                     value = isLog ? Foundation.log(mid / past) : mid / past - 1
                 }
-            case .volatility(let window):
-                value = volatility(at: time, window: window, mid: mid)
-            case .zscore(let window):
-                value = zscore(at: time, window: window, mid: mid)
+            case .volatility(let window, let statistic):
+                value = gridStatistics(statistic, window: window, at: time, currentMid: mid ?? .nan)?.deviation
+            case .zscore(let window, let statistic):
+                if let mid, let s = gridStatistics(statistic, window: window, at: time, currentMid: mid), s.deviation != 0 {
+                    value = ((mid - s.pivot) - s.shiftedMean) / s.deviation
+                }
             case .fundingRate: value = perpetual.fundingRate
             case .timeToFunding:
                 if let next = perpetual.nextFundingTimeMs {
@@ -301,25 +308,53 @@ public struct SymbolFeatureState: Sendable {
         return first <= last ? first...last : nil
     }
 
-    private func volatility(at time: Nanos, window: Nanos, mid: Double?) -> Double? {
-        guard let grid, let range = gridRange(at: time, window: window) else { return nil }
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: range.count) { buffer in
-            let count = grid.logReturns(in: range, currentMid: mid ?? .nan, into: buffer.baseAddress!)
+    /// Mean and deviation (§2) of the log returns (`volatility`) or mids (`zscore`) of the grid
+    /// points in `range`; nil with fewer than two of them. The one computation of both kinds.
+    private static func statistics(
+        ofReturns: Bool, in range: ClosedRange<Int64>, grid: GridMids, currentMid: Double
+    ) -> Statistics.Result? {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: range.count) { buffer -> Statistics.Result? in
+            let count =
+                ofReturns
+                ? grid.logReturns(in: range, currentMid: currentMid, into: buffer.baseAddress!)
+                : grid.mids(in: range, currentMid: currentMid, into: buffer.baseAddress!)
             guard count >= 2 else { return nil }
-            return Statistics.pivotedMeanAndDeviation(UnsafeMutableBufferPointer(rebasing: buffer[0..<count])).deviation
+            return Statistics.pivotedMeanAndDeviation(UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
         }
     }
 
-    private func zscore(at time: Nanos, window: Nanos, mid: Double?) -> Double? {
-        guard let grid, let mid, let range = gridRange(at: time, window: window) else { return nil }
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: range.count) { buffer -> Double? in
-            let count = grid.mids(in: range, currentMid: mid, into: buffer.baseAddress!)
-            guard count >= 2 else { return nil }
-            let (pivot, shiftedMean, sd) = Statistics.pivotedMeanAndDeviation(UnsafeMutableBufferPointer(rebasing: buffer[0..<count]))
-            guard sd != 0 else { return nil }
-            return ((mid - pivot) - shiftedMean) / sd
+    /// The plan's grid statistic `index` over the window ending at `time`: the settled one when
+    /// its grid points are the same, else computed.
+    private func gridStatistics(_ index: Int, window: Nanos, at time: Nanos, currentMid: Double) -> Statistics.Result? {
+        guard let grid, let range = gridRange(at: time, window: window) else { return nil }
+        if index < settled.count, settled[index].range == range { return settled[index].statistics }
+        return Self.statistics(ofReturns: plan.gridStatistics[index].ofReturns, in: range, grid: grid, currentMid: currentMid)
+    }
+
+    /// After the grid advanced at `time`: a read at `time` or later within the same second (every
+    /// read on a book update) covers settled grid points only, whose values no later event changes,
+    /// so each statistic is computed here once for all of them. A read at a grid point or across
+    /// one covers a point not settled yet and computes its own.
+    private mutating func settleGridStatistics(at time: Nanos) {
+        guard let grid else { return }
+        for (index, statistic) in plan.gridStatistics.enumerated() {
+            if let range = gridRange(at: time, window: statistic.window), range.upperBound <= grid.lastRecorded {
+                let statistics = Self.statistics(ofReturns: statistic.ofReturns, in: range, grid: grid, currentMid: .nan)
+                settled[index] = SettledGridStatistics(range: range, statistics: statistics)
+            } else {
+                settled[index] = SettledGridStatistics()
+            }
         }
     }
+}
+
+/// A grid statistic over settled grid points (see ``SymbolFeatureState``'s `settleGridStatistics`):
+/// between two grid points the live engine reads the same one on every book update.
+struct SettledGridStatistics: Sendable {
+    /// The grid points it covers; nil when none are settled.
+    var range: ClosedRange<Int64>?
+    /// nil: fewer than two values in `range`.
+    var statistics: Statistics.Result?
 }
 
 /// Mean and population standard deviation exactly as features.md §2 writes them: about the
@@ -327,6 +362,8 @@ public struct SymbolFeatureState: Sendable {
 /// the differences `d_i = x_i - p` are exact), with exact sums, one operation at a time:
 /// `md = sum(d) / n`, `sd = sqrt(sum((d_i - md) * (d_i - md)) / n)`. Equal values give exactly 0.
 enum Statistics {
+    typealias Result = (pivot: Double, shiftedMean: Double, deviation: Double)
+
     /// Over `values` (overwritten: they serve as scratch for the terms).
     static func pivotedMeanAndDeviation(
         _ values: UnsafeMutableBufferPointer<Double>
