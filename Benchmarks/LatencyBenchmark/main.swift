@@ -212,13 +212,49 @@ func report(_ label: String, sent: Int, elapsed: Double) {
             label as NSString, sent, elapsed, Double(sent) / elapsed, values.count, q(0.5), q(0.95), q(0.99), values.last!))
 }
 
+/// The service's `receipt_to_publish` histogram (its own receipt of a book update to the vector's
+/// write to the broker) from `/metrics`: cumulative counts by bucket bound in seconds, +Inf last.
+func receiptHistogram() async -> [(bound: Double, count: Double)] {
+    guard !echo else { return [] }
+    var request = URLRequest(url: URL(string: "http://127.0.0.1:4599/metrics")!)
+    request.setValue("bench", forHTTPHeaderField: "X-API-Key")
+    guard let (data, _) = try? await URLSession.shared.data(for: request) else { return [] }
+    let prefix = "feature_service_receipt_to_publish_seconds_bucket{le=\""
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+        guard line.hasPrefix(prefix), let space = line.lastIndex(of: " "), let count = Double(line[line.index(after: space)...])
+        else { return nil }
+        let bound = line.dropFirst(prefix.count).prefix { $0 != "\"" }
+        return (bound == "+Inf" ? .infinity : Double(bound) ?? .nan, count)
+    }
+}
+
+/// What the service's histogram gained between two scrapes: the share of the phase's vectors
+/// written within each bucket's bound of the update's receipt, and the bounds of p50 and p99.
+func reportInService(_ label: String, before: [(bound: Double, count: Double)], after: [(bound: Double, count: Double)]) {
+    guard !after.isEmpty, after.count == before.count || before.isEmpty else { return }
+    let counts = after.indices.map { after[$0].count - (before.isEmpty ? 0 : before[$0].count) }
+    guard let total = counts.last, total > 0 else { return }
+    func bound(_ q: Double) -> String {
+        let index = counts.firstIndex { $0 >= q * total } ?? counts.count - 1
+        return after[index].bound.isFinite ? String(format: "≤ %g ms", after[index].bound * 1e3) : "> \(after[index - 1].bound * 1e3) ms"
+    }
+    let shares = after.indices.filter { after[$0].bound <= 0.001 }.map {
+        String(format: "%g ms %.2f %%", after[$0].bound * 1e3, counts[$0] / total * 100)
+    }
+    print(
+        "\(label), inside the service (receipt → vector written), \(Int(total)) vectors: p50 \(bound(0.5)), p99 \(bound(0.99)); within "
+            + shares.joined(separator: ", "))
+}
+
 _ = try await run(rate: 700, seconds: 2)  // warm-up (first snapshots, JIT-free but caches)
 try await Task.sleep(for: .milliseconds(500))
 _ = book.take()
 if !throughputOnly {
+    let histogramBefore = await receiptHistogram()
     let realistic = try await run(rate: 700, seconds: 20)
     try await Task.sleep(for: .seconds(1))
     report("realistic (10 symbols x 70 msgs/s)", sent: realistic.sent, elapsed: realistic.elapsed)
+    reportInService("realistic", before: histogramBefore, after: await receiptHistogram())
     // The realistic rate again while the registry is reloaded every 2 s (POST /feature-registry/reload):
     // the reload builds its engine off the pipeline's actor, so ingest should not wait for it.
     let reloads = Task {

@@ -101,7 +101,8 @@ public struct FeatureService: Sendable {
         let broker = amqp.map {
             // Acked by the store's committer after each sync (one fsync for every source).
             BrokerLink(
-                configuration: $0, pipeline: pipeline, logger: logger, clock: clock, latency: latency, shard: shard, commitsItself: false)
+                configuration: $0, pipeline: pipeline, logger: logger, clock: clock, latency: latency,
+                receiptLatency: metrics.receiptToPublish, shard: shard, commitsItself: false)
         }
         let distributed = try distributedBuilds(amqp: amqp, metadata: metadata, store: store)
         let datasets = try await DatasetJobs(
@@ -124,7 +125,7 @@ public struct FeatureService: Sendable {
         var services: [any Service] = [
             GridClockService(pipeline: pipeline, clock: clock),
             StoreCommitService(pipeline: pipeline, store: store, checkpoints: checkpoints, broker: broker, clock: clock, logger: logger),
-            PublisherService(pipeline: pipeline, broker: broker, latency: latency, clock: clock),
+            PublisherService(pipeline: pipeline, broker: broker, latency: latency, receiptLatency: metrics.receiptToPublish, clock: clock),
             QualityRecorderService(pipeline: pipeline, metadata: metadata, clock: clock, logger: logger),
             HousekeepingService(
                 store: store, checkpoints: checkpoints, retentionDays: configuration.retentionDays, symbols: shard?.symbols, clock: clock,

@@ -49,6 +49,7 @@ public final class BrokerLink: Sendable {
     let pipeline: LivePipeline
     let logger: Logger
     let latency: ValueHistogram?
+    let receiptLatency: ValueHistogram?
     let clock: any WallClock
     private let pending = Mutex<[AMQPDelivery.Receipt]>([])
     private let acknowledger = Mutex(AMQPBatchAcknowledger())
@@ -64,10 +65,13 @@ public final class BrokerLink: Sendable {
     public let shard: ShardAssignment?
 
     /// A link for a lone instance (consumes the gateway queues) or, with `shard`, for one shard
-    /// behind `feature-service route` (consumes its own queue, bound to its symbols).
+    /// behind `feature-service route` (consumes its own queue, bound to its symbols). `latency` and
+    /// `receiptLatency` record, as each book update's vector is written, the time since the gateway
+    /// received the update and since the service did.
     public init(
         configuration: AMQPConfiguration, pipeline: LivePipeline, logger: Logger, clock: any WallClock,
-        latency: ValueHistogram? = nil, shard: ShardAssignment? = nil, commitsItself: Bool = true
+        latency: ValueHistogram? = nil, receiptLatency: ValueHistogram? = nil, shard: ShardAssignment? = nil,
+        commitsItself: Bool = true
     ) {
         self.shard = shard
         self.commitsItself = commitsItself
@@ -76,6 +80,7 @@ public final class BrokerLink: Sendable {
         self.pipeline = pipeline
         self.logger = logger
         self.latency = latency
+        self.receiptLatency = receiptLatency
         datasetReady = DatasetReadyPublisher(configuration: configuration)
     }
 
@@ -185,10 +190,11 @@ public final class BrokerLink: Sendable {
                 try channel.publish(batch: messages)
                 attempt = 0
                 published.withLock { $0.sent += batch.count }
-                if let latency {
+                if latency != nil || receiptLatency != nil {
                     let now = clock.now()
                     for publication in batch {
-                        if let trigger = publication.trigger { latency.record(Double(now - trigger) / 1e9) }
+                        if let trigger = publication.trigger { latency?.record(Double(now - trigger) / 1e9) }
+                        if let received = publication.received { receiptLatency?.record(Double(now - received) / 1e9) }
                     }
                 }
             } catch {

@@ -58,8 +58,10 @@ public actor LivePipeline {
     public struct Publication: Sendable {
         public var vector: FeatureVector
         public var traceId: String?
-        /// The update that triggered it (book-update vectors), or nil for grid vectors.
+        /// The update that triggered it (book-update vectors): the gateway's receipt of it, when
+        /// the message says (`received_at`), and the service's (its `recv_ts`); nil for grid vectors.
         public var trigger: Nanos?
+        public var received: Nanos?
         /// The message encoder of the registry whose engine computed the vector (its names and
         /// version): a vector still queued when a reload swaps the registry keeps its own labels.
         public var encoder: FeatureMessage.Encoder
@@ -257,7 +259,7 @@ public actor LivePipeline {
         reloadBuffer?.append(event)
         var grid: [FeatureVector] = []
         let outcome = engine.apply(event) { grid.append($0) }
-        for vector in grid { publish(vector, traceId: event.traceId, trigger: nil) }
+        for vector in grid { publish(vector, traceId: event.traceId, trigger: nil, received: nil) }
         if case .applied(let book) = outcome { quality.observe(event, book: book) } else { quality.observe(event) }
         counters.eventsByType[event.type, default: 0] += 1
         metrics.eventsByType[event.type]?.increment()
@@ -293,17 +295,17 @@ public actor LivePipeline {
         if let last = lastBookPublication[event.symbol], event.recvTs - last < throttle { return }
         lastBookPublication[event.symbol] = event.recvTs
         if let vector = engine.vector(for: event.symbol, at: event.recvTs) {
-            publish(vector, traceId: event.traceId, trigger: event.gatewayTs)
+            publish(vector, traceId: event.traceId, trigger: event.gatewayTs, received: event.recvTs)
         }
     }
 
-    private func publish(_ vector: FeatureVector, traceId: String?, trigger: Nanos?) {
+    private func publish(_ vector: FeatureVector, traceId: String?, trigger: Nanos?, received: Nanos?) {
         counters.vectorsPublished += 1
         metrics.vectorsPublished.increment()
         // The buffer keeps the newest 100,000: a publisher that falls that far behind loses the
         // oldest, and the loss is counted, not silent.
         let publication = Publication(
-            vector: vector, traceId: traceId, trigger: trigger, encoder: encoder)
+            vector: vector, traceId: traceId, trigger: trigger, received: received, encoder: encoder)
         if !publications.push(publication) {
             counters.vectorsDropped += 1
             metrics.vectorsDropped.increment()
@@ -324,7 +326,7 @@ public actor LivePipeline {
         engine.emitFrom = now - Self.lateLimit
         var grid: [FeatureVector] = []
         engine.closeGrid(through: through) { grid.append($0) }
-        for vector in grid { publish(vector, traceId: nil, trigger: nil) }
+        for vector in grid { publish(vector, traceId: nil, trigger: nil, received: nil) }
     }
 
     /// The durability point for every message ingested so far. The fsync runs on NIO's blocking

@@ -8,6 +8,10 @@ public final class ServiceMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     /// From a message's receipt (or a grid point) to the vector it triggered being handed on.
     public let ingestToVector: ValueHistogram
+    /// From the service's own receipt of a book update (its `recv_ts`) to the vector it triggered
+    /// being written to `features.live`: the part of the latency the service controls, apart
+    /// from the broker's hops.
+    public let receiptToPublish: ValueHistogram
 
     /// Buckets (seconds) of latency histograms: fine below the 70 ms bar, coarse above.
     public static let latencyBuckets: [Double] = [
@@ -20,6 +24,11 @@ public final class ServiceMetrics: Sendable {
         ingestToVector = registry.makeValueHistogram(
             descriptor: .service(
                 "ingest_to_vector", "seconds", "From a message's receipt to the vector it triggered being handed to the publisher."),
+            buckets: Self.latencyBuckets)
+        receiptToPublish = registry.makeValueHistogram(
+            descriptor: .service(
+                "receipt_to_publish", "seconds",
+                "From the service's receipt of a book update to the vector it triggered being written to features.live."),
             buckets: Self.latencyBuckets)
     }
 

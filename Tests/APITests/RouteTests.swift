@@ -148,6 +148,7 @@ import Testing
                 #expect(text.contains("# TYPE feature_service_events_total counter"))
                 #expect(text.contains("feature_service_events_total{type=\"orderbook\"}"))
                 #expect(text.contains("feature_service_ingest_to_vector_seconds_bucket{le=\"+Inf\"}"))
+                #expect(text.contains("feature_service_receipt_to_publish_seconds_bucket{le=\"0.001\"}"))
             }
         }
     }

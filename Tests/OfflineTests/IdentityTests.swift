@@ -36,7 +36,12 @@ import Testing
         var online: [String: FeatureVector] = [:]
         var bookUpdateVectors = 0
         for await publication in pipeline.publications {
-            if publication.trigger != nil { bookUpdateVectors += 1; continue }
+            if let received = publication.received {
+                // A book update's vector is as of the update's receipt (what `receipt_to_publish` starts from).
+                #expect(received == publication.vector.ts)
+                bookUpdateVectors += 1
+                continue
+            }
             online["\(publication.vector.symbol)@\(publication.vector.ts)"] = publication.vector
         }
         #expect(bookUpdateVectors > 0)

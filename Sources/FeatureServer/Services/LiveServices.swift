@@ -23,6 +23,7 @@ struct PublisherService: Service, CustomStringConvertible {
     let pipeline: LivePipeline
     let broker: BrokerLink?
     let latency: ValueHistogram
+    let receiptLatency: ValueHistogram
     let clock: any WallClock
     var description: String { "publisher" }
 
@@ -32,7 +33,9 @@ struct PublisherService: Service, CustomStringConvertible {
                 await broker.runPublisher()
             } else {
                 for await publication in pipeline.publications {
-                    latency.record(Double(clock.now() - (publication.trigger ?? publication.vector.ts)) / 1e9)
+                    let now = clock.now()
+                    latency.record(Double(now - (publication.trigger ?? publication.vector.ts)) / 1e9)
+                    if let received = publication.received { receiptLatency.record(Double(now - received) / 1e9) }
                 }
             }
         }
