@@ -142,8 +142,9 @@ public struct FeatureEngine: Sendable {
 
     /// The vector of `symbol` as of `time` (>= its last event), or nil for an unknown symbol.
     public func vector(for symbol: String, at time: Nanos) -> FeatureVector? {
-        guard let track = track(of: symbol) else { return nil }
-        return FeatureVector(symbol: symbol, ts: time, values: track.state.values(at: max(time, track.state.lastRecvTs)))
+        // Read in place: a copy of the track (its state's arrays retained and released) cost as much as some features.
+        guard let slot = slots[symbol] else { return nil }
+        return FeatureVector(symbol: symbol, ts: time, values: tracks[slot].state.values(at: max(time, tracks[slot].state.lastRecvTs)))
     }
 
     /// Closes the grid points `< time`. A point G has a vector only while the symbol has been

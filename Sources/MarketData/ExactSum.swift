@@ -235,12 +235,15 @@ public enum ExactDigits {
         // occupies a handful of the 69): limbs below the lowest non-zero one stay zero, and the
         // limb above the highest takes the final carry and, like the top limb of a whole block,
         // holds the sign.
-        var low = 0
-        while low < limbCount && source[low] == 0 { low += 1 }
-        guard low < limbCount else { return 0 }
-        var high = limbCount - 1
-        while source[high] == 0 { high -= 1 }
-        let signLimb = min(high + 1, limbCount - 1)
+        var lowest = 0
+        while lowest < limbCount && source[lowest] == 0 { lowest += 1 }
+        guard lowest < limbCount else { return 0 }
+        var highest = limbCount - 1
+        while source[highest] == 0 { highest -= 1 }
+        // Constants from here: a `var` captured by the closure below was checked for exclusive
+        // access at run time on every read.
+        let low = lowest
+        let signLimb = min(highest + 1, limbCount - 1)
         return withUnsafeTemporaryAllocation(of: Int64.self, capacity: limbCount) { scratch in
             let digits = scratch.baseAddress!
             var carry: Int64 = 0
