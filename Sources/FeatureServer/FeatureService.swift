@@ -97,12 +97,13 @@ public struct FeatureService: Sendable {
                 "checkpoints_skipped": .stringConvertible(warmed.skippedCheckpoints),
             ])
         let (clock, logger) = (self.clock, self.logger)
-        let (metrics, latency) = (self.metrics, self.metrics.ingestToVector)
+        let metrics = self.metrics
+        let latencies = PublicationLatencies(fromGateway: metrics.ingestToVector, fromReceipt: metrics.receiptToPublish)
         let broker = amqp.map {
             // Acked by the store's committer after each sync (one fsync for every source).
             BrokerLink(
-                configuration: $0, pipeline: pipeline, logger: logger, clock: clock, latency: latency,
-                receiptLatency: metrics.receiptToPublish, shard: shard, commitsItself: false)
+                configuration: $0, pipeline: pipeline, logger: logger, clock: clock, latencies: latencies, shard: shard,
+                commitsItself: false)
         }
         let distributed = try distributedBuilds(amqp: amqp, metadata: metadata, store: store)
         let datasets = try await DatasetJobs(
@@ -125,7 +126,7 @@ public struct FeatureService: Sendable {
         var services: [any Service] = [
             GridClockService(pipeline: pipeline, clock: clock),
             StoreCommitService(pipeline: pipeline, store: store, checkpoints: checkpoints, broker: broker, clock: clock, logger: logger),
-            PublisherService(pipeline: pipeline, broker: broker, latency: latency, receiptLatency: metrics.receiptToPublish, clock: clock),
+            PublisherService(pipeline: pipeline, broker: broker, latencies: latencies, clock: clock),
             QualityRecorderService(pipeline: pipeline, metadata: metadata, clock: clock, logger: logger),
             HousekeepingService(
                 store: store, checkpoints: checkpoints, retentionDays: configuration.retentionDays, symbols: shard?.symbols, clock: clock,

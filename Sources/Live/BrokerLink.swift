@@ -3,7 +3,6 @@ import FeatureEngine
 import Foundation
 public import Logging
 import MarketData
-public import Prometheus
 public import Routing
 public import ServiceRuntime
 import Synchronization
@@ -48,8 +47,7 @@ public final class BrokerLink: Sendable {
     public let configuration: AMQPConfiguration
     let pipeline: LivePipeline
     let logger: Logger
-    let latency: ValueHistogram?
-    let receiptLatency: ValueHistogram?
+    let latencies: PublicationLatencies?
     let clock: any WallClock
     private let pending = Mutex<[AMQPDelivery.Receipt]>([])
     private let acknowledger = Mutex(AMQPBatchAcknowledger())
@@ -65,13 +63,11 @@ public final class BrokerLink: Sendable {
     public let shard: ShardAssignment?
 
     /// A link for a lone instance (consumes the gateway queues) or, with `shard`, for one shard
-    /// behind `feature-service route` (consumes its own queue, bound to its symbols). `latency` and
-    /// `receiptLatency` record, as each book update's vector is written, the time since the gateway
-    /// received the update and since the service did.
+    /// behind `feature-service route` (consumes its own queue, bound to its symbols); `latencies`
+    /// are recorded as vectors are written.
     public init(
         configuration: AMQPConfiguration, pipeline: LivePipeline, logger: Logger, clock: any WallClock,
-        latency: ValueHistogram? = nil, receiptLatency: ValueHistogram? = nil, shard: ShardAssignment? = nil,
-        commitsItself: Bool = true
+        latencies: PublicationLatencies? = nil, shard: ShardAssignment? = nil, commitsItself: Bool = true
     ) {
         self.shard = shard
         self.commitsItself = commitsItself
@@ -79,8 +75,7 @@ public final class BrokerLink: Sendable {
         self.configuration = configuration
         self.pipeline = pipeline
         self.logger = logger
-        self.latency = latency
-        self.receiptLatency = receiptLatency
+        self.latencies = latencies
         datasetReady = DatasetReadyPublisher(configuration: configuration)
     }
 
@@ -190,13 +185,7 @@ public final class BrokerLink: Sendable {
                 try channel.publish(batch: messages)
                 attempt = 0
                 published.withLock { $0.sent += batch.count }
-                if latency != nil || receiptLatency != nil {
-                    let now = clock.now()
-                    for publication in batch {
-                        if let trigger = publication.trigger { latency?.record(Double(now - trigger) / 1e9) }
-                        if let received = publication.received { receiptLatency?.record(Double(now - received) / 1e9) }
-                    }
-                }
+                latencies?.record(batch, now: clock.now())
             } catch {
                 published.withLock { $0.dropped += batch.count }
                 // A failed link is closed, not just forgotten: its socket would stay open.

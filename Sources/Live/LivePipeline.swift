@@ -69,6 +69,16 @@ public actor LivePipeline {
         public var names: [String] { encoder.names }
         /// The version of the vector's registry.
         public var registryVersion: String { encoder.registryVersion }
+
+        public init(
+            vector: FeatureVector, traceId: String?, trigger: Nanos?, received: Nanos?, encoder: FeatureMessage.Encoder
+        ) {
+            self.vector = vector
+            self.traceId = traceId
+            self.trigger = trigger
+            self.received = received
+            self.encoder = encoder
+        }
     }
 
     public private(set) var configuration: Configuration

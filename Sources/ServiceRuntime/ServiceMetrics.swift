@@ -6,7 +6,8 @@ public import Prometheus
 /// requests and durations) lands beside the service's own figures.
 public final class ServiceMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
-    /// From a message's receipt (or a grid point) to the vector it triggered being handed on.
+    /// From the gateway's receipt of a book update (its `received_at`) to the vector it triggered
+    /// being handed on: the first broker hop included.
     public let ingestToVector: ValueHistogram
     /// From the service's own receipt of a book update (its `recv_ts`) to the vector it triggered
     /// being written to `features.live`: the part of the latency the service controls, apart
@@ -23,7 +24,8 @@ public final class ServiceMetrics: Sendable {
         self.registry = registry
         ingestToVector = registry.makeValueHistogram(
             descriptor: .service(
-                "ingest_to_vector", "seconds", "From a message's receipt to the vector it triggered being handed to the publisher."),
+                "ingest_to_vector", "seconds",
+                "From the gateway's receipt of a book update (received_at) to the vector it triggered being handed on."),
             buckets: Self.latencyBuckets)
         receiptToPublish = registry.makeValueHistogram(
             descriptor: .service(

@@ -22,8 +22,7 @@ struct BrokerConsumerService: Service, CustomStringConvertible {
 struct PublisherService: Service, CustomStringConvertible {
     let pipeline: LivePipeline
     let broker: BrokerLink?
-    let latency: ValueHistogram
-    let receiptLatency: ValueHistogram
+    let latencies: PublicationLatencies
     let clock: any WallClock
     var description: String { "publisher" }
 
@@ -32,11 +31,7 @@ struct PublisherService: Service, CustomStringConvertible {
             if let broker {
                 await broker.runPublisher()
             } else {
-                for await publication in pipeline.publications {
-                    let now = clock.now()
-                    latency.record(Double(now - (publication.trigger ?? publication.vector.ts)) / 1e9)
-                    if let received = publication.received { receiptLatency.record(Double(now - received) / 1e9) }
-                }
+                for await publication in pipeline.publications { latencies.record(CollectionOfOne(publication), now: clock.now()) }
             }
         }
     }
