@@ -31,8 +31,8 @@ public struct FeaturePlan: Sendable {
         case vwap(window: Int), volume(window: Int), signedVolume(window: Int), tradeCount(window: Int)
         case buySellRatio(window: Int), netAggressorPressure(window: Int)
         case ret(window: Nanos, log: Bool)
-        /// `statistic`: the index of the feature's entry in `gridStatistics`.
-        case volatility(window: Nanos, statistic: Int), zscore(window: Nanos, statistic: Int)
+        /// `statistic`: the index of the feature's entry (its window) in `gridStatistics`.
+        case volatility(statistic: Int), zscore(statistic: Int)
         case fundingRate, timeToFunding, basis, openInterest
         case timeOfDay(sin: Bool), dayOfWeek(sin: Bool)
         case positionSize, entryPrice, unrealizedPnl, exposure
@@ -109,8 +109,8 @@ public struct FeaturePlan: Sendable {
             case .netAggressorPressure: c = .netAggressorPressure(window: slot(&tradeWindows, window))
             case .return: c = .ret(window: window, log: false)
             case .logReturn: c = .ret(window: window, log: true)
-            case .volatility: c = .volatility(window: window, statistic: statistic(window, ofReturns: true))
-            case .zscore: c = .zscore(window: window, statistic: statistic(window, ofReturns: false))
+            case .volatility: c = .volatility(statistic: statistic(window, ofReturns: true))
+            case .zscore: c = .zscore(statistic: statistic(window, ofReturns: false))
             case .fundingRate: c = .fundingRate
             case .timeToFunding: c = .timeToFunding
             case .basis: c = .basis

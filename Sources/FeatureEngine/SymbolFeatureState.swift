@@ -262,10 +262,10 @@ public struct SymbolFeatureState: Sendable {
                 if let mid, let past = mids?.mid(asOf: time &- window), !past.isNaN {
                     value = isLog ? Foundation.log(mid / past) : mid / past - 1
                 }
-            case .volatility(let window, let statistic):
-                value = gridStatistics(statistic, window: window, at: time, currentMid: mid ?? .nan)?.deviation
-            case .zscore(let window, let statistic):
-                if let mid, let s = gridStatistics(statistic, window: window, at: time, currentMid: mid), s.deviation != 0 {
+            case .volatility(let statistic):
+                value = gridStatistics(statistic, at: time, currentMid: mid ?? .nan)?.deviation
+            case .zscore(let statistic):
+                if let mid, let s = gridStatistics(statistic, at: time, currentMid: mid), s.deviation != 0 {
                     value = ((mid - s.pivot) - s.shiftedMean) / s.deviation
                 }
             case .fundingRate: value = perpetual.fundingRate
@@ -325,10 +325,11 @@ public struct SymbolFeatureState: Sendable {
 
     /// The plan's grid statistic `index` over the window ending at `time`: the settled one when
     /// its grid points are the same, else computed.
-    private func gridStatistics(_ index: Int, window: Nanos, at time: Nanos, currentMid: Double) -> Statistics.Result? {
-        guard let grid, let range = gridRange(at: time, window: window) else { return nil }
+    private func gridStatistics(_ index: Int, at time: Nanos, currentMid: Double) -> Statistics.Result? {
+        let statistic = plan.gridStatistics[index]
+        guard let grid, let range = gridRange(at: time, window: statistic.window) else { return nil }
         if index < settled.count, settled[index].range == range { return settled[index].statistics }
-        return Self.statistics(ofReturns: plan.gridStatistics[index].ofReturns, in: range, grid: grid, currentMid: currentMid)
+        return Self.statistics(ofReturns: statistic.ofReturns, in: range, grid: grid, currentMid: currentMid)
     }
 
     /// After the grid advanced at `time`: a read at `time` or later within the same second (every
